@@ -1,0 +1,50 @@
+# policykit — two entry points: `make demo` and `make test`. Both work on a fresh Debian machine.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+OUT     := out
+DB      := $(OUT)/policykit.db
+APT_PKGS := libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai \
+            fonts-lxgw-wenkai tesseract-ocr tesseract-ocr-chi-sim poppler-utils
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test deps system venv lint bench clean
+
+demo: deps
+	@rm -f $(DB)
+	$(BIN)/policykit --db $(DB) ingest corpus/
+	$(BIN)/policykit --db $(DB) demo --out $(OUT)
+
+test: deps
+	$(BIN)/python -m pytest -n 2 tests
+
+deps: system venv
+
+# Debian packages: LibreOffice (DOCX → PDF), CJK fonts, Tesseract (scans). Installed only if missing.
+system:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: deps
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/diff.py
+	$(BIN)/python bench/notices.py
+	$(BIN)/python bench/issue.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache
