@@ -60,10 +60,18 @@ class Node:
         return " ".join(p for p in (head, self.text) if p)
 
     def full_text(self) -> str:
-        """The whole unit as printed, one line per paragraph / point."""
-        lines = [self.display()] if (self.num or self.heading or self.text) else []
-        for child in self.children:
-            lines.append(child.full_text())
+        """The whole unit as printed, one line per paragraph / point.
+
+        An article's first paragraph is printed on the article's own line, as in the source:
+        ``第九条 医疗机构存在下列情形之一的，不予受理定点申请：``.
+        """
+        head = self.display()
+        children = list(self.children)
+        if self.kind == "article" and children and children[0].kind == "paragraph":
+            first = children.pop(0)
+            head = " ".join(p for p in (head, first.text) if p)
+            children = first.children + children
+        lines = [head] + [c.full_text() for c in children]
         return "\n".join(line for line in lines if line)
 
     def plain_text(self) -> str:

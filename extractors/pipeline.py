@@ -1,0 +1,232 @@
+"""File → structured documents: reader → chain → structure → layers.
+
+``parse_file`` is pure apart from reading the file: it returns a :class:`ParsedSource` that the
+store saves in one transaction. It runs in worker processes during a folder ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from extractors import markers
+from extractors.chain import ChainDoc, doc_number, parse_cn_date, split_chain
+from extractors.readers.base import ReadError, ReadResult
+from extractors.structure import has_articles, looks_like_heading, parse_guide, parse_structure
+from toolkit.manifest import DocumentEntry, Manifest, SourceEntry
+from toolkit.model import DateFact, Document, LifecycleEvent, Node
+
+SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".txt": "text", ".md": "markdown"}
+
+
+@dataclass
+class ParsedSource:
+    source_id: str
+    path: str
+    sha256: str
+    format: str
+    pages: int | None
+    documents: list[Document]
+    warnings: list[str] = field(default_factory=list)
+    ocr: bool = False
+    meta: dict = field(default_factory=dict)  # the manifest's source entry, if any
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Files and folders → the supported files in them, sorted, folders searched recursively."""
+    found: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED)
+        else:
+            found.append(p)
+    return found
+
+
+def read(path: Path) -> ReadResult:
+    """Pick the reader by suffix; the reader checks the content (a text file named .pdf fails there)."""
+    if not path.exists():
+        raise ReadError(str(path), "file not found")
+    if path.is_dir():
+        raise ReadError(str(path), "is a folder, not a file")
+    kind = SUPPORTED.get(path.suffix.lower())
+    if kind == "pdf":
+        from extractors.readers.pdf import read_pdf
+
+        return read_pdf(path)
+    if kind == "docx":
+        from extractors.readers.docx import read_docx
+
+        return read_docx(path)
+    if kind in ("text", "markdown"):
+        from extractors.readers.text import read_text
+
+        return read_text(path)
+    raise ReadError(str(path), f"unsupported file type {path.suffix or '(none)'}: expected .pdf, .docx, .txt or .md")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "-", text).strip("-").lower() or "source"
+
+
+def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bool = True) -> ParsedSource:
+    """Read a file and return its documents, structured, with layers. Raises ReadError."""
+    path = Path(path)
+    result = read(path)
+    if not any(b.text.strip() for b in result.blocks):
+        raise ReadError(str(path), "no text found in the file")
+    entry = manifest.source_for(path) if manifest else None
+    source_id = entry.id if entry else _slug(path.stem)
+    chain, warnings = split_chain(result.blocks)
+    warnings = list(result.warnings) + warnings
+    docs = [_build(cd, chain, source_id, str(path), entry) for cd in chain]
+    _link(docs, chain)
+    _infer_doc_numbers(docs)
+    _caption_facts(docs, chain)
+    if layers:
+        from extractors.layers.annotate import annotate_source
+
+        warnings += annotate_source(docs, manifest=manifest)
+    return ParsedSource(
+        source_id=source_id,
+        path=str(path),
+        sha256=_sha256(path),
+        format=result.format,
+        pages=result.pages,
+        documents=docs,
+        warnings=warnings,
+        ocr=result.ocr,
+        meta={"region": entry.region, "level": entry.level, "kind": entry.kind, "lineage": entry.lineage}
+        if entry else {},
+    )
+
+
+def _entry_for(cd: ChainDoc, entry: SourceEntry | None) -> DocumentEntry | None:
+    if entry is None:
+        return None
+    return next((d for d in entry.documents
+                 if d.matches(doc_number=cd.doc_number, title=cd.title, kind=cd.kind, position=cd.position)), None)
+
+
+def _body(cd: ChainDoc, file: str) -> list[Node]:
+    if cd.kind == "guide" or (not has_articles(cd.body) and sum(looks_like_heading(b) for b in cd.body) >= 3
+                              and cd.kind not in ("notice", "decision")):
+        return parse_guide(cd.body, file=file)
+    return parse_structure(cd.body, file=file)
+
+
+def _build(cd: ChainDoc, chain: list[ChainDoc], source_id: str, file: str, entry: SourceEntry | None) -> Document:
+    de = _entry_for(cd, entry)
+    doc_id = de.id if de else f"{source_id}-{cd.position}"
+    meta: dict = {"file": file, "page": cd.page, "line": cd.line}
+    if entry:
+        meta.update({"region": entry.region, "level": entry.level})
+    if de:
+        meta.update({k: v for k, v in {"region": de.region, "level": de.level, "short": de.short,
+                                        "implements": de.implements}.items() if v})
+        meta.update(de.extra)
+    if cd.inferred:
+        meta["inferred"] = dict(cd.inferred)
+    if cd.captions:
+        meta["captions"] = list(cd.captions)
+    if cd.note:
+        meta["note"] = cd.note
+    doc = Document(
+        id=doc_id,
+        source=source_id,
+        position=cd.position,
+        kind=cd.kind,
+        title=cd.title,
+        doc_number=cd.doc_number,
+        issuers=list(cd.issuers),
+        addressees=cd.addressees,
+        signed=DateFact(cd.signed.value, cd.signed.quote) if cd.signed else None,
+        printed_by=cd.printed_by,
+        printed=DateFact(cd.printed.value, cd.printed.quote) if cd.printed else None,
+        disclosure=cd.disclosure,
+        cc=list(cd.cc),
+        attachments=list(cd.attachments),
+        meta=meta,
+    )
+    doc.root = Node(eid="", kind="body", children=_body(cd, file))
+    return doc
+
+
+def _link(docs: list[Document], chain: list[ChainDoc]) -> None:
+    """Each document after the first is forwarded, attached or published by the one before it."""
+    for prev, doc in zip(docs, docs[1:], strict=False):
+        doc.parent = prev.id
+        prev.children.append(doc.id)
+
+
+def _norm_title(t: str) -> str:
+    return re.sub(r"[《》〈〉<>\s]", "", t)
+
+
+_CITED = re.compile(r"《(?P<title>[^《》]*(?:《[^《》]*》[^《》]*)*)》\s*[（(](?P<no>[^（）()]*?〔\d{4}〕\d+号)[)）]")
+
+
+def _infer_doc_numbers(docs: list[Document]) -> None:
+    """A document printed without its 版头 (an attachment) gets the 文号 another document of the
+    chain cites it by: 《…的通知》（粤医保规〔2021〕1号）. Marked inferred, with the quote."""
+    cited: dict[str, tuple[str, str, str]] = {}
+    for d in docs:
+        for node in d.nodes():
+            for m in _CITED.finditer(node.text):
+                no = doc_number(m["no"].split("，")[0]) or m["no"]
+                cited.setdefault(_norm_title(m["title"]), (no, m.group(0), d.id))
+    for d in docs:
+        if d.doc_number:
+            continue
+        hit = cited.get(_norm_title(d.title))
+        if hit:
+            d.doc_number = hit[0]
+            d.meta.setdefault("inferred", {})["doc_number"] = f"cited as {hit[1]} in {hit[2]}"
+
+
+_CAPTION = re.compile(r"(?P<date>\d{4}年\d{1,2}月\d{1,2}日)\s*(?P<what>[^年]*?)(?P<act>通过|公布|施行|修订|修正|发布)")
+
+
+def _caption_facts(docs: list[Document], chain: list[ChainDoc]) -> None:
+    """题注 of a law: published by which order on which date, effective when."""
+    for d, cd in zip(docs, chain, strict=True):
+        for m in (m for line in cd.captions for m in _CAPTION.finditer(line)):
+            line = m.group(0)
+            when: date | None = parse_cn_date(m["date"])
+            what = m["what"].strip()
+            if m["act"] == "公布":
+                no = re.search(r"(\S*令第\d+号)", what)
+                if no and not d.doc_number:
+                    d.doc_number = no.group(1)
+                    issuer = re.sub(r"^中华人民共和国", "", no.group(1).split("令")[0])
+                    if issuer and not d.issuers:
+                        d.issuers = [issuer]
+                        d.meta.setdefault("inferred", {})["issuers"] = f"the issuing organ of {no.group(1)}"
+                d.signed = d.signed or DateFact(when, line)
+                d.events.append(LifecycleEvent("published", when, target=d.id, source_doc=d.id, quote=line))
+            elif m["act"] == "施行":
+                d.effective = DateFact(when, line)
+                d.events.append(LifecycleEvent("effective", when, target=d.id, source_doc=d.id, quote=line))
+            elif m["act"] == "通过":
+                d.events.append(LifecycleEvent("adopted", when, target=d.id, source_doc=d.id, quote=line))
+            elif m["act"] in ("修订", "修正"):
+                d.events.append(LifecycleEvent("amended", when, target=d.id, source_doc=d.id, quote=line))
+
+
+def article_count(doc: Document) -> int:
+    return sum(1 for n in doc.nodes() if n.kind == "article")
+
+
+__all__ = ["ParsedSource", "parse_file", "discover", "read", "markers", "article_count"]
