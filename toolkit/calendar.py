@@ -74,9 +74,9 @@ class DayKind(Enum):
     """What the official calendar says about one day (value: the Chinese label)."""
 
     WORKDAY = "工作日"
-    WEEKEND = "周末休息日"
-    HOLIDAY = "节假日（放假）"
-    MAKEUP_WORKDAY = "调休上班日"
+    WEEKEND = "周末休息"
+    HOLIDAY = "放假"
+    MAKEUP_WORKDAY = "调休上班"
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class Day:
         return self.kind in (DayKind.WORKDAY, DayKind.MAKEUP_WORKDAY)
 
     def describe_cn(self) -> str:
-        """``2026年10月10日（星期六）：调休上班日（国庆节）``."""
+        """``2026年10月10日（星期六）：调休上班（国庆节）``."""
         label = self.kind.value + (f"（{self.name}）" if self.name else "")
         return f"{format_date_cn(self.date)}（星期{_WEEKDAYS_CN[self.date.weekday()]}）：{label}"
 

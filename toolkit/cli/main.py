@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "show": "toolkit.cli.corpus:show",
     "export": "toolkit.cli.corpus:export",
     "search": "toolkit.cli.corpus:search",
+    "calendar": "toolkit.cli.calendar:calendar",
 }
 
 DEFAULT_DB = "policykit.db"
