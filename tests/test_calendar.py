@@ -372,6 +372,23 @@ def test_file_year_replaces_the_package_year(tmp_path):
     assert not cal.is_workday(D(2026, 10, 1))  # other years untouched
 
 
+def test_file_days_win_over_the_package_in_a_neighbouring_year(tmp_path):
+    # The package has Sat 2018-12-29 as a make-up working day and Sun 2018-12-30 as a day off
+    # (both announced by the 2019 notice). A (fictitious) file entry for 2019 reaching back into
+    # December swaps them; the file must win on both days.
+    assert cc.is_workday(D(2018, 12, 29)) and not cc.is_workday(D(2018, 12, 30))
+    path = tmp_path / "h.yaml"
+    path.write_text(
+        "2019:\n  source: 测试\n  holidays:\n    - {name: 元旦, date: 2018-12-29}\n"
+        "    - {name: 元旦, from: 2018-12-31, to: 2019-01-01}\n"
+        "  workdays:\n    - {name: 元旦, date: 2018-12-30}\n",
+        encoding="utf-8",
+    )
+    cal = Calendar.load(path)
+    assert not cal.is_workday(D(2018, 12, 29)) and cal.day(D(2018, 12, 29)).name == "元旦"
+    assert cal.is_workday(D(2018, 12, 30)) and not cal.is_holiday(D(2018, 12, 30))
+
+
 def test_env_var_selects_the_default_file(tmp_path, monkeypatch):
     path = tmp_path / "env.yaml"
     path.write_text(FICTITIOUS_2099, encoding="utf-8")
