@@ -472,23 +472,22 @@ def test_cli_is_workday():
     assert _run("count", "2026-11-24", "2026-12-01").stdout == "5\n"
 
 
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (("add", "2026-12-24", "10"), "no official holiday calendar for 2027"),
+def test_cli_errors_are_one_line_exit_2():
+    unknown = max(Calendar.load().years) + 1  # 2027 with chinese-calendar 1.11.0
+    cases = [
+        (("add", f"{unknown - 1}-12-24", "10"), f"no official holiday calendar for {unknown}"),
+        (("is-workday", f"{unknown}-01-04"), f"no official holiday calendar for {unknown}"),
         (("add", "2026-13-01", "3"), "START: '2026-13-01' is not a date written YYYY-MM-DD"),
         (("add", "2026-11-24", "five"), "N: 'five' is not a whole number"),
         (("add", "2026-11-24", "0"), "positive whole number"),
-        (("is-workday", "2027-01-04"), "no official holiday calendar for 2027"),
-    ],
-)
-def test_cli_errors_are_one_line_exit_2(args, expected):
-    if "2027" in expected and Calendar.load().knows(2027):
-        pytest.fail("chinese-calendar now knows 2027: update these tests to the first unknown year")
-    result = _run(*args)
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert len(result.stderr.splitlines()) == 1 and expected in result.stderr
+        (("add", "2026-03-01", "5", "--exclude", "2026-03-09..2026-03-02"), "is before first day"),
+        (("count", "2026-03-02", "2026-03-01"), "end 2026-03-01 is before start 2026-03-02"),
+    ]
+    for args, expected in cases:
+        result = _run(*args)
+        assert result.exit_code == 2, args
+        assert result.stdout == "", args
+        assert len(result.stderr.splitlines()) == 1 and expected in result.stderr, args
 
 
 def test_cli_malformed_holiday_file(tmp_path):
