@@ -40,6 +40,7 @@ CREATE TABLE sources (
     pages INTEGER,
     ocr INTEGER NOT NULL DEFAULT 0,
     warnings TEXT NOT NULL DEFAULT '[]',
+    meta TEXT NOT NULL DEFAULT '{}',
     ingested_at TEXT NOT NULL
 );
 CREATE TABLE documents (
@@ -142,6 +143,7 @@ class ParsedSourceLike(Protocol):
     documents: list[Document]
     warnings: list[str]
     ocr: bool
+    # and optionally ``meta``: the manifest's facts about the source (region, lineage…)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ class SourceInfo:
     ocr: bool
     warnings: tuple[str, ...]
     ingested_at: str
+    meta: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -248,11 +251,10 @@ def _fact(text: str | None) -> DateFact | None:
 
 
 def _aliases(doc: Document) -> list[str]:
-    """Short names the manifest gives a document (``meta.aliases`` list or ``meta.alias``)."""
+    """Short names the manifest gives a document: ``meta.short`` (广东办法), ``meta.aliases``."""
     raw = doc.meta.get("aliases") or []
     names = [raw] if isinstance(raw, str) else list(raw)
-    if isinstance(doc.meta.get("alias"), str):
-        names.append(doc.meta["alias"])
+    names += [doc.meta[k] for k in ("short", "alias") if isinstance(doc.meta.get(k), str)]
     return list(dict.fromkeys(n for n in names if n and n != doc.id))
 
 
@@ -443,7 +445,7 @@ class Store:
         rows = self.conn.execute("SELECT * FROM sources ORDER BY id").fetchall()
         return [
             SourceInfo(r["id"], r["path"], r["sha256"], r["format"], r["pages"], bool(r["ocr"]),
-                       tuple(json.loads(r["warnings"])), r["ingested_at"])
+                       tuple(json.loads(r["warnings"])), r["ingested_at"], _decode(r["meta"]))
             for r in rows
         ]
 
@@ -686,10 +688,11 @@ def _delete_source(conn: sqlite3.Connection, source_id: str) -> bool:
 
 def _insert_source(conn: sqlite3.Connection, parsed: ParsedSourceLike) -> None:
     conn.execute(
-        "INSERT INTO sources (id, path, sha256, format, pages, ocr, warnings, ingested_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sources (id, path, sha256, format, pages, ocr, warnings, meta, ingested_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (parsed.source_id, str(parsed.path), parsed.sha256, parsed.format, parsed.pages,
          int(bool(parsed.ocr)), _encode(list(parsed.warnings)),
+         _encode(getattr(parsed, "meta", None) or {}),
          datetime.now(UTC).isoformat(timespec="seconds")),
     )
 
