@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,12 +121,13 @@ def _open(p: Path):
         raise ReadError(str(p), f"not a DOCX: {kind}")
     try:
         with zipfile.ZipFile(p) as zf:
-            if zf.testzip() is not None:
-                raise ReadError(str(p), "corrupt DOCX: a zip member fails its CRC check")
             if "word/document.xml" not in zf.namelist():
                 raise ReadError(str(p), "not a DOCX: zip archive without word/document.xml")
-    except zipfile.BadZipFile as exc:
+            broken = zf.testzip()
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise ReadError(str(p), f"corrupt DOCX: bad zip archive ({exc})") from exc
+    if broken is not None:
+        raise ReadError(str(p), f"corrupt DOCX: zip member {broken} fails its CRC check")
     try:
         return Document(str(p))
     except ReadError:
@@ -363,6 +365,7 @@ def _page_mark_kind(body) -> str:
 
 _BREAK = "\n"  # a line break inside a paragraph, while collecting text
 _TAB = "\t"
+_PAGE = "\f"  # a page mark inside a paragraph
 
 
 class _Walker:
@@ -390,10 +393,9 @@ class _Walker:
 
     # -- paragraphs
 
-    def collect(self, p) -> tuple[list[_Run], int]:
-        """Runs of a paragraph with breaks and tabs as characters; page marks before / inside."""
+    def collect(self, p) -> list[_Run]:
+        """Runs of a paragraph; breaks, tabs and page marks kept as control characters."""
         runs: list[_Run] = []
-        marks_inside = 0
         for r in _runs(p):
             props = self.styles.run_props(p, r)
             parts: list[str] = []
@@ -402,67 +404,48 @@ class _Walker:
                 if tag == W + "t":
                     parts.append(child.text or "")
                 elif tag in (W + "br", W + "cr"):
-                    kind = child.get(W + "type")
-                    if kind == "page" and self.page_marks_kind == "explicit":
-                        marks_inside += 1
-                    parts.append(_BREAK)
-                elif tag == W + "tab" or tag == W + "ptab":
+                    page = child.get(W + "type") == "page" and self.page_marks_kind == "explicit"
+                    parts.append(_PAGE if page else _BREAK)
+                elif tag in (W + "tab", W + "ptab"):
                     parts.append(_TAB)
                 elif tag == W + "noBreakHyphen":
                     parts.append("-")
                 elif tag == W + "lastRenderedPageBreak" and self.page_marks_kind == "rendered":
-                    if runs or parts:
-                        marks_inside += 1
+                    parts.append(_PAGE)
                 elif tag in (W + "drawing", W + "pict", MC + "AlternateContent"):
                     if child.find(f".//{W}txbxContent") is not None:
                         self.skipped_textboxes += 1
             text = "".join(parts)
             if text:
                 runs.append(_Run(text, props))
-        return runs, marks_inside
+        return runs
 
     def paragraph(self, p, in_table: bool = False) -> list[_Item]:
         self.paragraph_index += 1
         index = self.paragraph_index
-        if self._breaks_before(p):
+        if self._page_break_before(p):
             self.page_marks += 1
-        runs, marks_inside = self.collect(p)
-        items: list[_Item] = []
-        text = "".join(r.text for r in runs)
-        if text.strip():
-            for r in runs:
+        runs = self.collect(p)
+        align_el = self.styles.paragraph_property(p, "jc")
+        align = _ALIGN.get(align_el.get(W + "val")) if align_el is not None else None
+        indent, level = _indented(self.styles, p), self.styles.heading_level(p)
+        items = []
+        for piece in _pieces(runs):
+            for r in piece.runs:
                 if r.text.strip() and r.props.size:
                     self.sizes[r.props.size] += len(r.text.strip())
-            align_el = self.styles.paragraph_property(p, "jc")
-            align = _ALIGN.get(align_el.get(W + "val")) if align_el is not None else None
-            items = [
-                _Item(
-                    piece,
-                    index,
-                    self.page_marks,
-                    runs,
-                    align,
-                    _indented(self.styles, p),
-                    self.styles.heading_level(p),
-                )
-                for piece in _pieces(text)
-            ]
-        self.page_marks += marks_inside
+            marks = self.page_marks + piece.marks
+            items.append(_Item(piece.text, index, marks, piece.runs, align, indent, level))
+        self.page_marks += sum(r.text.count(_PAGE) for r in runs)
         if self._section_break_after(p):
             self.page_marks += 1
         if not in_table:
             self.items.extend(items)
         return items
 
-    def _breaks_before(self, p) -> bool:
+    def _page_break_before(self, p) -> bool:
         if self.page_marks_kind == "rendered":
-            first = p.find(f".//{W}lastRenderedPageBreak")
-            if first is None:
-                return False
-            # A mark before any text means the paragraph starts the page.
-            for el in p.iter(W + "t", W + "lastRenderedPageBreak"):
-                return el.tag == W + "lastRenderedPageBreak"
-            return False
+            return False  # rendered marks are runs' content: counted by collect()
         pbb = self.styles.paragraph_property(p, "pageBreakBefore")
         return pbb is not None and pbb.get(W + "val", "true").lower() not in _FALSE
 
@@ -563,29 +546,71 @@ def _indented(styles: StyleSheet, p) -> bool:
     return False
 
 
-def _pieces(text: str) -> list[str]:
-    """Blocks of one paragraph's text: wraps joined, list items split, tab fields split."""
-    out: list[str] = []
-    for line in _join_breaks(text.split(_BREAK)):
-        fields = [f.strip() for f in line.split(_TAB) if f.strip()]
-        if len(fields) > 1 and all(len(f) <= TAB_FIELD_MAX for f in fields):
-            out.extend(normalize_spaces(f) for f in fields)
+@dataclass
+class _Piece:
+    """Text of one block cut from a paragraph, with the runs it came from."""
+
+    text: str
+    runs: list[_Run]
+    marks: int  # page marks inside the paragraph before this piece
+    joinable: bool = True
+
+
+def _pieces(runs: list[_Run]) -> list[_Piece]:
+    """Blocks of one paragraph: wraps joined, list items and tab fields split, pages cut."""
+    lines: list[_Piece] = []
+    for line in _lines(runs):
+        fields = _split_fields(line)
+        if len(fields) > 1 and all(len(f.text) <= TAB_FIELD_MAX for f in fields):
+            lines.extend(_Piece(f.text, f.runs, f.marks, joinable=False) for f in fields)
         else:
-            joined = normalize_spaces(re.sub(r"\t+", " ", line))
-            if joined:
-                out.append(joined)
-    return out
-
-
-def _join_breaks(lines: list[str]) -> list[str]:
-    """Lines of a paragraph split by ``w:br``: wraps are joined, a list item starts anew."""
-    out: list[str] = []
-    for raw in lines:
-        line = raw.strip(" \u3000")
-        if not line:
+            text = re.sub(r"[ \u3000]*\t+[ \u3000]*", " ", "".join(r.text for r in line.runs))
+            lines.append(_Piece(text.strip(" \u3000\t"), line.runs, line.marks))
+    out: list[_Piece] = []
+    for line in lines:
+        if not line.text:
             continue
-        if out and not starts_unit(line.strip(_TAB)):
-            out[-1] = join_pieces(out[-1], line)
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.joinable
+            and line.joinable
+            and last.marks == line.marks
+            and not starts_unit(line.text)
+        ):
+            last.text = join_pieces(last.text, line.text)
+            last.runs = last.runs + line.runs
         else:
             out.append(line)
-    return out
+    for piece in out:
+        piece.text = normalize_spaces(piece.text)
+    return [piece for piece in out if piece.text]
+
+
+def _lines(runs: list[_Run]) -> list[_Piece]:
+    """Split runs at line breaks and page marks; each line keeps its run fragments."""
+    lines = [_Piece("", [], 0)]
+    for run in runs:
+        for token in re.split(f"([{_BREAK}{_PAGE}])", run.text):
+            if token in (_BREAK, _PAGE):
+                marks = lines[-1].marks + (token == _PAGE)
+                lines.append(_Piece("", [], marks))
+            elif token:
+                lines[-1].runs.append(_Run(token, run.props))
+                lines[-1].text += token
+    return lines
+
+
+def _split_fields(line: _Piece) -> list[_Piece]:
+    """Non-empty tab-separated fields of a line, each with its run fragments."""
+    fields = [_Piece("", [], line.marks)]
+    for run in line.runs:
+        for token in re.split(f"({_TAB})", run.text):
+            if token == _TAB:
+                fields.append(_Piece("", [], line.marks))
+            elif token:
+                fields[-1].runs.append(_Run(token, run.props))
+                fields[-1].text += token
+    for f in fields:
+        f.text = f.text.strip(" \u3000")
+    return [f for f in fields if f.text]
