@@ -71,20 +71,21 @@ def is_issuer_line(text: str) -> bool:
 
 
 def issuer_names(lines: list[str]) -> list[str]:
-    """Header or signature lines → organ names (squeezed, without 文件)."""
+    """Header or signature lines → organ names (without 文件; letter-spacing squeezed)."""
     names: list[str] = []
     for line in lines:
-        t = line.strip()
-        # Letter-spaced names ("湛 江 市 医 疗 保 障 局") squeeze; joint names on one line split.
-        parts = [p for p in re.split(r"\s{2,}|\u3000", t) if p]
-        for p in parts:
-            p = p.strip()
-            if re.fullmatch(r"(\S\s)+\S", p):
-                p = p.replace(" ", "")
-            for name in p.split():
-                name = name.removesuffix("文件").strip()
-                if name:
-                    names.append(name)
+        t = re.sub(r"\s*文\s*件$", "", line.strip())
+        run: list[str] = []  # single characters of a letter-spaced name: 湛 江 市 医 疗 保 障 局
+        for token in t.split():
+            if len(token) == 1:
+                run.append(token)
+                continue
+            if run:
+                names.append("".join(run))
+                run = []
+            names.append(token)
+        if run:
+            names.append("".join(run))
     return names
 
 
@@ -348,6 +349,10 @@ class ChainSplitter:
             parts.append(t)
             k += 1
         doc.title = _squeeze_title("".join(parts))
+        head, sep, tail = doc.title.partition("关于")
+        if sep and len(doc.header_issuers) > 1 and head.replace(" ", "") == "".join(doc.header_issuers):
+            # Joint issuers open the title separated by blanks; a line wrap may have eaten one.
+            doc.title = " ".join(doc.header_issuers) + sep + tail
         doc.kind = document_kind(doc.title)
         return k
 
