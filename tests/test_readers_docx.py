@@ -361,3 +361,29 @@ def test_flipped_byte_is_a_clear_error(tmp_path):
     with pytest.raises(ReadError) as err:
         read_docx(path)
     assert err.value.reason.startswith("corrupt DOCX")
+
+
+def test_rendered_page_marks_take_precedence(tmp_path):
+    from docx.oxml import OxmlElement
+
+    d = Document()
+    d.add_paragraph("第一页。")
+    second = d.add_paragraph("第二页开头。")
+    second.runs[0]._r.insert(0, OxmlElement("w:lastRenderedPageBreak"))
+    third = d.add_paragraph()
+    third.add_run("页末")._r.append(OxmlElement("w:lastRenderedPageBreak"))
+    third.add_run("页首。")
+    fourth = d.add_paragraph("分页符前")
+    fourth.runs[0].add_break(WD_BREAK.PAGE)  # Word records this page with a rendered mark too
+    fourth.add_run("分页符后")
+    path = tmp_path / "rendered.docx"
+    d.save(path)
+    blocks = read_docx(path).blocks
+    assert [(b.text, b.page) for b in blocks] == [
+        ("第一页。", 1),
+        ("第二页开头。", 2),
+        ("页末", 2),  # a rendered mark inside a paragraph cuts it
+        ("页首。", 3),
+        ("分页符前", 3),  # explicit breaks are not counted when rendered marks exist…
+        ("分页符后", 3),  # …but still end the piece before them
+    ]

@@ -366,6 +366,7 @@ def _page_mark_kind(body) -> str:
 _BREAK = "\n"  # a line break inside a paragraph, while collecting text
 _TAB = "\t"
 _PAGE = "\f"  # a page mark inside a paragraph
+_HARD = "\v"  # a page break not counted as a mark (rendered marks are counted instead)
 
 
 class _Walker:
@@ -404,8 +405,10 @@ class _Walker:
                 if tag == W + "t":
                     parts.append(child.text or "")
                 elif tag in (W + "br", W + "cr"):
-                    page = child.get(W + "type") == "page" and self.page_marks_kind == "explicit"
-                    parts.append(_PAGE if page else _BREAK)
+                    if child.get(W + "type") != "page":
+                        parts.append(_BREAK)
+                    else:
+                        parts.append(_PAGE if self.page_marks_kind == "explicit" else _HARD)
                 elif tag in (W + "tab", W + "ptab"):
                     parts.append(_TAB)
                 elif tag == W + "noBreakHyphen":
@@ -554,6 +557,7 @@ class _Piece:
     runs: list[_Run]
     marks: int  # page marks inside the paragraph before this piece
     joinable: bool = True
+    segment: int = 0  # page breaks inside the paragraph before this piece: no wrap across them
 
 
 def _pieces(runs: list[_Run]) -> list[_Piece]:
@@ -562,10 +566,11 @@ def _pieces(runs: list[_Run]) -> list[_Piece]:
     for line in _lines(runs):
         fields = _split_fields(line)
         if len(fields) > 1 and all(len(f.text) <= TAB_FIELD_MAX for f in fields):
-            lines.extend(_Piece(f.text, f.runs, f.marks, joinable=False) for f in fields)
+            lines.extend(_Piece(f.text, f.runs, f.marks, False, line.segment) for f in fields)
         else:
             text = re.sub(r"[ \u3000]*\t+[ \u3000]*", " ", "".join(r.text for r in line.runs))
-            lines.append(_Piece(text.strip(" \u3000\t"), line.runs, line.marks))
+            text = text.strip(" \u3000\t")
+            lines.append(_Piece(text, line.runs, line.marks, True, line.segment))
     out: list[_Piece] = []
     for line in lines:
         if not line.text:
@@ -575,7 +580,7 @@ def _pieces(runs: list[_Run]) -> list[_Piece]:
             last is not None
             and last.joinable
             and line.joinable
-            and last.marks == line.marks
+            and last.segment == line.segment
             and not starts_unit(line.text)
         ):
             last.text = join_pieces(last.text, line.text)
@@ -588,13 +593,18 @@ def _pieces(runs: list[_Run]) -> list[_Piece]:
 
 
 def _lines(runs: list[_Run]) -> list[_Piece]:
-    """Split runs at line breaks and page marks; each line keeps its run fragments."""
+    """Split runs at line breaks and page breaks; each line keeps its run fragments.
+
+    Lines on either side of a page break (a different segment) are never joined as wraps.
+    """
     lines = [_Piece("", [], 0)]
     for run in runs:
-        for token in re.split(f"([{_BREAK}{_PAGE}])", run.text):
-            if token in (_BREAK, _PAGE):
-                marks = lines[-1].marks + (token == _PAGE)
-                lines.append(_Piece("", [], marks))
+        for token in re.split(f"([{_BREAK}{_PAGE}{_HARD}])", run.text):
+            if token in (_BREAK, _PAGE, _HARD):
+                last = lines[-1]
+                marks = last.marks + (token == _PAGE)
+                segment = last.segment + (token != _BREAK)
+                lines.append(_Piece("", [], marks, True, segment))
             elif token:
                 lines[-1].runs.append(_Run(token, run.props))
                 lines[-1].text += token
