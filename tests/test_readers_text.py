@@ -96,6 +96,30 @@ def test_seed_format_line_and_encoding(seeds):
     assert all(b.page is None for b in result.blocks)
 
 
+@pytest.mark.parametrize("path", sorted((DATA / "clean").glob("*.txt")), ids=lambda p: p.stem)
+def test_clean_texts_read_back_line_for_line(path):
+    """A clean text (one paragraph per line) is already paragraphs: no line is joined or split.
+
+    This runs the break rules over six more files, including the 题注 lines of 国务院令第735号
+    ("2020年12月9日 国务院第117次常务会议通过"), which start paragraphs of their own.
+    """
+    expected = clean_lines(path.stem)
+    got = [b.text for b in read_text(path).blocks]
+    assert got == expected, report(expected, got)
+
+
+def test_crlf_and_form_feeds_keep_line_numbers(tmp_path):
+    path = tmp_path / "pdftotext.txt"
+    path.write_bytes(
+        "第一条 甲乙丙丁戊己庚辛壬癸，子丑\r\n\f寅卯辰巳。\r\n\r\n第二条 乙。\r\n".encode()
+    )
+    result = read_text(path)
+    assert [(b.text, b.line) for b in result.blocks] == [
+        ("第一条 甲乙丙丁戊己庚辛壬癸，子丑寅卯辰巳。", 1),
+        ("第二条 乙。", 4),
+    ]
+
+
 # --------------------------------------------------------------------------- specific artifacts
 
 

@@ -40,6 +40,8 @@ _STRUCTURAL_START = re.compile(
 _DOC_NUMBER = re.compile(r"^\S{1,20}[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$")
 # A date on its own line, possibly the 印发 date of the 版记: 2024年4月23日印发.
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:印发|发布|公布)?$")
+# A 题注 line of a law: "2020年12月9日 国务院第117次常务会议通过", "2021年5月1日 施行".
+_DATE_NOTE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[ \u3000]+[\u4e00-\u9fff《]")
 # Issuing organs: 署名 lines, the stacked issuers of a joint 发文机关标志.
 _ISSUER_SUFFIX = r"(?:局|委员会|委|厅|部|院|办公室|政府|中心|署|总局|党组)"
 _ISSUER = rf"[\u4e00-\u9fff]{{2,24}}?{_ISSUER_SUFFIX}"
@@ -155,7 +157,13 @@ def ends_paragraph(line: str) -> bool:
 
 def starts_paragraph(line: str) -> bool:
     """The line cannot continue the paragraph before it."""
-    return starts_unit(line) or is_doc_number(line) or is_date_line(line) or is_issuer_line(line)
+    return (
+        starts_unit(line)
+        or is_doc_number(line)
+        or is_date_line(line)
+        or bool(_DATE_NOTE.match(line))
+        or is_issuer_line(line)
+    )
 
 
 def continues(paragraph: str, line: str) -> bool:

@@ -34,7 +34,7 @@ _MD_RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
 _MD_LIST = re.compile(r"^[-*+][ \t]+(?=\S)")
 _MD_BOLD_LEAD = re.compile(r"^\*\*")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_STRIP = " \t\u3000\ufeff"
+_STRIP = " \t\r\f\v\u3000\ufeff"
 
 _MAGIC = [
     (b"%PDF-", "a PDF file, not text"),
@@ -137,7 +137,7 @@ def text_blocks(text: str) -> list[Block]:
     paras: list[_Para] = []
     current: _Para | None = None
     forced_break = False
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = classify(number, raw)
         if line.kind in ("blank", "page"):
             continue  # a blank line alone decides nothing: see continues()
@@ -175,7 +175,7 @@ def markdown_blocks(text: str) -> list[Block]:
     text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     paras: list[_Para] = []
     current: _Para | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip(_STRIP)
         if not line or _MD_RULE.match(line):
             if current:
