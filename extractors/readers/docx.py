@@ -76,7 +76,12 @@ def read_docx(path: str | Path) -> ReadResult:
     styles = StyleSheet.from_document(document)
     body = document.element.body
     walker = _Walker(styles, page_marks=_page_mark_kind(body))
-    walker.walk(body)
+    try:
+        walker.walk(body)
+    except (ValueError, KeyError, AttributeError, TypeError) as exc:  # malformed markup
+        raise ReadError(
+            str(p), f"cannot read the document body: {type(exc).__name__}: {exc}"
+        ) from exc
     if not walker.items:
         raise ReadError(str(p), "no text in the document body (images only, or empty)")
     body_size = _dominant_size(walker.sizes)
@@ -391,6 +396,8 @@ class _Walker:
                 content = el.find(W + "sdtContent")
                 if content is not None:
                     self.walk(content)
+            elif el.tag == W + "customXml":
+                self.walk(el)
 
     # -- paragraphs
 
@@ -517,6 +524,8 @@ def _cell_paragraphs(tc) -> list:
             content = el.find(W + "sdtContent")
             if content is not None:
                 out.extend(_cell_paragraphs(content))
+        elif el.tag == W + "customXml":
+            out.extend(_cell_paragraphs(el))
     return out
 
 
