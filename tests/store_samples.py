@@ -8,6 +8,7 @@ come from the bundled text, not from this file.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -136,3 +137,23 @@ def sample_source(source_id: str = "sample", chapters: int = 2) -> SampleSource:
         doc.source = source_id
     return SampleSource(source_id=source_id, path=str(CLEAN), sha256="0" * 64, format="text",
                         pages=None, documents=docs, warnings=["sample warning"])
+
+
+# --- the real corpus ---------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_PDFS = sorted((ROOT / "corpus" / "sources").glob("*.pdf"))
+
+
+@functools.cache
+def parsed_corpus() -> tuple:
+    """The six bundled PDFs parsed with the manifest, once per test process."""
+    from extractors.pipeline import parse_file
+    from toolkit.manifest import load_manifest
+
+    manifest = load_manifest()
+    return tuple(parse_file(p, manifest=manifest) for p in CORPUS_PDFS)
+
+
+def corpus_documents() -> list[Document]:
+    return [d for p in parsed_corpus() for d in p.documents]

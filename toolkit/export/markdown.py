@@ -15,13 +15,14 @@ from toolkit.model import DateFact, Document, Node
 DIVISIONS = ("book", "part", "chapter", "section", "heading")
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
-_LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])")
+_LINE_START = re.compile(r"^([ \t]*(?:\d+(?=[.)]))?)([#>+\-=.)])", re.M)
 
 
 def escape(text: str) -> str:
     """Escape what Markdown would interpret; the rendered text is the original."""
     text = _INLINE.sub(r"\\\1", text)
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    # a list marker "1." is escaped on its punctuation: CommonMark only escapes punctuation
+    return _LINE_START.sub(r"\1\\\2", text)
 
 
 def _date(fact: DateFact | None) -> str | None:
