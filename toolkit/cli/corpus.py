@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -193,9 +194,16 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     err = _console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
-    with Store(db) as store, Progress(*columns, console=err, transient=True) as progress:
+    Store(db).close()  # a wrong --db fails now, not after the parsing
+    # The store is opened once the workers are forked (they get no copy of the connection), and
+    # the progress bar has no refresh thread (auto_refresh off) for the same reason.
+    with ExitStack() as stack:
+        progress = stack.enter_context(Progress(*columns, console=err, transient=True,
+                                                auto_refresh=False))
         task = progress.add_task("ingesting", total=len(files))
+        store: Store | None = None
         for path, parsed, error in _results(files, manifest):
+            store = store or stack.enter_context(Store(db))
             out = outcomes[str(path)]
             if parsed is not None:
                 try:
@@ -210,6 +218,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
                 out.error = error
                 progress.console.print(f"{path}: {error}", markup=False, soft_wrap=True)
             progress.advance(task)
+            progress.refresh()
 
     table = Table(title=f"ingested into {db}")
     table.add_column("file", overflow="fold")
