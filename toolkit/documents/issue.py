@@ -1,0 +1,423 @@
+"""Issuing: a DOCX becomes a numbered, registered, sealed, checked and signed document.
+
+    reserve   allocate the 文号 and write the "reserved" register row (one transaction)
+    render    the caller's callback receives the number and returns the DOCX (the 文号 is printed
+              in the document, so numbering comes first); or a finished DOCX whose ``PK-DocNumber``
+              paragraph takes the number
+    prepare   seal pressed onto the 署名/成文日期, signature block kept with the body
+    produce   LibreOffice → PDF (one run per batch and worker), page checks, tightening and
+              re-rendering when the seal would leave the body's page, PAdES signature
+    finalize  outputs written atomically, register row → "issued" with their SHA-256
+
+A document that fails after its number was reserved is voided with the reason, so the register
+explains every number; a hard crash leaves the row "reserved" for ``Register.recover``. The PDF
+stage can run in several worker processes (each with its own LibreOffice profile); rendering and
+the register stay in the calling process, so callbacks need not be picklable.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+
+from docx import Document
+
+from toolkit.documents.numbering import Office, Offices, load_offices, parse_number
+from toolkit.documents.pdf import convert_docx_to_pdf, soffice_path
+from toolkit.documents.pdf_check import Expectations, Finding, inspect_pdf
+from toolkit.documents.register import Register, RegisterEntry
+from toolkit.documents.seal import seal_png
+from toolkit.documents.sealing import (
+    PreparedDocx,
+    doc_date_from_text,
+    find_signature_block,
+    prepare_docx,
+    tighten,
+)
+from toolkit.documents.sign import Signer, StampPlacement, default_stamp_box, verify_pdf_bytes
+
+DocSource = bytes | Path | str | Callable[[str], bytes]
+
+# Base font names (after the subset tag) the bundled fontconfig aliases lead to, plus
+# LibreOffice's metric-compatible Latin fonts and the signature stamp's font.
+MAPPED_FONTS = ("UMing", "UKai", "NotoSerifCJK", "NotoSansCJK", "Liberation", "LXGWWenKai")
+# Findings that tightening the signature block can cure.
+LAYOUT_CODES = frozenset({"seal-page", "signature-alone", "seal-position"})
+
+
+class IssueError(RuntimeError):
+    """A document was not issued; ``number`` (if one was reserved) has been voided."""
+
+    def __init__(self, message: str, number: str | None = None, findings: Sequence[Finding] = ()):
+        super().__init__(message)
+        self.number = number
+        self.findings = list(findings)
+
+
+@dataclass(frozen=True)
+class IssueOptions:
+    pdf: bool = True
+    seal: bool = True
+    seal_bottom_text: str | None = None
+    seal_diameter_mm: float = 42.0
+    sign: Signer | None = None
+    visible_stamp: bool = True
+    reason: str | None = None
+    location: str | None = None
+    allowed_fonts: tuple[str, ...] = MAPPED_FONTS
+    max_attempts: int = 3  # renders per document: the first + tightening steps
+    workers: int = 1
+    require_number_slot: bool = True  # a finished DOCX must have a PK-DocNumber paragraph
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    source: DocSource
+    office: str  # office id or full name (corpus/offices.yaml)
+    doc_type: str
+    case_id: str | None = None
+    doc_date: date | None = None
+    template_version: str | None = None
+    reissue_of: str | None = None
+
+
+@dataclass
+class IssuedDocument:
+    """The outcome for one request: issued (``error`` None) or voided/failed."""
+
+    request_index: int
+    number: str | None
+    status: str  # "issued" | "voided" | "failed" (failed before a number was reserved)
+    docx: Path | None = None
+    pdf: Path | None = None
+    findings: list[Finding] = field(default_factory=list)
+    attempts: int = 0
+    error: str | None = None
+    entry: RegisterEntry | None = None
+
+
+@dataclass
+class Timings:
+    """Worker-seconds per stage (summed over workers), for benchmarks."""
+
+    libreoffice: float = 0.0
+    check: float = 0.0
+    sign: float = 0.0
+    prepare: float = 0.0
+    register: float = 0.0
+    write: float = 0.0
+
+    def add(self, other: Timings) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+# -- the PDF stage (runs in worker processes) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    key: int
+    docx: bytes
+    expect: Expectations
+    office_name: str
+
+
+@dataclass
+class PdfResult:
+    key: int
+    docx: bytes  # the DOCX actually rendered (tightened if that was needed)
+    pdf: bytes | None
+    findings: list[Finding]
+    attempts: int
+    error: str | None = None
+
+
+def produce_pdfs(jobs: Sequence[PdfJob], options: IssueOptions) -> tuple[list[PdfResult], Timings]:
+    """Render, check, tighten and re-render, sign: one LibreOffice run per round."""
+    timings = Timings()
+    results = {j.key: PdfResult(j.key, j.docx, None, [], 0) for j in jobs}
+    pending = list(jobs)
+    with tempfile.TemporaryDirectory(prefix="policykit-issue-") as work:
+        work_dir = Path(work)
+        for attempt in range(1, max(1, options.max_attempts) + 1):
+            if not pending:
+                break
+            sources = []
+            for job in pending:
+                path = work_dir / f"a{attempt}-{job.key:06d}.docx"
+                path.write_bytes(results[job.key].docx)
+                sources.append(path)
+            t = time.perf_counter()
+            pdfs = convert_docx_to_pdf(sources, work_dir / f"out{attempt}")
+            timings.libreoffice += time.perf_counter() - t
+            retry = []
+            for job, pdf_path in zip(pending, pdfs, strict=True):
+                result = results[job.key]
+                result.attempts = attempt
+                t = time.perf_counter()
+                report = inspect_pdf(pdf_path, job.expect)
+                timings.check += time.perf_counter() - t
+                result.pdf = pdf_path.read_bytes()
+                result.findings = report.findings
+                codes = {f.code for f in report.errors}
+                if codes and codes <= LAYOUT_CODES and attempt < options.max_attempts:
+                    t = time.perf_counter()
+                    result.docx = tighten(result.docx, attempt)
+                    timings.prepare += time.perf_counter() - t
+                    retry.append(job)
+                elif codes:
+                    result.error = "; ".join(str(f) for f in report.errors)
+                elif options.sign is not None:
+                    t = time.perf_counter()
+                    result.pdf, result.error = _sign(result.pdf, job, report, options)
+                    timings.sign += time.perf_counter() - t
+            pending = retry
+    return [results[j.key] for j in jobs], timings
+
+
+def _sign(pdf: bytes, job: PdfJob, report, options: IssueOptions) -> tuple[bytes | None, str | None]:
+    placement = None
+    if options.visible_stamp:
+        page = (report.date_box.page if report.date_box else report.page_count) - 1
+        placement = StampPlacement(page, default_stamp_box(report.page_size[0]))
+    try:
+        signed = options.sign.sign_pdf(
+            pdf,
+            office=job.office_name,
+            placement=placement,
+            reason=options.reason,
+            location=options.location,
+        )
+    except Exception as exc:  # noqa: BLE001 - any signer's failure voids this document only
+        return None, f"signing failed: {exc}"
+    check = verify_pdf_bytes(signed)
+    if check.status not in ("intact", "untrusted"):
+        return None, f"the signed PDF does not verify: {check.status}"
+    return signed, None
+
+
+def _produce_in_workers(jobs: list[PdfJob], options: IssueOptions) -> tuple[list[PdfResult], Timings]:
+    workers = max(1, min(options.workers, len(jobs)))
+    if workers == 1:
+        return produce_pdfs(jobs, options)
+    chunks = [jobs[i::workers] for i in range(workers)]
+    results: dict[int, PdfResult] = {}
+    timings = Timings()
+    # spawn: LibreOffice and pyHanko state must not be inherited through fork
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        for chunk_results, chunk_timings in pool.map(produce_pdfs, chunks, [options] * workers):
+            results.update({r.key: r for r in chunk_results})
+            timings.add(chunk_timings)
+    return [results[j.key] for j in jobs], timings
+
+
+# -- the calling process: register, rendering, outputs ------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _seal_for(name: str, bottom_text: str | None, diameter_mm: float) -> bytes:
+    return seal_png(name, bottom_text=bottom_text, diameter_mm=diameter_mm)
+
+
+def _static_docx(source: DocSource) -> bytes | None:
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise IssueError(f"{path}: no such DOCX")
+        return path.read_bytes()
+    return None
+
+
+def _date_in_docx(docx: bytes) -> date | None:
+    return doc_date_from_text(find_signature_block(Document(io.BytesIO(docx))).date_text)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _expectations(prepared: PreparedDocx, options: IssueOptions) -> Expectations:
+    b = prepared.block
+    return Expectations(
+        date_text=b.date_text,
+        signature_text=b.signature_text,
+        body_last_text=b.body_last_text,
+        seal_diameter_pt=prepared.seal_diameter_pt,
+        number=prepared.number,
+        allowed_fonts=options.allowed_fonts,
+    )
+
+
+def issue_batch(
+    requests: Sequence[IssueRequest],
+    *,
+    register: Register,
+    out_dir: Path | str,
+    offices: Offices | None = None,
+    options: IssueOptions = IssueOptions(),
+    timings: Timings | None = None,
+) -> list[IssuedDocument]:
+    """Issue every request; each succeeds or is voided on its own. Problems that would fail
+    them all (unknown office, no LibreOffice, unreadable key) raise before any number is taken."""
+    offices = offices or load_offices()
+    out_dir = Path(out_dir)
+    timings = timings if timings is not None else Timings()
+    # preflight: nothing below may burn numbers for a reason known in advance
+    resolved: list[Office] = [offices.get(r.office) for r in requests]
+    if options.pdf:
+        soffice_path()
+    if options.sign is not None:
+        if not options.pdf:
+            raise IssueError("signing needs the PDF (pdf=True)")
+        check = getattr(options.sign, "check", None)
+        if callable(check):
+            check()  # a bad key file or passphrase fails here, not after numbers are taken
+    seals = {
+        o.name: _seal_for(o.name, options.seal_bottom_text, options.seal_diameter_mm)
+        for o in resolved
+        if options.seal
+    }
+    statics = [_static_docx(r.source) for r in requests]
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    outcomes: list[IssuedDocument] = []
+    prepared: dict[int, PreparedDocx] = {}
+    for i, (req, office, static) in enumerate(zip(requests, resolved, statics, strict=True)):
+        doc_date = req.doc_date or (static and _safe_date(static)) or date.today()
+        t = time.perf_counter()
+        entry = register.reserve(
+            prefix=office.prefix_for(req.doc_type),
+            office=office.id,
+            doc_type=req.doc_type,
+            year=doc_date.year,
+            case_id=req.case_id,
+            doc_date=doc_date,
+            template_version=req.template_version,
+            reissue_of=req.reissue_of,
+        )
+        timings.register += time.perf_counter() - t
+        outcome = IssuedDocument(i, entry.number, "reserved", entry=entry)
+        outcomes.append(outcome)
+        try:
+            t = time.perf_counter()
+            docx = static if static is not None else req.source(entry.number)  # type: ignore[operator]
+            prep = prepare_docx(
+                docx,
+                number=entry.number,
+                seal_png=seals.get(office.name),
+                seal_diameter_mm=options.seal_diameter_mm,
+                require_number_slot=static is not None and options.require_number_slot,
+            )
+            printed = doc_date_from_text(prep.block.date_text)
+            if printed is not None and printed != doc_date:
+                raise IssueError(
+                    f"成文日期 in the document ({prep.block.date_text}) is not the issue date {doc_date}"
+                )
+            prepared[i] = prep
+            timings.prepare += time.perf_counter() - t
+        except Exception as exc:  # noqa: BLE001 - this document fails, the batch goes on
+            _fail(register, outcome, f"rendering failed: {exc}")
+
+    results: dict[int, PdfResult] = {}
+    if options.pdf and prepared:
+        jobs = [
+            PdfJob(i, p.docx, _expectations(p, options), resolved[i].name) for i, p in prepared.items()
+        ]
+        try:
+            produced, stage = _produce_in_workers(jobs, options)
+        except Exception as exc:  # noqa: BLE001 - LibreOffice crashed/timed out: void the batch
+            produced = [PdfResult(j.key, j.docx, None, [], 0, f"PDF stage failed: {exc}") for j in jobs]
+            stage = Timings()
+        timings.add(stage)
+        results = {r.key: r for r in produced}
+
+    for i, prep in prepared.items():
+        outcome = outcomes[i]
+        result = results.get(i)
+        if result is not None:
+            outcome.findings, outcome.attempts = result.findings, result.attempts
+            if result.error:
+                _fail(register, outcome, result.error)
+                continue
+        stem = parse_number(outcome.number).file_stem
+        files = {"docx": out_dir / f"{stem}.docx"}
+        blobs = {"docx": result.docx if result else prep.docx}
+        if result is not None:
+            files["pdf"] = out_dir / f"{stem}.pdf"
+            blobs["pdf"] = result.pdf
+        try:
+            t = time.perf_counter()
+            for role, path in files.items():
+                _write_atomic(path, blobs[role])
+            timings.write += time.perf_counter() - t
+            t = time.perf_counter()
+            outcome.entry = register.mark_issued(outcome.number, files)
+            timings.register += time.perf_counter() - t
+        except Exception as exc:  # noqa: BLE001
+            for path in files.values():
+                path.unlink(missing_ok=True)
+            _fail(register, outcome, f"writing the outputs failed: {exc}")
+            continue
+        outcome.status = "issued"
+        outcome.docx, outcome.pdf = files["docx"], files.get("pdf")
+    return outcomes
+
+
+def _safe_date(docx: bytes) -> date | None:
+    try:
+        return _date_in_docx(docx)
+    except Exception:  # noqa: BLE001 - no readable date: the issue date defaults to today
+        return None
+
+
+def _fail(register: Register, outcome: IssuedDocument, reason: str) -> None:
+    outcome.error = reason
+    outcome.status = "voided"
+    outcome.entry = register.void(outcome.number, f"not issued: {reason}")
+
+
+def issue_document(
+    source: DocSource,
+    *,
+    office: str,
+    doc_type: str,
+    register: Register,
+    out_dir: Path | str,
+    case_id: str | None = None,
+    doc_date: date | None = None,
+    template_version: str | None = None,
+    reissue_of: str | None = None,
+    offices: Offices | None = None,
+    options: IssueOptions = IssueOptions(),
+) -> IssuedDocument:
+    """Issue one document; raises ``IssueError`` (number voided, reason given) if it fails."""
+    request = IssueRequest(source, office, doc_type, case_id, doc_date, template_version, reissue_of)
+    (outcome,) = issue_batch(
+        [request], register=register, out_dir=out_dir, offices=offices, options=replace(options, workers=1)
+    )
+    if outcome.status != "issued":
+        raise IssueError(
+            f"{outcome.number} not issued: {outcome.error}", outcome.number, outcome.findings
+        )
+    return outcome
