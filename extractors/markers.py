@@ -63,7 +63,9 @@ def match_article(text: str) -> Marker | None:
     heading = m.group(3)
     # "第三十八条第（四）款…" or "第九条情形之一的" at a line start is a wrapped citation: an article
     # lead-in is followed by a blank, a 【title】 or the start of a sentence, never by 第/的/规定.
-    if not heading and rest[:1] in ("第", "的", "规", "、", "至", "和", "或", "及", "中", "所"):
+    # A blank after 条 is a lead-in even before such a character (第九条 中学、小学…).
+    spaced = m.start(4) > 0 and text[m.start(4) - 1].isspace()
+    if not heading and not spaced and rest[:1] in ("第", "的", "规", "、", "至", "和", "或", "及", "中", "所"):
         return None
     return Marker("article", num, number, heading, rest, sub)
 
