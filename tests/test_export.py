@@ -15,7 +15,7 @@ from store_samples import ROOT, corpus_documents, sample_documents
 from toolkit.export.akn import NS, document_to_akn, document_to_akn_bytes
 from toolkit.export.json import document_to_json
 from toolkit.export.markdown import document_to_markdown, escape
-from toolkit.model import Document, Node
+from toolkit.model import Document, Node, Span
 
 SCHEMA_PATH = ROOT / "docs" / "schema" / "policykit-document.schema.json"
 A = f"{{{NS}}}"
@@ -242,3 +242,20 @@ def test_akn_corpus_validates_and_keeps_exact_text(doc_id):
         if node.text or not node.children:
             assert "".join(holder.itertext()) == node.text, node.eid
     assert len(root.findall(f".//{A}article")) == len(doc.articles())
+
+
+def test_akn_refs_inside_the_document_overlaps_and_stale_spans():
+    rule = sample_documents()[1]
+    text = rule.node("chp_2__art_12__para_2").text
+    span = Span("chp_2__art_12__para_2", 0, 4, "REF", text[:4],
+                {"target_doc": rule.id, "target_eid": "chp_2__art_5", "resolved": True})
+    overlapping = Span(span.eid, 2, 6, "REF", text[2:6], dict(span.data))
+    stale = Span(span.eid, 10, 12, "REF", "不对", dict(span.data))
+    rule.spans = [span, overlapping, stale]
+    root = document_to_akn(rule)
+    assert_valid_akn(root)
+    refs = root.findall(f".//{A}ref")
+    assert [(r.text, r.get("href")) for r in refs] == [(text[:4], "#chp_2__art_5")]
+    assert "".join(refs[0].getparent().itertext()) == text
+    uri = document_to_akn(sample_documents()[1], lambda doc_id: f"/akn/cn/act/x/{doc_id}")
+    assert uri.find(f".//{A}ref").get("href") == "/akn/cn/act/x/nhsa-order-2"

@@ -178,16 +178,17 @@ def _p(parent: etree._Element, node: Node, refs: list[Span], uri_for: UriFor,
     text, pos, last = node.text, 0, None
     for span in sorted(refs, key=lambda s: s.start):
         target = span.data.get("target_doc", span.data.get("target"))
+        eid = span.data.get("target_eid", span.data.get("eid"))
         if (span.start < pos or span.end > len(text) or text[span.start:span.end] != span.text
-                or not target or span.data.get("resolved") is False):
-            continue
+                or not (target or eid) or span.data.get("resolved") is False):
+            continue  # overlapping, stale or unresolved: the text stays plain
         chunk = text[pos:span.start]
         if last is None:
             p.text = _clean(chunk)
         else:
             last.tail = _clean(chunk)
-        base = "" if target == doc.id else (uri_for(target) or f"/akn/{COUNTRY}/{target}")
-        eid = span.data.get("target_eid", span.data.get("eid"))
+        same = target in (None, doc.id)
+        base = "" if same else (uri_for(target) or f"/akn/{COUNTRY}/{target}")
         href = f"{base}#{eid}" if eid else (base or "#")
         last = _el(p, "ref", span.text, href=href)
         pos = span.end
