@@ -21,6 +21,11 @@ COMMANDS: dict[str, str] = {
     "export": "toolkit.cli.corpus:export",
     "search": "toolkit.cli.corpus:search",
     "calendar": "toolkit.cli.calendar:calendar",
+    "register": "toolkit.cli.issue:register",
+    "issue": "toolkit.cli.issue:issue",
+    "verify": "toolkit.cli.issue:verify",
+    "seal": "toolkit.cli.issue:seal",
+    "test-certificate": "toolkit.cli.issue:test_certificate",
 }
 
 DEFAULT_DB = "policykit.db"

@@ -1,0 +1,332 @@
+"""Issuing commands: ``register``, ``issue``, ``verify``, ``seal``, ``test-certificate``.
+
+Thin shells over ``toolkit.documents`` (register, issue, sign, seal). A problem is one line on
+stderr: exit 2 for a wrong argument or unusable input. ``verify`` exits 0 when the signature is
+intact and trusted, 1 when the file was changed after signing, 3 when it is intact but the
+certificate is not trusted, 4 when the PDF has no signature.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from toolkit.cli.main import db_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+VERIFY_EXIT = {"intact": 0, "tampered": 1, "untrusted": 3, "unsigned": 4}
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"policykit: {message}", err=True)
+    sys.exit(code)
+
+
+def _one_line_errors(fn: F) -> F:
+    """Known errors → one line, exit 2; anything else one line, exit 1 (POLICYKIT_DEBUG=1 shows
+    the traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from toolkit.documents.fonts import FontError
+        from toolkit.documents.issue import IssueError
+        from toolkit.documents.numbering import NumberingError
+        from toolkit.documents.pdf import ConversionError, LibreOfficeMissing
+        from toolkit.documents.register import RegisterError
+        from toolkit.documents.seal import SealError
+        from toolkit.documents.sealing import SealingError
+        from toolkit.documents.sign import SigningError, VerifyError
+
+        known = (
+            RegisterError, NumberingError, IssueError, LibreOfficeMissing, ConversionError,
+            SealError, SealingError, SigningError, VerifyError, FontError,
+        )  # fmt: skip
+        try:
+            return fn(*args, **kwargs)
+        except known as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        except Exception as exc:
+            if os.environ.get("POLICYKIT_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc}", 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _open_register(ctx: click.Context, *, create: bool = False):
+    from toolkit.documents.register import Register
+
+    path = db_path(ctx)
+    if not create and not path.exists():
+        _fail(f"no register at {path} (use --db or POLICYKIT_DB)")
+    return Register(path)
+
+
+def _entry_line(e) -> str:
+    extra = []
+    if e.reissue_of:
+        extra.append(f"reissue of {e.reissue_of}")
+    if e.reissued_as:
+        extra.append(f"reissued as {e.reissued_as}")
+    if e.status == "voided":
+        extra.append(f"voided: {e.void_reason}")
+    tail = f"  ({'; '.join(extra)})" if extra else ""
+    return (
+        f"{e.number}\t{e.status}\t{e.office}\t{e.doc_type}\t{e.case_id or '-'}\t"
+        f"{e.doc_date or '-'}{tail}"
+    )
+
+
+# -- register ---------------------------------------------------------------------------------
+
+
+@click.group()
+def register() -> None:
+    """The 发文登记簿: every allocated 发文字号 and what became of it."""
+
+
+@register.command("list")
+@click.option("--year", type=int, help="Only this year's numbers.")
+@click.option("--office", help="Only this office (id from corpus/offices.yaml).")
+@click.option("--status", type=click.Choice(["reserved", "issued", "voided"]))
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of lines.")
+@click.pass_context
+@_one_line_errors
+def register_list(ctx: click.Context, year: int | None, office: str | None, status: str | None, as_json: bool) -> None:
+    """List register rows in number order (reserved rows are numbers still in production or
+    left by a crash: see `register recover`)."""
+    with _open_register(ctx) as reg:
+        rows = reg.entries(year=year, office=office, status=status)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(_entry_line(row))
+    if not rows:
+        click.echo("(no numbers)", err=True)
+
+
+@register.command("show")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_one_line_errors
+def register_show(ctx: click.Context, number: str, as_json: bool) -> None:
+    """One number: its row, output files (checked against their SHA-256 now) and history."""
+    with _open_register(ctx) as reg:
+        entry = reg.get(number)
+        checks = {c.role: c.state for c in reg.check_files(entry.number)}
+    if as_json:
+        data = entry.to_dict()
+        for f in data["files"]:
+            f["state"] = checks.get(f["role"])
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(_entry_line(entry))
+    click.echo(f"  template: {entry.template_version or '-'}   reserved by {entry.owner} at {entry.reserved_at}")
+    for f in entry.files:
+        click.echo(f"  {f.role}: {f.path}  sha256 {f.sha256}  [{checks.get(f.role)}]")
+    for ev in entry.events:
+        click.echo(f"  {ev.at}  {ev.event}" + (f"  {ev.detail}" if ev.detail else ""))
+
+
+@register.command("void")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why the number is voided (kept in the register).")
+@click.pass_context
+@_one_line_errors
+def register_void(ctx: click.Context, number: str, reason: str) -> None:
+    """Void a reserved or issued number. It stays in the register and is never reused."""
+    with _open_register(ctx) as reg:
+        entry = reg.void(number, reason)
+    click.echo(_entry_line(entry))
+
+
+@register.command("recover")
+@click.option(
+    "--older-than-hours",
+    type=float,
+    default=None,
+    help="Also void reservations older than this, whatever their process (other machines).",
+)
+@click.pass_context
+@_one_line_errors
+def register_recover(ctx: click.Context, older_than_hours: float | None) -> None:
+    """Void "reserved" rows whose issuing process died before finishing."""
+    max_age = timedelta(hours=older_than_hours) if older_than_hours is not None else None
+    with _open_register(ctx) as reg:
+        voided = reg.recover(max_age=max_age)
+    for entry in voided:
+        click.echo(_entry_line(entry))
+    click.echo(f"{len(voided)} reservation(s) voided", err=True)
+
+
+# -- issue ------------------------------------------------------------------------------------
+
+
+def _signer_from_options(p12: Path | None, key: Path | None, cert: Path | None, passphrase_env: str, test_cert: Path | None):
+    from toolkit.documents.sign import PadesSigner, make_test_certificate
+
+    chosen = [x for x in (p12, key, test_cert) if x is not None]
+    if len(chosen) > 1:
+        _fail("choose one of --sign-p12, --sign-key/--sign-cert, --test-cert")
+    if test_cert is not None:
+        tc = make_test_certificate(test_cert)
+        click.echo(
+            f"WARNING: signing with a TEST certificate ({tc.signer_cert}); its CA {tc.ca_cert}"
+            " is trusted by nobody: not for real documents.",
+            err=True,
+        )
+        return tc.signer()
+    if p12 is None and key is None:
+        if cert is not None:
+            _fail("--sign-cert needs --sign-key")
+        return None
+    passphrase = os.environ.get(passphrase_env)
+    if p12 is not None:
+        return PadesSigner(pkcs12=p12, passphrase=passphrase)
+    if cert is None:
+        _fail("--sign-key needs --sign-cert")
+    return PadesSigner(key=key, cert=cert, passphrase=passphrase)
+
+
+@click.command("issue")
+@click.argument("docx", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--office", required=True, help="Issuing office: id or name from corpus/offices.yaml.")
+@click.option("--type", "doc_type", default="通知", show_default=True, help="Document type (selects the 文号 series).")
+@click.option("--case", "case_id", help="Case id recorded in the register.")
+@click.option("--date", "doc_date", type=click.DateTime(["%Y-%m-%d"]), help="成文日期 (default: the date printed in the DOCX, else today).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/issued"), show_default=True)
+@click.option("--no-pdf", is_flag=True, help="Only number and seal the DOCX.")
+@click.option("--no-seal", is_flag=True, help="No seal image.")
+@click.option("--sign-p12", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="PKCS#12 key + certificate.")
+@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="PEM private key.")
+@click.option("--sign-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="PEM certificate.")
+@click.option("--passphrase-env", default="POLICYKIT_SIGN_PASSPHRASE", show_default=True, help="Environment variable holding the key's passphrase.")
+@click.option("--test-cert", type=click.Path(file_okay=False, path_type=Path), help="Make a TEST certificate in this folder and sign with it.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes for the PDF stage.")
+@click.option("--offices", "offices_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Offices table (default corpus/offices.yaml).")
+@click.pass_context
+@_one_line_errors
+def issue(ctx: click.Context, docx: tuple[Path, ...], office: str, doc_type: str, case_id: str | None, doc_date, out_dir: Path, no_pdf: bool, no_seal: bool, sign_p12, sign_key, sign_cert, passphrase_env: str, test_cert, workers: int, offices_file) -> None:
+    """Number, register, seal, render and sign finished GB/T 9704 DOCX files.
+
+    Each DOCX needs a PK-DocNumber paragraph (the 文号 is written there) and a signature block
+    (PK-Signature / PK-Date styles, or a 署名 line directly above a date-only line)."""
+    from toolkit.documents.issue import IssueOptions, IssueRequest, issue_batch
+    from toolkit.documents.numbering import DEFAULT_OFFICES, load_offices
+
+    signer = _signer_from_options(sign_p12, sign_key, sign_cert, passphrase_env, test_cert)
+    offices = load_offices(offices_file or DEFAULT_OFFICES)
+    requests = [
+        IssueRequest(path, office, doc_type, case_id, doc_date.date() if doc_date else None)
+        for path in docx
+    ]
+    options = IssueOptions(pdf=not no_pdf, seal=not no_seal, sign=signer, workers=workers)
+    with _open_register(ctx, create=True) as reg:
+        outcomes = issue_batch(requests, register=reg, out_dir=out_dir, offices=offices, options=options)
+    failed = 0
+    for path, o in zip(docx, outcomes, strict=True):
+        if o.status == "issued":
+            click.echo(f"{o.number}\t{o.pdf or o.docx}\t(from {path})")
+        else:
+            failed += 1
+            click.echo(f"policykit: {path}: {o.number or ''} not issued: {o.error}", err=True)
+        for f in o.findings:
+            if f.severity == "warning":
+                click.echo(f"  {path}: {f}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+# -- verify, seal, test-certificate -----------------------------------------------------------
+
+
+@click.command("verify")
+@click.argument("pdf", type=click.Path(path_type=Path))
+@click.option("--trust", multiple=True, type=click.Path(path_type=Path), help="CA certificate (PEM/DER) to trust; repeatable.")
+@click.option("--json", "as_json", is_flag=True)
+@_one_line_errors
+def verify(pdf: Path, trust: tuple[Path, ...], as_json: bool) -> None:
+    """Check a signed PDF: intact / tampered / untrusted, who signed and when.
+
+    Exit 0 intact and trusted, 1 tampered, 3 intact but untrusted, 4 unsigned."""
+    from toolkit.documents.sign import verify_pdf
+
+    result = verify_pdf(pdf, trust_roots=list(trust) or None)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "path": result.path,
+                    "status": result.status,
+                    "signatures": [
+                        {
+                            "field": s.field,
+                            "status": s.status,
+                            "signer": s.signer,
+                            "signing_time": s.signing_time.isoformat() if s.signing_time else None,
+                            "whole_file": s.whole_file,
+                            "detail": s.detail,
+                        }
+                        for s in result.signatures
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        click.echo(f"{pdf}: {result.status}")
+        for s in result.signatures:
+            when = s.signing_time.isoformat(sep=" ") if s.signing_time else "unknown time"
+            cover = "covers the whole file" if s.whole_file else "does NOT cover the whole file"
+            click.echo(f"  {s.field}: {s.status} — signed by {s.signer or '?'} at {when}; {cover}; {s.detail}")
+    sys.exit(VERIFY_EXIT[result.status])
+
+
+@click.command("seal")
+@click.option("--office", required=True, help="Office id/name from corpus/offices.yaml, or any name to print.")
+@click.option("--text", "bottom_text", help="Text under the star (e.g. 业务专用章).")
+@click.option("--size-mm", type=float, default=42.0, show_default=True)
+@click.option("--dpi", type=int, default=300, show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_one_line_errors
+def seal(office: str, bottom_text: str | None, size_mm: float, dpi: int, output: Path) -> None:
+    """Draw a round red seal PNG (transparent background) for an office."""
+    from toolkit.documents.issue import write_atomic
+    from toolkit.documents.numbering import NumberingError, load_offices
+    from toolkit.documents.seal import seal_png
+
+    try:
+        name = load_offices().get(office).name
+    except NumberingError:
+        name = office  # not in the table: print the name as given
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output, seal_png(name, bottom_text=bottom_text, diameter_mm=size_mm, dpi=dpi))
+    click.echo(f"{output}: seal of {name}, {size_mm:g} mm at {dpi} dpi")
+
+
+@click.command("test-certificate")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@_one_line_errors
+def test_certificate(directory: Path) -> None:
+    """Create a self-signed TEST CA and signer certificate (for demos; never real documents)."""
+    from toolkit.documents.sign import make_test_certificate
+
+    tc = make_test_certificate(directory)
+    click.echo(f"TEST certificate (not for real documents) in {directory}:")
+    click.echo(f"  CA (trust root for verify --trust): {tc.ca_cert}")
+    click.echo(f"  signer PKCS#12: {tc.signer_p12}  (passphrase: {tc.passphrase})")
+    click.echo(f"  signer PEM key/cert: {tc.signer_key} {tc.signer_cert}")
+
