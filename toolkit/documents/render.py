@@ -1,0 +1,156 @@
+"""Render a document: case → context → docxtpl template → DOCX, written atomically.
+
+The Jinja environment is strict and escaping: a missing variable is an error (never a blank), and
+case text is data, never template code: ``<``, ``&``, ``{{ }}`` and ``{% %}`` in a case appear
+literally in the document. Outputs go through a temporary file and ``os.replace``, so a failed
+render leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docxtpl import DocxTemplate
+from pydantic import BaseModel, ValidationError
+
+from toolkit.corpus import Corpus
+from toolkit.documents import gbt9704 as G
+from toolkit.documents.basis import Basis, DocumentError
+from toolkit.documents.cases import CaseError, explain
+from toolkit.documents.context import text_width
+from toolkit.documents.decision import Decision
+from toolkit.documents.doctypes import TYPES, DocType
+
+
+@dataclass
+class Result:
+    path: Path
+    doc_type: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def jinja_env() -> jinja2.Environment:
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+
+
+@cache
+def _template_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise DocumentError(f"{path}: 模板不存在（运行 python templates/build_templates.py 生成）")
+    return path.read_bytes()
+
+
+def render_bytes(template: Path, context: dict[str, Any]) -> bytes:
+    """Render ``template`` with ``context``; StrictUndefined turns a missing field into an error."""
+    tpl = DocxTemplate(io.BytesIO(_template_bytes(template)))
+    try:
+        tpl.render(context, jinja_env=jinja_env(), autoescape=True)
+    except jinja2.UndefinedError as e:
+        raise DocumentError(f"{template.name}: 模板需要的字段缺失：{e.message}") from None
+    except jinja2.TemplateError as e:
+        raise DocumentError(f"{template.name}: 模板错误：{e}") from None
+    centre_signature(tpl.docx)
+    buf = io.BytesIO()
+    tpl.save(buf)
+    return buf.getvalue()
+
+
+def centre_signature(doc) -> None:
+    """Centre the 署名 over the 成文日期 (which ends four characters from the right margin).
+
+    Both are right-aligned; the signature gets the extra right indent that puts its centre over
+    the date's centre, computed from the rendered text widths.
+    """
+    paras = doc.paragraphs
+    dates = [p for p in paras if p.style is not None and p.style.name == G.S_DATE]
+    if not dates:
+        return
+    date_width = text_width(dates[-1].text)
+    for p in paras:
+        if p.style is None or p.style.name != G.S_SIGNATURE:
+            continue
+        extra = max(0.0, (date_width - text_width(p.text)) / 2)
+        chars = G.DATE_RIGHT_CHARS + extra
+        ppr = p._p.get_or_add_pPr()
+        ind = ppr.find(qn("w:ind"))
+        if ind is None:
+            ind = OxmlElement("w:ind")
+            ppr.append(ind)
+        ind.set(qn("w:rightChars"), str(round(chars * 100)))
+        ind.set(qn("w:right"), str(round(chars * G.BODY_SIZE_PT * 20)))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_UNSAFE = re.compile(r"[\\/:*?\"<>|\s]+")
+
+
+def output_name(doc_type: str, case: BaseModel) -> str:
+    number = getattr(case, "doc_number", None) or getattr(case, "agreement_no", "")
+    return f"{doc_type}_{_UNSAFE.sub('_', number)}.docx"
+
+
+def with_date(case: BaseModel, on: date, source: str = "--date") -> BaseModel:
+    """The case re-validated with another 成文日期 (cross-field checks run again)."""
+    model = type(case)
+    try:
+        return model.model_validate({**case.model_dump(), "date": on})
+    except ValidationError as e:
+        raise CaseError(source, explain(model, e)) from None
+
+
+def pharmacy(case: BaseModel) -> bool:
+    party = getattr(case, "applicant", None) or getattr(case, "institution", None)
+    return getattr(party, "kind", None) == "零售药店"
+
+
+def build_context(doc: DocType, case: BaseModel, corpus: Corpus,
+                  decision: Decision | None = None) -> tuple[dict[str, Any], list[str]]:
+    if decision is not None:
+        if not doc.decision:
+            raise DocumentError(f"{doc.name}（{doc.key}）不接受决定文件（--from-decision）")
+        if decision.type and decision.type != doc.key:
+            raise DocumentError(f"决定文件的类型是 {decision.type!r}，不是 {doc.key!r}")
+        if decision.region and decision.region != case.region:
+            raise DocumentError(f"决定文件的地区是 {decision.region!r}，案件文件的地区是 {case.region!r}")
+    basis = Basis(corpus, case.region, case.date, pharmacy=pharmacy(case))
+    return doc.build(case, basis, decision)
+
+
+def generate(doc_type: str, case: BaseModel, corpus: Corpus, out_dir: Path, *,
+             decision: Decision | None = None, on: date | None = None) -> Result:
+    """Fill in one document and write it to ``out_dir`` (atomically). Raises DocumentError,
+    CaseError; nothing is written unless everything succeeded."""
+    doc = TYPES.get(doc_type)
+    if doc is None:
+        raise DocumentError(f"未知的文书类型 {doc_type!r}（可用：{'、'.join(TYPES)}）")
+    if case.type != doc_type:
+        raise DocumentError(f"案件文件的类型是 {case.type!r}，不是 {doc_type!r}")
+    if on is not None:
+        case = with_date(case, on)
+    context, warnings = build_context(doc, case, corpus, decision)
+    data = render_bytes(doc.template, context)
+    path = Path(out_dir) / output_name(doc_type, case)
+    write_atomic(path, data)
+    return Result(path, doc_type, warnings)
