@@ -17,7 +17,7 @@ import math
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -94,6 +94,7 @@ CREATE TABLE nodes (
     UNIQUE (doc_id, eid)
 );
 CREATE INDEX nodes_doc_kind ON nodes(doc_id, kind, number);
+CREATE INDEX nodes_parent ON nodes(doc_id, parent_eid);
 CREATE TABLE spans (
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
@@ -559,28 +560,26 @@ class Store:
 
     def label(self, doc_id: str, eid: str) -> str:
         """The node's citation inside its document (第九条第一款第（五）项)."""
-        return self._labeller(doc_id)(eid)
-
-    def _labeller(self, doc_id: str) -> Callable[[str], str]:
-        rows = [
-            _Row(r["eid"], r["parent_eid"], r["kind"], r["num"], r["number"], r["heading"])
-            for r in self.conn.execute(
-                "SELECT eid, parent_eid, kind, num, number, heading FROM nodes"
-                " WHERE doc_id = ? ORDER BY ordinal", (doc_id,))
-        ]
-        by_eid = {r.eid: r for r in rows}
-        siblings: dict[str | None, list[_Row]] = {}
-        for r in rows:
-            siblings.setdefault(r.parent, []).append(r)
-
-        def label(eid: str) -> str:
-            chain, row = [], by_eid.get(eid)
-            while row is not None and row.parent is not None:
-                chain.append(row)
-                row = by_eid.get(row.parent)
-            return citation_label(chain[::-1], siblings)
-
-        return label
+        rows = self.conn.execute(
+            """WITH RECURSIVE up(eid, parent_eid, kind, num, number, heading, level) AS (
+                 SELECT eid, parent_eid, kind, num, number, heading, 0 FROM nodes
+                   WHERE doc_id = :doc AND eid = :eid
+                 UNION ALL
+                 SELECT n.eid, n.parent_eid, n.kind, n.num, n.number, n.heading, up.level + 1
+                   FROM nodes n JOIN up ON n.doc_id = :doc AND n.eid = up.parent_eid)
+               SELECT * FROM up WHERE parent_eid IS NOT NULL ORDER BY level DESC""",
+            {"doc": doc_id, "eid": eid},
+        ).fetchall()
+        chain = [_Row(r["eid"], r["parent_eid"], r["kind"], r["num"], r["number"], r["heading"])
+                 for r in rows]
+        articles = {r.eid for r in chain if r.kind == "article"}
+        siblings = {
+            a: [_Row(r["eid"], a, "paragraph", None, r["number"], None) for r in self.conn.execute(
+                "SELECT eid, number FROM nodes WHERE doc_id = ? AND parent_eid = ?"
+                " AND kind = 'paragraph' ORDER BY ordinal", (doc_id, a))]
+            for a in articles
+        }
+        return citation_label(chain, siblings)
 
     # lookup ----------------------------------------------------------------------------
     def find_by_title(self, title: str) -> list[DocSummary]:
@@ -633,17 +632,14 @@ class Store:
         else:
             rows = self._scan(terms, scope, args)
         hits: list[Hit] = []
-        labellers: dict[str, Callable[[str], str]] = {}
         for r in rows:
             heading, text = r["heading"] or "", r["text"]
             if not all(t.casefold() in f"{heading}\n{text}".casefold() for t in terms):
                 continue
             in_text = any(t.casefold() in text.casefold() for t in terms)
-            if r["doc_id"] not in labellers:
-                labellers[r["doc_id"]] = self._labeller(r["doc_id"])
             hits.append(Hit(
                 doc_id=r["doc_id"], eid=r["eid"], kind=r["kind"],
-                label=labellers[r["doc_id"]](r["eid"]),
+                label=self.label(r["doc_id"], r["eid"]),
                 snippet=_snippet(text if in_text else heading, terms),
                 score=round(float(r["score"]), 6), page=r["page"], file=r["file"],
             ))
