@@ -25,12 +25,14 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import spacy
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
 from extractors.layers.entities import (
     Entity,
+    body_pattern,
     drop_overlapping,
     find_authorities,
     find_doc_numbers,
@@ -44,6 +46,21 @@ ENTITY_LABELS = ("LAW_TITLE", "DOC_NUMBER", "DATE", "DURATION", "RATIO", "COUNT"
 
 if not SpacySpan.has_extension("pk"):
     SpacySpan.set_extension("pk", default=None)
+
+
+def _text(doc: Doc) -> str:
+    """``doc.text`` rebuilds the string token by token: build it once per doc."""
+    text = doc.user_data.get("pk_text")
+    if text is None:
+        text = doc.user_data["pk_text"] = doc.text
+    return text
+
+
+def _token_bounds(doc: Doc) -> set[int]:
+    """Start and end offsets of every token (read as an array: no Token objects)."""
+    arr = doc.to_array([IDX, LENGTH])
+    starts = arr[:, 0].tolist()
+    return set(starts) | {s + n for s, n in zip(starts, arr[:, 1].tolist(), strict=True)}
 
 
 def _add(doc: Doc, found: Iterable[Entity]) -> None:
@@ -75,29 +92,33 @@ def _taken(doc: Doc, labels: tuple[str, ...]) -> list[tuple[int, int]]:
 
 @Language.component("policykit_titles")
 def titles_component(doc: Doc) -> Doc:
-    titles = find_law_titles(doc.text)
+    text = _text(doc)
+    titles = find_law_titles(text)
     spans = [(t.start, t.end) for t in titles]
-    _add(doc, titles + drop_overlapping(find_doc_numbers(doc.text), spans))
+    _add(doc, titles + drop_overlapping(find_doc_numbers(text), spans))
     return doc
 
 
 @Language.component("policykit_dates")
 def dates_component(doc: Doc) -> Doc:
-    _add(doc, [_as_entity(q) for q in drop_overlapping(find_dates(doc.text), _taken(doc, ("LAW_TITLE", "DOC_NUMBER")))])
+    dates = find_dates(_text(doc))
+    _add(doc, [_as_entity(q) for q in drop_overlapping(dates, _taken(doc, ("LAW_TITLE", "DOC_NUMBER")))])
     return doc
 
 
 @Language.component("policykit_quantities")
 def quantities_component(doc: Doc) -> Doc:
     skip = _taken(doc, ("LAW_TITLE", "DOC_NUMBER", "DATE"))
-    _add(doc, [_as_entity(q) for q in find_quantities(doc.text, skip=skip)])
+    _add(doc, [_as_entity(q) for q in find_quantities(_text(doc), skip=skip)])
     return doc
 
 
 @Language.component("policykit_authorities")
 def authorities_component(doc: Doc) -> Doc:
-    bounds = {t.idx for t in doc} | {t.idx + len(t.text) for t in doc}
-    found = find_authorities(doc.text, bounds)
+    text = _text(doc)
+    # Word boundaries matter only in front of a body's name (广东省|医疗保障局).
+    bounds = _token_bounds(doc) if body_pattern().search(text) else set()
+    found = find_authorities(text, bounds)
     _add(doc, drop_overlapping(found, _taken(doc, ("LAW_TITLE", "DOC_NUMBER"))))
     return doc
 

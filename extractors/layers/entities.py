@@ -16,6 +16,7 @@ spaCy); without them every character is a boundary.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -44,7 +45,7 @@ class Entity:
 @lru_cache(maxsize=1)
 def terms() -> dict[str, Any]:
     with TERMS_FILE.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 # --- 《titles》 -----------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ def find_doc_numbers(text: str) -> list[Entity]:
 
 # --- bodies and roles ----------------------------------------------------------------------------
 @lru_cache(maxsize=1)
-def _body_re() -> re.Pattern[str]:
+def body_pattern() -> re.Pattern[str]:
     t = terms()
     bodies = sorted(t["bodies"] + t["standalone"], key=len, reverse=True)
     offices = "|".join(map(re.escape, t["office_suffixes"]))
@@ -152,7 +153,12 @@ def _level(place: str) -> str | None:
     return None
 
 
-def _place_before(text: str, pos: int, bounds: set[int]) -> tuple[int, str | None, bool]:
+def _prev_bound(bounds: list[int], pos: int) -> int | None:
+    i = bisect_left(bounds, pos)
+    return bounds[i - 1] if i > 0 else None
+
+
+def _place_before(text: str, pos: int, bounds: list[int]) -> tuple[int, str | None, bool]:
     """Where the place name in front of ``text[pos:]`` starts, the place, and whether it is a
     bare level word (省, 市) standing for the region of the text."""
     if text.endswith("国家", 0, pos):
@@ -165,7 +171,7 @@ def _place_before(text: str, pos: int, bounds: set[int]) -> tuple[int, str | Non
     start = pos
     # Walk back over whole tokens that are place names (广东省 | 深圳市).
     while True:
-        prev = max((b for b in bounds if b < start), default=None)
+        prev = _prev_bound(bounds, start)
         if prev is None:
             break
         tok = text[prev:start]
@@ -182,7 +188,7 @@ def _place_before(text: str, pos: int, bounds: set[int]) -> tuple[int, str | Non
     # A bare level word: 省医疗保障局 (the province's own bureau), unless generic (各地级以上市).
     if pos > 0 and text[pos - 1] in "省市州县" and not _GENERIC_BEFORE.search(text[: pos - 1]):
         # …unless it ends a longer word (直辖市); 由省 is a preposition glued to it by jieba.
-        tok_start = max((b for b in bounds if b < pos), default=0)
+        tok_start = _prev_bound(bounds, pos) or 0
         if all(ch in _NOT_PLACE_START for ch in text[tok_start : pos - 1]):
             return pos - 1, text[pos - 1], True
     return pos, None, False
@@ -193,13 +199,12 @@ def find_authorities(text: str, bounds: set[int] | None = None) -> list[Entity]:
 
     ``bounds``: token boundaries (start and end offsets of the segmenter's tokens).
     """
-    if bounds is None:
-        bounds = set(range(len(text) + 1))
+    ordered = sorted(bounds) if bounds is not None else list(range(len(text) + 1))
     out: list[Entity] = []
     standalone = set(terms()["standalone"])
-    for m in _body_re().finditer(text):
+    for m in body_pattern().finditer(text):
         body = m.group()
-        start, place, relative = _place_before(text, m.start(), bounds)
+        start, place, relative = _place_before(text, m.start(), ordered)
         base = next((s for s in standalone if body.startswith(s)), None)
         if base == "国务院" and text.startswith(("医疗保障", "其他有关部门"), m.start() + 3):
             continue  # 国务院医疗保障行政部门: a role qualifier, handled below

@@ -386,3 +386,24 @@ def ref_spans(document: Document, resolve_title: ResolveTitle | None = None) -> 
     for node, c in document_citations(document, resolver):
         out.append(Span(node.eid, c.start, c.end, "REF", c.text, resolver.resolve(c, node.eid)))
     return out
+
+
+def _norm_key(key: str) -> str:
+    key = re.sub(r"[《》〈〉\s]", "", key)
+    return key.removeprefix("中华人民共和国")
+
+
+def corpus_resolver(documents: list[Document]) -> ResolveTitle:
+    """A ``resolve_title`` over a list of documents: by title, or by 文号 (``国务院令第735号`` and
+    ``中华人民共和国国务院令第735号`` are the same order). For tests and single-batch runs; the
+    store offers the same lookup over everything ingested."""
+    index: dict[str, Document] = {}
+    for d in documents:
+        for key in (d.title, d.doc_number):
+            if key:
+                index.setdefault(_norm_key(key), d)
+
+    def resolve_title(title: str) -> Document | None:
+        return index.get(_norm_key(title))
+
+    return resolve_title
