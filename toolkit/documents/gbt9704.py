@@ -30,6 +30,12 @@ TEXT_WIDTH_TWIPS = round((210 - MARGIN_LEFT_MM - MARGIN_RIGHT_MM) * MM)  # 8844
 # Character grid: 28 characters in 156 mm; Word stores the difference from the default font
 # size in 1/4096 pt.
 CHAR_SPACE = round((TEXT_WIDTH_TWIPS / 20 / CHARS_PER_LINE - BODY_SIZE_PT) * 4096)
+CHAR_CONDENSE_TWIPS = -5  # body characters condensed by 0.25 pt: 28 × 15.75 pt fit 442.2 pt
+# The character grid: a "lines" document grid (22 lines at the exact pitch) with body text
+# condensed so exactly 28 characters fill a line. Word's "linesAndChars" grid (charSpace above)
+# does the same in Word, but LibreOffice (our DOCX → PDF path) gives every 16 pt glyph two
+# 15.79 pt cells and lines break after 13–14 characters; checked by rendering both ways.
+GRID_TYPE = "lines"
 
 RED = "FF0000"
 

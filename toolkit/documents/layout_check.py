@@ -135,6 +135,7 @@ def check_docx(path: str | Path) -> list[Deviation]:
     filled = [p for p in paras if p.text]
     head = _check_head(filled, res, out)
     _check_body(filled, res, out, head)
+    _check_chars_per_line(doc, filled, res, out, head)
     _check_date(filled, out)
     _check_footers(doc, out)
     return out
@@ -169,8 +170,8 @@ def _check_page(doc) -> list[Deviation]:
             out.append(Deviation("grid", where, "line pitch 28.95 pt (22 lines)",
                                  "none" if pitch is None else f"{pitch / 20:.2f} pt"))
         gtype = grid.get(qn("w:type")) if grid is not None else None
-        if gtype not in ("linesAndChars", "snapToChars"):
-            out.append(Deviation("grid", where, "character grid (28 characters a line)",
+        if gtype not in ("linesAndChars", "snapToChars", "lines"):
+            out.append(Deviation("grid", where, "document grid of 22 lines × 28 characters",
                                  gtype or "none"))
     return out
 
@@ -310,6 +311,32 @@ def _check_body(filled: list[_Para], res: _Resolver, out: list[Deviation], head:
                 PITCH_TOLERANCE_TWIPS:
             out.append(Deviation("line_pitch", _where(p), "exact 28.95 pt",
                                  f"{rule or 'auto'} {int(line) / 20 if line else '?'} pt"))
+
+
+def _check_chars_per_line(doc, filled: list[_Para], res: _Resolver, out: list[Deviation],
+                          head: _Head) -> None:
+    """28 characters a line: from the grid's character pitch (linesAndChars) or from the body
+    text's size and character spacing (a lines-only grid)."""
+    start = head.title.index if head.title else -1
+    body = next((p for p in filled if p.index > start and p.index not in head.indices()
+                 and p.style not in _NON_BODY_STYLES), None)
+    if body is None:
+        return
+    s = doc.sections[0]
+    width_pt = (s.page_width.twips - s.left_margin.twips - s.right_margin.twips) / 20
+    grid = s._sectPr.find(qn("w:docGrid"))
+    gtype = grid.get(qn("w:type")) if grid is not None else None
+    size = _size_pt(res, body) or 0
+    if gtype in ("linesAndChars", "snapToChars"):
+        pitch = size + int(grid.get(qn("w:charSpace")) or 0) / 4096
+    else:
+        runs = _text_runs(body.el)
+        spacing = res.run_prop(body.el, runs[0] if runs else None, "w:spacing", "w:val")
+        pitch = size + (int(spacing) / 20 if spacing else 0)
+    chars = int(width_pt // pitch) if pitch > 0 else 0
+    if chars != G.CHARS_PER_LINE:
+        out.append(Deviation("grid", _where(body), f"{G.CHARS_PER_LINE} characters a line",
+                             f"{chars} (character pitch {pitch:.2f} pt)"))
 
 
 def _check_date(filled: list[_Para], out: list[Deviation]) -> None:
