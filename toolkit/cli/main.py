@@ -26,6 +26,10 @@ COMMANDS: dict[str, str] = {
     "verify": "toolkit.cli.issue:verify",
     "seal": "toolkit.cli.issue:seal",
     "test-certificate": "toolkit.cli.issue:test_certificate",
+    "notice": "toolkit.cli.notices:notice",
+    "agreement": "toolkit.cli.notices:agreement",
+    "templates": "toolkit.cli.notices:templates",
+    "check": "toolkit.cli.notices:check",
 }
 
 DEFAULT_DB = "policykit.db"
