@@ -8,6 +8,7 @@ documents (文号, titles, dates, validity) is read from the text, never from he
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,28 @@ class ExternalWork:
     aliases: tuple[str, ...] = ()
 
 
+# Lifecycle facts a manifest may state about a document (what its own text does not say).
+EVENT_TYPES = ("published", "effective", "expires", "validity_extended", "amended", "repealed",
+               "superseded", "derivation")
+
+
+@dataclass(frozen=True)
+class ManifestEvent:
+    """A lifecycle fact from the manifest: ``by`` is the document (id or 文号) that brought it about."""
+
+    type: str
+    date: date | None = None
+    by: str | None = None
+    note: str | None = None
+
+
 @dataclass
 class DocumentEntry:
-    """Facts about one document of a source's chain, matched by 文号, title, kind or position."""
+    """Facts about one document of a source's chain, matched by 文号, title, kind or position.
+
+    ``work`` groups the versions (dated expressions) of one rule; ``version`` dates this one when
+    its text prints no date of its own; ``events`` are lifecycle facts the text does not state.
+    """
 
     match: dict[str, Any]
     id: str
@@ -50,6 +70,9 @@ class DocumentEntry:
     short: str | None = None
     implements: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    work: str | None = None
+    version: date | None = None
+    events: list[ManifestEvent] = field(default_factory=list)
 
     def matches(self, *, doc_number: str | None, title: str, kind: str, position: int) -> bool:
         for key, want in self.match.items():
@@ -95,11 +118,48 @@ class Manifest:
     def source_files(self) -> list[Path]:
         return [self.path.parent / s.file for s in self.sources]
 
+    def document(self, doc_id: str) -> DocumentEntry | None:
+        """The per-document entry with this id, if the manifest has one."""
+        return next((d for s in self.sources for d in s.documents if d.id == doc_id), None)
+
 
 def _require(d: dict, key: str, where: str) -> Any:
     if key not in d or d[key] in (None, ""):
         raise ManifestError(f"{where}: missing field {key!r}")
     return d[key]
+
+
+def _date(value: Any, where: str) -> date | None:
+    """A YAML date (or an ISO string); a datetime or anything else is an error naming the field."""
+    if value is None or (isinstance(value, date) and not hasattr(value, "hour")):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ManifestError(f"{where}: not a date (YYYY-MM-DD): {value!r}")
+
+
+def _events(raw: Any, where: str) -> list[ManifestEvent]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ManifestError(f"{where}: must be a list of events")
+    out = []
+    for i, e in enumerate(raw):
+        ewhere = f"{where}[{i}]"
+        if not isinstance(e, dict):
+            raise ManifestError(f"{ewhere}: must be a mapping with type, date, by, note")
+        unknown = sorted(set(e) - {"type", "date", "by", "note"})
+        if unknown:
+            raise ManifestError(f"{ewhere}: unknown field {unknown[0]!r}")
+        kind = _require(e, "type", ewhere)
+        if kind not in EVENT_TYPES:
+            raise ManifestError(f"{ewhere}.type: {kind!r} is not one of {', '.join(EVENT_TYPES)}")
+        out.append(ManifestEvent(kind, _date(e.get("date"), f"{ewhere}.date"),
+                                 str(e["by"]) if e.get("by") else None, e.get("note")))
+    return out
 
 
 def load_manifest(path: str | Path | None = None) -> Manifest:
@@ -123,11 +183,14 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
         docs = []
         for j, d in enumerate(s.get("documents") or []):
             dwhere = f"{where}.documents[{j}]"
-            known = {"match", "id", "region", "level", "short", "implements"}
+            known = {"match", "id", "region", "level", "short", "implements", "work", "version", "events"}
             entry = DocumentEntry(match=_require(d, "match", dwhere), id=_require(d, "id", dwhere),
                                   region=d.get("region"), level=d.get("level"), short=d.get("short"),
                                   implements=d.get("implements"),
-                                  extra={x: v for x, v in d.items() if x not in known})
+                                  extra={x: v for x, v in d.items() if x not in known},
+                                  work=str(d["work"]) if d.get("work") else None,
+                                  version=_date(d.get("version"), f"{dwhere}.version"),
+                                  events=_events(d.get("events"), f"{dwhere}.events"))
             if entry.region and entry.region not in regions:
                 raise ManifestError(f"{dwhere}: unknown region {entry.region!r}")
             if entry.id in ids:
