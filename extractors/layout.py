@@ -216,15 +216,14 @@ def measure(lines: Sequence[Line]) -> Metrics:
         groups[ln.page % 2].append(ln)
     all_left = _left_edge([ln.x0 for ln in body]) or min(ln.x0 for ln in lines)
     all_right = _right_edge([ln.x1 for ln in body]) or max(ln.x1 for ln in lines)
-    box: dict[int, tuple[float, float]] = {}
-    for parity, group in groups.items():
-        left, right = all_left, all_right
-        if len(groups[0]) >= 8 and len(groups[1]) >= 8:
-            gl = _left_edge([ln.x0 for ln in group])
-            gr = _right_edge([ln.x1 for ln in group])
-            if gl is not None and gr is not None and abs(gl - all_left) > 2:
-                left, right = gl, gr
-        box[parity] = (left, right)
+    box = {0: (all_left, all_right), 1: (all_left, all_right)}
+    if len(groups[0]) >= 8 and len(groups[1]) >= 8:
+        per = {
+            parity: (_left_edge([ln.x0 for ln in g]) or all_left, _right_edge([ln.x1 for ln in g]) or all_right)
+            for parity, g in groups.items()
+        }
+        if abs(per[0][0] - per[1][0]) > 2 or abs(per[0][1] - per[1][1]) > 2:
+            box = per
     return Metrics(
         size=size,
         pitch=pitch,
@@ -275,7 +274,7 @@ def classify(line: Line, m: Metrics) -> str:
         return HEADING
     if width > 0 and lg >= 0.35 * width and rg < lg:
         return RIGHT
-    if 0.75 * cw <= lg <= 4.5 * cw:
+    if 1.25 * cw <= lg <= 4.5 * cw:
         return INDENT
     if lg > 4.5 * cw:
         return FAR

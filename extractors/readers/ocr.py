@@ -17,12 +17,14 @@ from dataclasses import replace
 from typing import Any
 
 from extractors.layout import Line
-from extractors.normalize import is_cjk
 
 DPI = 150
 LANG = "chi_sim"
 # A CJK glyph's ink box is ~0.9 em tall; line boxes from Tesseract hug the ink.
-_INK_TO_EM = 0.9
+_INK_TO_EM = 0.96
+# Single column of text of variable sizes: better than automatic segmentation (3) on these
+# pages, which splits wrapped lines into stray blocks, and faster than one uniform block (6).
+_CONFIG = "--psm 4"
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,6 +47,8 @@ def available() -> bool:
 
 
 def _join_words(words: Sequence[str]) -> str:
+    """Words of one line → text: a blank between Latin words only. Tesseract's CJK word boxes
+    overlap and jitter too much to tell a typographic blank (``第一条 为``) from a word break."""
     text = ""
     for w in words:
         if text and text[-1].isascii() and text[-1].isalnum() and w[0].isascii() and w[0].isalnum():
@@ -71,19 +75,23 @@ def lines_from_data(data: dict[str, list[Any]], page: int, dpi: int = DPI, image
     """``pytesseract.image_to_data`` (dict output) → one ``Line`` per Tesseract text line."""
     scale = 72.0 / dpi
     words: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    line_height: dict[tuple[int, int, int], int] = {}
     for i, text in enumerate(data["text"]):
-        if int(data["level"][i]) == 5 and str(text).strip() and float(data["conf"][i]) >= 0:
-            words[(data["block_num"][i], data["par_num"][i], data["line_num"][i])].append(i)
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        level = int(data["level"][i])
+        if level == 4:
+            line_height[key] = int(data["height"][i])
+        elif level == 5 and str(text).strip() and float(data["conf"][i]) >= 0:
+            words[key].append(i)
     lines = []
-    for idxs in words.values():
+    for key, idxs in words.items():
         idxs.sort(key=lambda i: data["left"][i])
         left = min(data["left"][i] for i in idxs)
         right = max(data["left"][i] + data["width"][i] for i in idxs)
         top = min(data["top"][i] for i in idxs)
         bottom = max(data["top"][i] + data["height"][i] for i in idxs)
-        # The line's CJK glyphs give its size; punctuation boxes are small, so take a high value.
-        heights = sorted(data["height"][i] for i in idxs if any(is_cjk(c) for c in str(data["text"][i])))
-        height = heights[int(0.75 * (len(heights) - 1))] if heights else bottom - top
+        # Tesseract's line box is steadier than its word boxes (those of CJK words jitter).
+        height = line_height.get(key) or bottom - top
         # Cells: a gap wider than three characters splits the line (tables, 印发机关 … 日期).
         cells: list[list[str]] = [[]]
         prev_right = None
@@ -108,7 +116,24 @@ def lines_from_data(data: dict[str, list[Any]], page: int, dpi: int = DPI, image
             )
         )
     lines.sort(key=lambda ln: (ln.top, ln.x0))
+    if image is not None:
+        lines = _drop_page_marks(lines, image.height * scale)
     return lines
+
+
+def _drop_page_marks(lines: list[Line], page_height: float) -> list[Line]:
+    """Drop a short line standing alone in the top or bottom margin: a page number that OCR
+    misread (``— 5 —`` comes out as ``与。``), so the text-layer patterns cannot catch it."""
+    keep = []
+    for i, ln in enumerate(lines):
+        short = len(ln.text.replace(" ", "")) <= 6
+        margin = ln.top > 0.88 * page_height or ln.bottom < 0.08 * page_height
+        others = [o for j, o in enumerate(lines) if j != i]
+        gap = min((max(o.top - ln.bottom, ln.top - o.bottom) for o in others), default=0.0)
+        if short and margin and gap > 1.5 * (ln.bottom - ln.top):
+            continue
+        keep.append(ln)
+    return keep
 
 
 def snap_sizes(lines: Sequence[Line], tolerance: float = 0.15) -> list[Line]:
@@ -124,5 +149,5 @@ def ocr_page(pdf_page: Any, page: int, dpi: int = DPI) -> list[Line]:
     import pytesseract
 
     image = pdf_page.render(scale=dpi / 72.0).to_pil().convert("RGB")
-    data = pytesseract.image_to_data(image, lang=LANG, output_type=pytesseract.Output.DICT)
+    data = pytesseract.image_to_data(image, lang=LANG, config=_CONFIG, output_type=pytesseract.Output.DICT)
     return lines_from_data(data, page, dpi, image)

@@ -8,6 +8,7 @@ Everything about paragraphs, headers and page numbers is in ``extractors.layout`
 
 from __future__ import annotations
 
+import mmap
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -119,6 +120,11 @@ def _has_eof_marker(p: Path) -> bool:
         return b"%%EOF" in fh.read()
 
 
+def _has_encrypt_dict(p: Path) -> bool:
+    with p.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return mm.find(b"/Encrypt") != -1
+
+
 def _damage_reason(p: Path, exc: Exception) -> str:
     # PDFium rejects a PDF with an empty page tree as a format error; pdfminer tells them apart.
     try:
@@ -136,8 +142,8 @@ def _probe(p: Path, name: str) -> _Probe:
     try:
         doc = pdfium.PdfDocument(str(p))
     except pdfium.PdfiumError as exc:
-        code = getattr(exc, "err_code", None)
-        if code == pdfium_c.FPDF_ERR_PASSWORD:
+        # PDFium's error code can be stale from an earlier failure: confirm with the file itself.
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD and _has_encrypt_dict(p):
             raise ReadError(name, "encrypted PDF (password required)") from None
         raise ReadError(name, _damage_reason(p, exc)) from None
     except Exception as exc:  # pdfium rarely fails otherwise; never show a traceback
