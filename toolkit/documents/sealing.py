@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -124,12 +125,15 @@ def find_signature_block(doc: DocxDocument) -> SignatureBlock:
     )
 
 
-def doc_date_from_text(date_text: str):
+def doc_date_from_text(date_text: str) -> date | None:
     """The 成文日期 as a ``date`` when printed in Arabic numerals (else None)."""
-    from datetime import date
-
     m = _ARABIC_DATE_RE.match(_compact(date_text))
     return date(int(m[1]), int(m[2]), int(m[3])) if m else None
+
+
+def date_text(day: date) -> str:
+    """成文日期 as GB/T 9704-2012 prints it: Arabic numerals, no leading zeros (2026年3月2日)."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def set_number(doc: DocxDocument, number: str) -> int:

@@ -296,7 +296,7 @@ def _quiet_pyhanko() -> Iterator[None]:
 
 def verify_pdf(path: Path | str, *, trust_roots: Sequence[Path | str] | None = None) -> VerifyResult:
     """Check every signature in the PDF. ``trust_roots``: CA certificates to trust (PEM/DER);
-    None trusts the system's list only, so a test CA then reports ``untrusted``."""
+    without them nothing is trusted, so an intact signature reports ``untrusted``."""
     path = Path(path)
     if not path.is_file():
         raise VerifyError(f"{path}: no such file")
@@ -315,7 +315,9 @@ def verify_pdf_bytes(
     path = name
     if not data.startswith(b"%PDF-"):
         raise VerifyError(f"{path}: not a PDF")
-    roots = _load_roots(trust_roots) if trust_roots else None
+    # no roots given: trust nothing (pyHanko's fallback to the OS TLS list is deprecated, and
+    # seal/e-government CAs are not in it anyway)
+    roots = _load_roots(trust_roots) if trust_roots else []
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
