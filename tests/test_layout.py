@@ -328,3 +328,5 @@ def test_ocr_lines_from_tesseract_data():
 def test_ocr_sizes_snap_to_body():
     lines = [ln(FULL, 1, r, size=s) for r, s in enumerate([16.5, 17.0, 16.5, 15.8, 23.0])]
     assert [x.size for x in snap_sizes(lines)] == [16.5, 16.5, 16.5, 16.5, 23.0]
+    # Pages with a text layer set the body size for the OCR'd ones.
+    assert [x.size for x in snap_sizes(lines, target=16.0)] == [16.0, 16.0, 16.0, 16.0, 23.0]

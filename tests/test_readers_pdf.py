@@ -305,3 +305,21 @@ def test_scan_is_read_by_ocr(scan_pdf, corpus):
         assert _similarity(got.text, want_text) >= 0.9, (got.text, want.text)
     assert result.blocks[0].style.title
     assert [b.style.indent for b in result.blocks] == [b.style.indent for b in truth]
+
+
+def test_mixed_pdf_without_ocr_keeps_text_pages_and_warns(scan_pdf, tmp_path, monkeypatch):
+    monkeypatch.setattr(ocr_mod, "unavailable_reason", lambda: "Tesseract is not installed")
+    mixed = pdfium.PdfDocument.new()
+    source = pdfium.PdfDocument(SOURCES / "000_b3443c26a488e755.pdf")
+    scan = pdfium.PdfDocument(scan_pdf)
+    mixed.import_pages(source, [0, 1])
+    mixed.import_pages(scan, [0])
+    path = tmp_path / "mixed.pdf"
+    mixed.save(path)
+    for doc in (mixed, source, scan):
+        doc.close()
+    result = read_pdf(path)
+    assert result.pages == 3 and not result.ocr
+    assert result.warnings == ["page(s) 3: image only, skipped (Tesseract chi_sim is not installed)"]
+    assert {b.page for b in result.blocks} == {1, 2}
+    assert result.blocks[0].text == "揭阳市医疗保障局文件"

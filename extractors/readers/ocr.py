@@ -136,11 +136,15 @@ def _drop_page_marks(lines: list[Line], page_height: float) -> list[Line]:
     return keep
 
 
-def snap_sizes(lines: Sequence[Line], tolerance: float = 0.15) -> list[Line]:
-    """Sizes within ±15 % of the commonest OCR size become that size (box jitter is not style)."""
+def snap_sizes(lines: Sequence[Line], target: float | None = None, tolerance: float = 0.15) -> list[Line]:
+    """Sizes within ±15 % of the body size become that size (box jitter is not style).
+
+    The body size is ``target`` (the text layer's, when other pages have one) or the commonest
+    OCR size.
+    """
     if not lines:
         return []
-    body = Counter(round(ln.size * 2) / 2 for ln in lines).most_common(1)[0][0]
+    body = target or Counter(round(ln.size * 2) / 2 for ln in lines).most_common(1)[0][0]
     return [replace(ln, size=body) if abs(ln.size - body) <= tolerance * body else ln for ln in lines]
 
 

@@ -19,7 +19,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extractors.layout import Line, blocks_from_lines
+from extractors.layout import Line, blocks_from_lines, measure
 from extractors.readers import ocr as ocr_mod
 from extractors.readers.base import ReadError, ReadResult
 
@@ -59,7 +59,7 @@ def read_pdf(path: str | Path, *, ocr: bool | None = None) -> ReadResult:
             raise ReadError(name, f"OCR requested but Tesseract {ocr_mod.LANG} is not available ({reason})")
         to_ocr = list(range(1, probe.pages + 1))
     else:
-        lines, unreadable = _text_layer(p, name, probe)
+        lines, unreadable = _text_layer(p, name, probe, warnings)
         to_ocr = sorted(set(pg for pg in probe.textless if pg in probe.images) | set(unreadable))
 
     ocr_lines: list[Line] = []
@@ -79,7 +79,8 @@ def read_pdf(path: str | Path, *, ocr: bool | None = None) -> ReadResult:
     if unreadable and not ocr_lines:
         warnings.append(f"page(s) {_ranges(unreadable)}: text layer without a character map (cid codes)")
 
-    all_lines = sorted(lines + ocr_mod.snap_sizes(ocr_lines), key=lambda ln: ln.page)
+    body_size = measure(lines).size if lines else None
+    all_lines = sorted(lines + ocr_mod.snap_sizes(ocr_lines, body_size), key=lambda ln: ln.page)
     blocks = blocks_from_lines(all_lines)
     if not blocks:
         raise ReadError(name, "no text on any page (blank PDF)")
@@ -180,26 +181,46 @@ def _probe(p: Path, name: str) -> _Probe:
 # --- text layer ------------------------------------------------------------------------------
 
 
-def _text_layer(p: Path, name: str, probe: _Probe) -> tuple[list[Line], list[int]]:
+@dataclass
+class _PageText:
+    lines: list[Line]
+    rotated: int = 0  # characters skipped because they are not upright
+
+
+def _text_layer(p: Path, name: str, probe: _Probe, warnings: list[str]) -> tuple[list[Line], list[int]]:
     """Lines of every page with a text layer, and the pages whose text is unmapped (cid codes)."""
     skip = set(probe.textless)
     lines: list[Line] = []
     unreadable: list[int] = []
+    failed: list[str] = []
+    rotated: list[int] = []
     try:
-        with pdfplumber.open(p) as pdf:
-            for number, page in enumerate(pdf.pages, 1):
-                if number in skip:
-                    continue
-                page_lines = page_lines_from_chars(page.extract_text_lines(return_chars=True, keep_blank_chars=True), number)
-                page.close()
-                if _cid_share(page_lines) > 0.3:
-                    unreadable.append(number)
-                    continue
-                lines.extend(page_lines)
-    except ReadError:
-        raise
-    except Exception as exc:  # pdfminer on a file PDFium accepted: damaged content streams
+        pdf = pdfplumber.open(p)
+    except Exception as exc:
         raise ReadError(name, f"corrupt PDF ({type(exc).__name__}: {exc})") from None
+    with pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            if number in skip:
+                continue
+            try:
+                text = page_text(page.extract_text_lines(return_chars=True, keep_blank_chars=True), number)
+            except Exception as exc:  # one damaged content stream: keep the other pages, say so
+                failed.append(f"{number} ({type(exc).__name__})")
+                continue
+            finally:
+                page.close()
+            if text.rotated > 50:
+                rotated.append(number)
+            if _cid_share(text.lines) > 0.3:
+                unreadable.append(number)
+                continue
+            lines.extend(text.lines)
+    if failed and not lines:
+        raise ReadError(name, f"corrupt PDF (no page could be read: {', '.join(failed)})")
+    if failed:
+        warnings.append(f"page(s) {', '.join(failed)}: text could not be extracted, skipped")
+    if rotated:
+        warnings.append(f"page(s) {_ranges(rotated)}: rotated text skipped (watermark, stamp or landscape table)")
     return lines, unreadable
 
 
@@ -219,6 +240,12 @@ def _face(fontname: str) -> tuple[str, bool]:
     hit = _face_cache.get(fontname)
     if hit is None:
         clean = _SUBSET.sub("", fontname)
+        if not clean.isascii():
+            # Chinese font names arrive as GBK bytes read as Latin-1 (黑体 → "ºÚÌå").
+            try:
+                clean = clean.encode("latin-1").decode("gbk")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
         hit = _face_cache[fontname] = (clean, bool(_BOLD_FACE.search(clean)))
     return hit
 
@@ -245,43 +272,49 @@ def _red(color: Any) -> bool:
     return False
 
 
-def page_lines_from_chars(text_lines: list[dict[str, Any]], page: int) -> list[Line]:
+def page_text(text_lines: list[dict[str, Any]], page: int) -> _PageText:
     """pdfplumber ``extract_text_lines(return_chars=True)`` output → ``Line``s (one pass per char)."""
-    out = []
+    out = _PageText(lines=[])
     for tl in text_lines:
-        line = _line(tl["chars"], page)
+        line = _line(tl["chars"], page, out)
         if line is not None:
-            out.append(line)
+            out.lines.append(line)
     return out
 
 
-def _line(chars: list[dict[str, Any]], page: int) -> Line | None:
+def _line(chars: list[dict[str, Any]], page: int, stats: _PageText) -> Line | None:
     cells: list[list[str]] = [[]]
-    prev_x1 = None
+    prev: dict[str, Any] | None = None
     pending_space = False
     sizes: Counter[float] = Counter()
     red = n = 0
     first = None
+    first_doubled = False
     faces = set()
-    x0 = x1 = top = bottom = None
+    x0 = x1 = top = bottom = 0.0
     for c in chars:
         if not c.get("upright", True):
-            continue  # rotated text: watermarks, stamps
+            stats.rotated += 1  # watermarks, stamps
+            continue
         t = c["text"]
         if t.isspace():
             pending_space = True
             continue
         size = c["size"]
-        if prev_x1 is not None:
+        if prev is not None:
+            if t == prev["text"] and abs(c["x0"] - prev["x0"]) < 1 and abs(c["top"] - prev["top"]) < 1:
+                # The same glyph drawn twice, slightly offset: "fake bold" of some producers.
+                first_doubled = first_doubled or n == 1
+                continue
             # Same comparison as pdfplumber's word splitting, so blanks come out as in extract_text.
-            if c["x0"] > prev_x1 + CELL_GAP * size:
+            if c["x0"] > prev["x1"] + CELL_GAP * size:
                 cells.append([])
                 pending_space = False
-            elif pending_space or c["x0"] > prev_x1 + X_TOLERANCE:
+            elif pending_space or c["x0"] > prev["x1"] + X_TOLERANCE:
                 cells[-1].append(" ")
         pending_space = False
         cells[-1].append(t)
-        prev_x1 = c["x1"]
+        prev = c
         sizes[round(size, 1)] += 1
         n += 1
         face = _face(c["fontname"])
@@ -307,7 +340,7 @@ def _line(chars: list[dict[str, Any]], page: int) -> Line | None:
         bottom=bottom,
         size=sizes.most_common(1)[0][0],
         font=first[0],
-        bold=first[1],
+        bold=first[1] or first_doubled,
         red=red * 2 > n,
         uniform=len(faces) == 1,
         cells=cell_texts if len(cell_texts) > 1 else (),
