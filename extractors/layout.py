@@ -141,7 +141,8 @@ def drop_furniture(lines: Sequence[Line]) -> list[Line]:
         if count >= 2 or n_pages == 1:
             drop.update(id(line) for line, off in bare if off == best)
 
-    need = n_pages if n_pages <= 3 else max(3, math.ceil(0.4 * n_pages))
+    # "Most pages": a first page without the header still counts (2 of 3, 3 of 5, 10 of 24).
+    need = 2 if n_pages <= 3 else max(3, math.ceil(0.4 * n_pages))
     if n_pages >= 2:
         for seen in (header_seen, footer_seen):
             for key, hits in seen.items():

@@ -100,6 +100,16 @@ def test_running_header_and_page_footer_are_dropped_title_kept():
     assert len(kept) == 5 * 17 + 1
 
 
+def test_header_missing_on_first_page_of_short_document_is_still_dropped():
+    lines = []
+    for page in (1, 2, 3):
+        if page > 1:
+            lines.append(ln("甲乙丙局", page, top=40.0, x0=400.0))
+        lines += body_page(page, rows=range(0, 15))
+    kept = drop_furniture(lines)
+    assert not any(x.text == "甲乙丙局" for x in kept) and len(kept) == 45
+
+
 def test_line_repeated_on_few_pages_is_kept():
     lines = []
     for page in range(1, 11):
