@@ -32,6 +32,7 @@ _EXTERNAL_BEFORE = re.compile(r"(?:》|号令|[法例则定]|令)[ \u3000]*$")
 @dataclass(frozen=True)
 class StaleRef:
     eid: str  # the citing node in the new version
+    start: int  # where the quote starts in that node's text
     quote: str  # the citation as printed: 本条例第三十条
     context: str  # the words around it
     cited: int  # the article number it cites
@@ -49,7 +50,7 @@ class StaleRef:
         return f"应改为{'、'.join(self.moved_to_nums)}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"eid": self.eid, "quote": self.quote, "context": self.context, "cited": self.cited,
+        return {"eid": self.eid, "start": self.start, "quote": self.quote, "context": self.context, "cited": self.cited,
                 "old_target": self.old_target, "old_num": self.old_num,
                 "moved_to": list(self.moved_to), "moved_to_nums": list(self.moved_to_nums),
                 "now_cites": self.now_cites, "source": self.source, "suggestion": self.suggestion}
@@ -132,7 +133,7 @@ def stale_references(old: Document, new: Document, old_units: list[Unit], new_un
             if [d.eid for d in dest] == ([now.eid] if now else []):
                 continue  # same number, same provision
             out.append(StaleRef(
-                eid=cite.eid, quote=text[cite.start : cite.end], context=context, cited=n,
+                eid=cite.eid, start=cite.start, quote=text[cite.start : cite.end], context=context, cited=n,
                 old_target=target.eid, old_num=target.num, moved_to=tuple(d.eid for d in dest),
                 moved_to_nums=tuple(d.num for d in dest), now_cites=now.eid if now else None,
                 source=source,

@@ -73,7 +73,9 @@ def validity_window(doc: Document, events: list[LifecycleEvent] | None = None
     if doc.expires:
         f = doc.expires
         evidence.append(Evidence("expires", f.value, doc.id, f.eid, f.quote, f.inferred, f.note))
-    related = [e for e in list(doc.events) + list(events or []) if e.type in ("validity_extended", *ENDING_EVENTS)]
+    # A document's own clause about another document (《…办法》同时废止) does not end it.
+    own = [e for e in doc.events if not (e.source_doc == doc.id and e.target not in (None, doc.id))]
+    related = [e for e in own + list(events or []) if e.type in ("validity_extended", *ENDING_EVENTS)]
     extensions = sorted((e for e in related if e.type == "validity_extended" and e.date), key=lambda e: e.date)
     if extensions:
         last = extensions[-1].date
