@@ -6,9 +6,13 @@ conversion of the "naive" variants that the checks must reject.
 
 from __future__ import annotations
 
+import fcntl
 import io
+import json
+import os
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,10 +28,10 @@ from toolkit.cli.main import cli
 from toolkit.documents.fonts import FONTS_CONF, fontconfig_env
 from toolkit.documents.issue import (
     MAPPED_FONTS,
-    IssuedDocument,
     IssueOptions,
     IssueRequest,
     issue_batch,
+    write_atomic,
 )
 from toolkit.documents.pdf import convert_docx_to_pdf
 from toolkit.documents.pdf_check import Expectations, PdfReport, inspect_pdf
@@ -41,11 +45,19 @@ SEAL_PT = 42 / 25.4 * 72
 
 
 @dataclass
+class Doc:
+    number: str
+    docx: Path
+    pdf: Path
+    attempts: int
+
+
+@dataclass
 class Issued:
     register: Path
     cert: TestCertificate
-    normal: IssuedDocument
-    fill: IssuedDocument
+    normal: Doc
+    fill: Doc
 
 
 @dataclass
@@ -55,9 +67,23 @@ class Naive:
     wrong_even_footer: PdfReport
 
 
-@pytest.fixture(scope="module")
-def issued(tmp_path_factory: pytest.TempPathFactory) -> Issued:
-    root = tmp_path_factory.mktemp("issue")
+def _once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict]) -> dict:
+    """Run ``build`` once per test run even under pytest-xdist: the workers share the run's
+    temp root, and a file lock makes the second worker wait for the first one's result."""
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's root, shared by gw0 and gw1
+    root = base / f"shared-{name}"
+    root.mkdir(exist_ok=True)
+    with open(base / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / "result.json"
+        if not done.exists():
+            write_atomic(done, json.dumps(build(root), ensure_ascii=False).encode())
+        return json.loads(done.read_text(encoding="utf-8"))
+
+
+def _issue_specimens(root: Path) -> dict:
     cert = make_test_certificate(root / "cert")
     db = root / "reg.db"
     with Register(db) as reg:
@@ -71,34 +97,59 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Issued:
             options=IssueOptions(sign=cert.signer(), reason="发文", location="揭阳"),
         )
     assert [o.status for o in outcomes] == ["issued", "issued"], [o.error for o in outcomes]
-    return Issued(db, cert, *outcomes)
+    docs = [
+        {"number": o.number, "docx": str(o.docx), "pdf": str(o.pdf), "attempts": o.attempts}
+        for o in outcomes
+    ]
+    return {"register": str(db), "cert": str(root / "cert"), "passphrase": cert.passphrase, "docs": docs}
 
 
 @pytest.fixture(scope="module")
-def naive(tmp_path_factory: pytest.TempPathFactory) -> Naive:
-    root = tmp_path_factory.mktemp("naive")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> Issued:
+    data = _once(tmp_path_factory, "issued", _issue_specimens)
+    cert_dir = Path(data["cert"])
+    cert = TestCertificate(
+        cert_dir / "ca.pem", cert_dir / "signer.p12", cert_dir / "signer-key.pem",
+        cert_dir / "signer.pem", data["passphrase"],
+    )  # fmt: skip
+    normal, fill = (
+        Doc(d["number"], Path(d["docx"]), Path(d["pdf"]), d["attempts"]) for d in data["docs"]
+    )
+    return Issued(Path(data["register"]), cert, normal, fill)
+
+
+def _render_naive(root: Path) -> dict:
     # the page-filling specimen with the seal pressed on but the block NOT kept with the body
     doc = Document(io.BytesIO(specimen_docx(fill_page=True)))
     block = find_signature_block(doc)
-    diameter = press_seal(doc, block, seal_png(specimen_text().signature[0]))
+    press_seal(doc, block, seal_png(specimen_text().signature[0]))
     doc.save(root / "fill.docx")
     # the normal specimen with its even-page number put at the right, against GB/T 9704
     doc2 = Document(io.BytesIO(specimen_docx()))
     doc2.sections[0].even_page_footer.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc2.save(root / "footer.docx")
     fill_pdf, footer_pdf = convert_docx_to_pdf([root / "fill.docx", root / "footer.docx"], root)
+    return {"fill": str(fill_pdf), "footer": str(footer_pdf)}
+
+
+@pytest.fixture(scope="module")
+def naive(tmp_path_factory: pytest.TempPathFactory) -> Naive:
+    data = _once(tmp_path_factory, "naive", _render_naive)
+    block = find_signature_block(Document(io.BytesIO(specimen_docx(fill_page=True))))
     expect = Expectations(
         date_text=block.date_text,
         signature_text=block.signature_text,
         body_last_text=block.body_last_text,
-        seal_diameter_pt=diameter,
+        seal_diameter_pt=SEAL_PT,
     )
-    with pdfplumber.open(fill_pdf) as pdf:
+    with pdfplumber.open(data["fill"]) as pdf:
         pages = [[line["text"] for line in p.extract_text_lines()] for p in pdf.pages]
-    return Naive(inspect_pdf(fill_pdf, expect), pages, inspect_pdf(footer_pdf, Expectations()))
+    return Naive(
+        inspect_pdf(data["fill"], expect), pages, inspect_pdf(data["footer"], Expectations())
+    )
 
 
-def _report(doc: IssuedDocument) -> PdfReport:
+def _report(doc: Doc) -> PdfReport:
     prepared = Document(str(doc.docx))
     block = find_signature_block(prepared)
     return inspect_pdf(
