@@ -1,0 +1,223 @@
+"""Version commands: ``diff``, ``status``, ``history``.
+
+Thin shells over ``toolkit.versions``: resolve the documents in the store, call the library,
+print or write. A problem is one line on stderr: exit 2 for a wrong argument (unknown document
+or article, bad date, no store, an output path that cannot be written), 1 for anything else.
+Output files are written through a temporary file and ``os.replace``: complete or absent.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from extractors.normalize import cn_to_int
+from toolkit.cli.main import db_path
+from toolkit.store import Store, StoreError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"policykit: {message}", err=True)
+    sys.exit(code)
+
+
+def _errors(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from toolkit.manifest import ManifestError
+        from toolkit.versions.history import ArticleNotFound
+
+        try:
+            return fn(*args, **kwargs)
+        except (StoreError, ManifestError, ArticleNotFound) as exc:
+            _fail(str(exc).strip("'\""))
+        except OSError as exc:
+            _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        except Exception as exc:
+            if os.environ.get("POLICYKIT_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc}", 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _store(ctx: click.Context) -> Store:
+    return Store(db_path(ctx), create=False)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Complete or absent: a temporary file in the same folder, then os.replace."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        _fail(f"{path}: folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+# --- diff ------------------------------------------------------------------------------------
+
+@click.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--docx", "docx_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the 修订前后对照表 as DOCX.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the 对照表 as one self-contained HTML page.")
+@click.option("--json", "json_path", help="Write the change set as JSON to a file, or - for stdout.")
+@click.option("--unchanged", is_flag=True, help="Also list unchanged articles.")
+@click.pass_context
+@_errors
+def diff_cmd(ctx: click.Context, old: str, new: str, docx_path: Path | None, html_path: Path | None,
+             json_path: str | None, unchanged: bool) -> None:
+    """Article-level changes from OLD to NEW (ids, short names, 文号 or titles)."""
+    from toolkit.versions.diff import diff
+    from toolkit.versions.export import changeset_json
+
+    with _store(ctx) as store:
+        a, b = store.document(store.resolve(old)), store.document(store.resolve(new))
+    if not a.articles() or not b.articles():
+        _fail(f"{a.id if not a.articles() else b.id} has no articles to compare")
+    cs = diff(a, b)
+    outputs: list[tuple[Path, bytes]] = []
+    if docx_path:
+        from toolkit.versions.report_docx import changeset_docx
+
+        outputs.append((docx_path, changeset_docx(cs, unchanged=unchanged)))
+    if html_path:
+        from toolkit.versions.report_html import changeset_html
+
+        outputs.append((html_path, changeset_html(cs, unchanged=unchanged).encode("utf-8")))
+    data = json.dumps(changeset_json(cs, unchanged=unchanged), ensure_ascii=False, indent=2) + "\n"
+    if json_path and json_path != "-":
+        outputs.append((Path(json_path), data.encode("utf-8")))
+    for path, blob in outputs:
+        _write(path, blob)
+    if json_path == "-":
+        click.echo(data, nl=False)
+        return
+    _print_changes(cs, unchanged)
+    for path, _ in outputs:
+        click.echo(f"wrote {path}")
+
+
+def _print_changes(cs: Any, unchanged: bool) -> None:
+    console = _console()
+    table = Table(title=f"{cs.old} → {cs.new}", show_lines=False)
+    for col in ("change", "old", "new", "substantive", "修改说明"):
+        table.add_column(col)
+    for c in cs.changes:
+        if c.kind == "unchanged" and not unchanged:
+            continue
+        table.add_row(c.kind, "、".join(r.num for r in c.old), "、".join(r.num for r in c.new),
+                      "yes" if c.substantive else "no", c.note)
+    console.print(table)
+    console.print("  ".join(f"{k} {v}" for k, v in cs.counts().items()))
+    for s in cs.stale_refs:
+        console.print(f"stale reference {s.eid}: “{s.quote}” cites old {s.old_num}; {s.suggestion}")
+
+
+# --- status ----------------------------------------------------------------------------------
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--on: not a date (YYYY-MM-DD): {value!r}")
+
+
+@click.command("status")
+@click.argument("doc")
+@click.option("--on", "on", default=None, help="The date (YYYY-MM-DD); default today.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_context
+@_errors
+def status_cmd(ctx: click.Context, doc: str, on: str | None, as_json: bool) -> None:
+    """Is DOC in force on a date? 尚未施行 / 现行有效 / 已失效, with the clauses that decide it."""
+    from toolkit.versions.status import document_status
+
+    when = _parse_date(on) if on else date.today()
+    with _store(ctx) as store:
+        doc_id = store.resolve(doc)
+        st = document_status(store, doc_id, when)
+        title = store.summary(doc_id).title
+    if as_json:
+        click.echo(json.dumps({**st.to_json(), "title": title}, ensure_ascii=False, indent=2))
+        return
+    last = st.last_day.isoformat() if st.last_day else "open-ended"
+    first = st.effective.isoformat() if st.effective else "unknown"
+    click.echo(f"《{title}》({doc_id}) on {when.isoformat()}: {st.label}")
+    click.echo(f"  in force {first} – {last}")
+    for e in st.evidence:
+        where = f"{e.doc_id} {e.eid}" if e.eid else (e.doc_id or "")
+        mark = " (inferred)" if e.inferred else ""
+        quote = f" “{e.quote}”" if e.quote else ""
+        day = e.date.isoformat() if e.date else "—"
+        click.echo(f"  {e.what} {day}{mark}: {where}{quote}")
+        if e.note:
+            click.echo(f"      {e.note}")
+
+
+# --- history ---------------------------------------------------------------------------------
+
+def _article_key(value: str) -> str:
+    text = value.strip()
+    if text.startswith("第") and text.endswith("条"):
+        text = text[1:-1]
+    if "之" in text:
+        main, sub = text.split("之", 1)
+        n, s = cn_to_int(main), cn_to_int(sub)
+        if n is not None and s is not None:
+            return f"{n}_{s}"
+    n = cn_to_int(text)
+    if n is None:
+        _fail(f"not an article number: {value!r} (try 11 or 第十一条)")
+    return str(n)
+
+
+@click.command("history")
+@click.argument("doc")
+@click.argument("article")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@click.pass_context
+@_errors
+def history_cmd(ctx: click.Context, doc: str, article: str, as_json: bool) -> None:
+    """ARTICLE of DOC through every version of its work in the store (matched by content)."""
+    from toolkit.versions.history import article_history
+
+    key = _article_key(article)
+    with _store(ctx) as store:
+        h = article_history(store, store.resolve(doc), key)
+    if as_json:
+        click.echo(json.dumps(h.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"work {h.work}: article {key} of {h.doc_id} in {len(h.steps)} version(s)")
+    for s in h.steps:
+        day = s.version.date.isoformat() if s.version.date else "undated"
+        what = s.note or s.change or "—"
+        click.echo(f"\n{s.version.doc_id} ({day}) {'、'.join(s.nums) or '—'}: {what}")
+        if s.text:
+            click.echo(s.text)
