@@ -196,3 +196,40 @@ def expected_map(fx: Fixture) -> dict[str, str | list[str] | None]:
         dest = went.get(a.number, [])
         out[str(a.number)] = None if not dest else str(dest[0]) if len(dest) == 1 else [str(d) for d in dest]
     return out
+
+
+def expected_changes(fx: Fixture) -> set[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(kind, old eids, new eids) for every article, from the script's provenance alone."""
+    old_eid = {a.number: a.eid for a in fx.old.articles()}
+    new_eid = {a.number: a.eid for a in fx.new.articles()}
+    old_chapter = {a.number: k for k, ch in enumerate(fx.old.chapters())
+                   for a in ch.walk() if a.kind == "article"}
+    rows = fx.edited.articles()
+    chapter_index = {id(ch): k for k, ch in enumerate(fx.edited.chapters)}
+    heirs: dict[int, list[int]] = {}
+    for number, _, art in rows:
+        for o in art.origin:
+            heirs.setdefault(o, []).append(number)
+    out: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
+    for number, ch, art in rows:
+        new = (new_eid[number],)
+        if not art.origin:
+            out.add(("added", (), new))
+        elif len(art.origin) > 1:
+            out.add(("merged", tuple(old_eid[o] for o in art.origin), new))
+        elif len(heirs[art.origin[0]]) > 1:
+            o = art.origin[0]
+            out.add(("split", (old_eid[o],), tuple(new_eid[n] for n in heirs[o])))
+        else:
+            o = art.origin[0]
+            if chapter_index[id(ch)] != old_chapter[o]:
+                kind = "moved"
+            elif number != o:
+                kind = "renumbered"
+            else:
+                kind = "modified" if art.edited else "unchanged"
+            out.add((kind, (old_eid[o],), new))
+    for number, eid in old_eid.items():
+        if number not in heirs:
+            out.add(("deleted", (eid,), ()))
+    return out
