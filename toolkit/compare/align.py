@@ -1,0 +1,453 @@
+"""Align the provisions of several rules by content, not by number.
+
+The rules implementing one national order number, split and word things differently, so the
+engine compares what provisions say. Documents are aligned progressively: the first document's
+provisions seed the rows; each further document is matched against all rows so far.
+
+For one document against the rows:
+1. score every (provision, row) pair: character n-gram TF-IDF cosine, plus a small bonus when the
+   provisions on either side are also similar (legal texts mostly keep their order, so an article
+   between two matched neighbours is likely the match of the article between theirs), plus a weak
+   chapter prior;
+2. take pairs greedily, best first, one provision per row (deterministic tie-breaks);
+3. split pass: a provision adjacent to its row's match joins the row when the two together cover
+   clearly more of the row than the match alone ("js 12 + js 13 together match gd 12") — unless it
+   restates its neighbour for another subject (Chuxiong's pharmacy list next to the hospital
+   list): those are parallel provisions, not parts of one;
+4. merge pass: a row still without this document joins the row of the provision it matches best
+   when that covers clearly more of the provision (gd 14 + gd 22 ↔ js 15);
+5. what is left opens a row of its own (a topic only this region has).
+
+Every row carries a score and a human-readable reason; the same input gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+from toolkit.compare.provisions import Provision, provisions
+from toolkit.compare.similarity import Sentence, Space, cosine, sentence, sentences, shared_terms
+from toolkit.model import Document
+
+# Tuned on synthetic variants of the Guangdong measure (bench/compare.py) and checked on the gold
+# alignment; see docs in bench/compare_quality.py.
+ACCEPT = 0.2  # minimum pair score for a 1:1 match
+MUTUAL_ACCEPT = 0.15  # … when the two are each other's best match
+NEIGHBOUR_WEIGHT = 0.15  # weight of the neighbours' similarity (order prior)
+CHAPTER_WEIGHT = 0.05  # weight of the chapter-heading similarity
+RESTATED = 0.5  # a sentence is restated by a text holding this share of its TF-IDF mass
+SPLIT_GAIN = 0.1  # how much more of a row's sentence a neighbour must restate to join (split)
+JOIN_GAIN = 0.2  # same, for a piece elsewhere in the same chapter
+MERGE_GAIN = 0.2  # same, for a row joining the row of the provision it restates (merge)
+PARALLEL = 0.3  # similarity to a sibling above which a provision is parallel, not a part
+SANDWICH_GAP = 4  # unmatched provisions between two parts of a row are absorbed, up to this many
+ITEM_ACCEPT = 0.3  # minimum similarity for two items to be aligned
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    id: str
+    title: str
+    tag: str  # short tag used in reasons and headers: "gd", "js", "cx"
+    short: str | None = None  # 广东办法
+    region: str | None = None
+    doc_number: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemLink:
+    """Items of different documents aligned inside a row (the nine refusal grounds, one by one)."""
+
+    members: dict[str, str]  # doc id → item eId
+    score: float
+
+
+@dataclass
+class BaselineMatch:
+    doc_id: str
+    provisions: list[Provision]
+    score: float
+    reason: str
+
+
+@dataclass
+class Row:
+    members: dict[str, list[Provision]]  # doc id → provisions in document order
+    score: float = 0.0
+    reason: str = ""
+    kind: str = "only"  # match (1:1 everywhere) | split (some document needs several) | only
+    items: list[ItemLink] = field(default_factory=list)
+    baseline: BaselineMatch | None = None
+
+    @property
+    def docs(self) -> list[str]:
+        return list(self.members)
+
+    @property
+    def aligned(self) -> bool:
+        return len(self.members) > 1
+
+    def eids(self, doc_id: str) -> list[str]:
+        return [p.eid for p in self.members.get(doc_id, [])]
+
+
+@dataclass
+class Alignment:
+    documents: list[DocInfo]
+    rows: list[Row]  # aligned rows in reading order, then each document's region-only rows
+    baseline: DocInfo | None = None
+    docs: dict[str, Document] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def aligned_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.aligned]
+
+    def only_rows(self, doc_id: str) -> list[Row]:
+        return [r for r in self.rows if not r.aligned and doc_id in r.members]
+
+    def row_of(self, doc_id: str, eid: str) -> Row | None:
+        return next((r for r in self.rows if eid in r.eids(doc_id)), None)
+
+    def info(self, doc_id: str) -> DocInfo:
+        return next(d for d in self.documents + ([self.baseline] if self.baseline else []) if d.id == doc_id)
+
+
+# --- scoring --------------------------------------------------------------------------------------
+
+class _Space:
+    """Every provision of every document compared, with all pairwise similarities computed once."""
+
+    def __init__(self, groups: dict[str, list[Provision]]):
+        self.groups = groups
+        everything = [p for ps in groups.values() for p in ps]
+        chapters = sorted({p.chapter for p in everything})
+        texts: dict[Hashable, str] = {p.key: p.plain for p in everything}
+        texts |= {("chapter", c): c for c in chapters}
+        self.space = Space(texts)
+        self.vectorizer = self.space.vectorizer
+        self._sentences: dict[tuple[str, str], list[Sentence]] = {}
+
+    def cos(self, a: Provision, b: Provision) -> float:
+        return self.space.cos(a.key, b.key)
+
+    def sim(self, a: list[Provision], b: list[Provision]) -> float:
+        return self.space.sim([p.key for p in a], [p.key for p in b])
+
+    def to_row(self, row: Row, without: str | None = None) -> dict[tuple[str, str], float]:
+        """Similarity of every provision with the row read as one text (minus a document)."""
+        keys = [p.key for d, ps in row.members.items() if d != without for p in ps]
+        return dict(zip(self.space.index, self.space.sims_to(keys), strict=True)) if keys else {}
+
+    def neighbour(self, p: Provision, row: Row) -> float:
+        """How similar the provisions around ``p`` are to those around the row's members."""
+        mine = self.groups[p.doc_id]
+        best = 0.0
+        for doc, ps in row.members.items():
+            theirs = self.groups[doc]
+            lo, hi = ps[0].index, ps[-1].index
+            sides = []
+            if p.index > 0 and lo > 0:
+                sides.append(self.cos(mine[p.index - 1], theirs[lo - 1]))
+            if p.index + 1 < len(mine) and hi + 1 < len(theirs):
+                sides.append(self.cos(mine[p.index + 1], theirs[hi + 1]))
+            if sides:
+                best = max(best, sum(sides) / 2)
+        return best
+
+    def chapter_sim(self, p: Provision, row: Row) -> float:
+        return max(self.space.cos(("chapter", p.chapter), ("chapter", ps[0].chapter)) for ps in row.members.values())
+
+    def sentences(self, p: Provision) -> list[Sentence]:
+        if p.key not in self._sentences:
+            self._sentences[p.key] = [sentence(s, self.vectorizer) for s in sentences(p.text)]
+        return self._sentences[p.key]
+
+    def adds(self, target: list[Provision], part: list[Provision], q: Provision) -> float:
+        """How much better ``q`` restates some sentence of ``target`` than ``part`` does (0 when
+        ``q`` restates a provision of ``part`` for another subject: a parallel provision)."""
+        if any(self.cos(q, p) >= PARALLEL for p in part if p.doc_id == q.doc_id):
+            return 0.0
+        have = frozenset().union(*(self.space.grams[p.key] for p in part))
+        mine = self.space.grams[q.key]
+        gain = 0.0
+        for t in target:
+            for s in self.sentences(t):
+                before = s.restated_by(have)
+                if before < RESTATED:
+                    gain = max(gain, s.restated_by(mine) - before)
+        return gain
+
+
+# --- alignment ------------------------------------------------------------------------------------
+
+def _tag(doc: Document) -> str:
+    return doc.id.split("-")[0]
+
+
+def _info(doc: Document) -> DocInfo:
+    return DocInfo(doc.id, doc.title, _tag(doc), doc.meta.get("short"), doc.meta.get("region"), doc.doc_number)
+
+
+def align(docs: list[Document], *, baseline: Document | None = None) -> Alignment:
+    """Align the provisions of ``docs`` (two or more) by content; optionally against a baseline."""
+    if len(docs) < 2:
+        raise ValueError("align needs at least two documents")
+    ids = [d.id for d in docs]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"the same document is given twice: {', '.join(ids)}")
+    groups = {d.id: provisions(d) for d in docs}
+    for d in docs:
+        if not groups[d.id]:
+            raise ValueError(f"{d.id} has no articles to compare")
+    if baseline is not None:
+        groups_all = dict(groups) | {baseline.id: provisions(baseline)}
+    else:
+        groups_all = groups
+    space = _Space(groups_all)
+    rows = [Row({docs[0].id: [p]}) for p in groups[docs[0].id]]
+    for doc in docs[1:]:
+        rows = _align_document(groups[doc.id], rows, space)
+    rows = _order(rows, [d.id for d in docs], groups)
+    tags = {d.id: _tag(d) for d in docs}
+    for row in rows:
+        _explain(row, space, tags)
+        row.items = _align_items(row, space)
+    if baseline is not None:
+        tags[baseline.id] = _tag(baseline)
+        for row in rows:
+            row.baseline = _baseline_match(row, groups_all[baseline.id], space, tags)
+    return Alignment([_info(d) for d in docs], rows, _info(baseline) if baseline else None,
+                     {d.id: d for d in docs + ([baseline] if baseline else [])})
+
+
+def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> list[Row]:
+    doc = mine[0].doc_id
+    scores: dict[tuple[int, int], float] = {}
+    for j, row in enumerate(rows):
+        to_row = space.to_row(row)
+        for i, p in enumerate(mine):
+            base = to_row[p.key]
+            if base < 0.05:  # nothing in common: skip the context terms
+                continue
+            scores[i, j] = (base + NEIGHBOUR_WEIGHT * space.neighbour(p, row)
+                            + CHAPTER_WEIGHT * space.chapter_sim(p, row))
+    best_row: dict[int, int] = {}
+    for (i, j), s in sorted(scores.items()):
+        if i not in best_row or s > scores[i, best_row[i]]:
+            best_row[i] = j
+    best_provision: dict[int, int] = {}
+    for (i, j), s in sorted(scores.items()):
+        if j not in best_provision or s > scores[best_provision[j], j]:
+            best_provision[j] = i
+    # 1. greedy one-to-one, best first; ties broken by document order. A weaker pair is taken
+    #    when each side is the other's best match. A provision whose best row went to a sibling
+    #    it restates for another subject (a pharmacy list beside a hospital list) is parallel to
+    #    that sibling and not matched further.
+    taken_p: dict[int, int] = {}
+    taken_r: dict[int, int] = {}
+    parallel: set[int] = set()
+    for (i, j), s in sorted(scores.items(), key=lambda kv: (-round(kv[1], 9), kv[0])):
+        if s < MUTUAL_ACCEPT:
+            break
+        if i in taken_p or j in taken_r or i in parallel:
+            continue
+        if s < ACCEPT and not (best_row[i] == j and best_provision[j] == i):
+            continue
+        mate = taken_r.get(best_row[i])
+        if mate is not None and space.cos(mine[i], mine[mate]) >= PARALLEL:
+            parallel.add(i)
+            continue
+        taken_p[i], taken_r[j] = j, i
+    parts: dict[int, list[int]] = {j: [i] for j, i in taken_r.items()}
+
+    def others(j: int) -> list[Provision]:
+        return [p for d, ps in rows[j].members.items() if d != doc for p in ps]
+
+    # 2. split pass: an adjacent provision restating more of the row joins it
+    for j in sorted(parts, key=lambda j: parts[j][0]):
+        grew = True
+        while grew:
+            grew = False
+            for i in (parts[j][0] - 1, parts[j][-1] + 1):
+                if (0 <= i < len(mine) and i not in taken_p
+                        and space.adds(others(j), [mine[k] for k in parts[j]], mine[i]) >= SPLIT_GAIN):
+                    parts[j] = sorted(parts[j] + [i])
+                    taken_p[i], grew = j, True
+    # 3. a piece elsewhere in the same chapter, then what lies between the pieces
+    for i, p in enumerate(mine):
+        j = best_row.get(i)
+        if i in taken_p or j not in parts:
+            continue
+        if (any(mine[k].chapter == p.chapter for k in parts[j])
+                and space.adds(others(j), [mine[k] for k in parts[j]], p) >= JOIN_GAIN):
+            parts[j] = sorted(parts[j] + [i])
+            taken_p[i] = j
+    for j, idx in parts.items():
+        gap = [k for k in range(idx[0] + 1, idx[-1]) if k not in taken_p]
+        if gap and len(gap) <= SANDWICH_GAP and all(mine[k].chapter == mine[idx[0]].chapter for k in gap):
+            parts[j] = sorted(idx + gap)
+            for k in gap:
+                taken_p[k] = j
+    out = [Row(dict(r.members)) for r in rows]
+    for j, idx in parts.items():
+        out[j].members[doc] = [mine[i] for i in idx]
+    # 4. merge pass: a row without this document joins the row of the provision it restates
+    home = {j: j for j in range(len(rows))}
+    for j, row in enumerate(rows):
+        if j in parts:
+            continue
+        cands = [(s, i) for (i, jj), s in scores.items() if jj == j and i in taken_p]
+        if not cands:
+            continue
+        k = taken_p[max(cands)[1]]
+        while home[k] != k:
+            k = home[k]
+        ours = out[k].members[doc]
+        theirs = [p for d, ps in out[k].members.items() if d != doc for p in ps]
+        newcomers = [p for ps in row.members.values() for p in ps]
+        if all(space.adds(ours, theirs, q) >= MERGE_GAIN for q in newcomers):
+            for d2, ps in row.members.items():
+                out[k].members[d2] = sorted(out[k].members.get(d2, []) + ps, key=lambda p: p.index)
+            out[j].members = {}
+            home[j] = k
+    out = [r for r in out if r.members]
+    # 5. the rest: topics only this document has (so far)
+    out += [Row({doc: [p]}) for i, p in enumerate(mine) if i not in taken_p]
+    return out
+
+
+def _order(rows: list[Row], doc_ids: list[str], groups: dict[str, list[Provision]]) -> list[Row]:
+    """Aligned rows in the first document's order (rows without it placed after their nearest
+    preceding neighbour in their own document), then each document's region-only rows."""
+    aligned = [r for r in rows if r.aligned]
+    position: dict[int, tuple[float, ...]] = {}
+    pivot = doc_ids[0]
+    placed: dict[tuple[str, str], float] = {}
+    for r in aligned:
+        if pivot in r.members:
+            pos = float(r.members[pivot][0].index)
+            position[id(r)] = (pos, 0.0)
+            for ps in r.members.values():
+                for p in ps:
+                    placed[p.key] = pos
+    for r in aligned:
+        if id(r) in position:
+            continue
+        doc = next(d for d in doc_ids if d in r.members)
+        first = r.members[doc][0]
+        before = [placed[q.key] for q in groups[doc][: first.index] if q.key in placed]
+        anchor = max(before) if before else -1.0
+        position[id(r)] = (anchor, 1.0 + doc_ids.index(doc) + first.index / 1000)
+    aligned.sort(key=lambda r: position[id(r)])
+    only = [r for d in doc_ids for r in sorted((r for r in rows if not r.aligned and d in r.members),
+                                                 key=lambda r: r.members[d][0].index)]
+    return aligned + only
+
+
+# --- explanations ---------------------------------------------------------------------------------
+
+def short_label(p: Provision) -> str:
+    """12, 13(一), 7 ¶2: an article number with the item or paragraph that was cut out of it."""
+    base = str(p.article) if p.article is not None else p.label
+    tail = p.eid.rsplit("__", 1)[-1]
+    if tail.startswith("point_"):
+        num = p.label.rsplit("第", 1)[-1].rstrip("项").strip("（）()")
+        return f"{base}({num})"
+    if tail.startswith("para_"):
+        return f"{base} ¶{tail.split('_')[1]}"
+    return base
+
+
+def names(tag: str, ps: list[Provision]) -> str:
+    return " + ".join(f"{tag} {short_label(p)}" for p in ps)
+
+
+def _explain(row: Row, space: _Space, tags: dict[str, str]) -> None:
+    docs = row.docs
+    if len(docs) == 1:
+        row.score, row.kind = 0.0, "only"
+        row.reason = f"only in {tags[docs[0]]}: no provision of the other documents matches"
+        return
+    ref = docs[0]
+    parts, sims = [], []
+    for other in docs[1:]:
+        a, b = row.members[ref], row.members[other]
+        s = space.sim(a, b)
+        sims.append(s)
+        text_a = "".join(p.plain for p in a)
+        text_b = "".join(p.plain for p in b)
+        bits = [f"{names(tags[ref], a)} ↔ {names(tags[other], b)} {s:.2f}"]
+        terms = shared_terms(text_a, text_b, space.vectorizer)
+        if terms:
+            bits.append("shared key terms: " + ", ".join(terms))
+        na, nb = sum(len(p.items) for p in a), sum(len(p.items) for p in b)
+        if na and na == nb:
+            bits.append(f"same structure: {na} items")
+        elif na or nb:
+            bits.append(f"items: {na} vs {nb}")
+        for many, one, many_tag, one_tag, word in ((b, a, tags[other], tags[ref], "split"),
+                                                    (a, b, tags[ref], tags[other], "merged")):
+            if len(many) > 1:
+                alone = max(space.sim([p], one) for p in many)
+                bits.append(f"{word}: {names(many_tag, many)} together match {names(one_tag, one)} "
+                            f"({s:.2f} vs {alone:.2f} alone)")
+        parts.append("; ".join(bits))
+    row.score = round(sum(sims) / len(sims), 4)
+    row.kind = "match" if all(len(ps) == 1 for ps in row.members.values()) else "split"
+    row.reason = " | ".join(parts)
+
+
+def _align_items(row: Row, space: _Space) -> list[ItemLink]:
+    """Items of the row's documents aligned to the reference document's items, in order (DP)."""
+    docs = [d for d in row.docs if any(p.items for p in row.members[d])]
+    if len(docs) < 2:
+        return []
+    ref = docs[0]
+    ref_items = [it for p in row.members[ref] for it in p.items]
+    links: dict[str, dict[str, str]] = {it.eid: {ref: it.eid} for it in ref_items}
+    best: dict[str, float] = {it.eid: 1.0 for it in ref_items}
+    for other in docs[1:]:
+        items = [it for p in row.members[other] for it in p.items]
+        vec = space.vectorizer.vector
+        va = [vec(it.text) for it in ref_items]
+        vb = [vec(it.text) for it in items]
+        sim = [[cosine(x, y) for y in vb] for x in va]
+        for i, k in _monotone(sim):
+            links[ref_items[i].eid][other] = items[k].eid
+            best[ref_items[i].eid] = min(best[ref_items[i].eid], sim[i][k])
+    return [ItemLink(links[it.eid], round(best[it.eid], 4)) for it in ref_items if len(links[it.eid]) > 1]
+
+
+def _monotone(sim: list[list[float]]) -> list[tuple[int, int]]:
+    """Order-preserving pairs maximising total similarity (pairs below ITEM_ACCEPT not used)."""
+    n, m = len(sim), len(sim[0]) if sim else 0
+    table = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for k in range(m - 1, -1, -1):
+            take = sim[i][k] + table[i + 1][k + 1] if sim[i][k] >= ITEM_ACCEPT else -1.0
+            table[i][k] = max(take, table[i + 1][k], table[i][k + 1])
+    out, i, k = [], 0, 0
+    while i < n and k < m:
+        if sim[i][k] >= ITEM_ACCEPT and table[i][k] == sim[i][k] + table[i + 1][k + 1]:
+            out.append((i, k))
+            i, k = i + 1, k + 1
+        elif table[i][k] == table[i + 1][k]:
+            i += 1
+        else:
+            k += 1
+    return out
+
+
+def _baseline_match(row: Row, base: list[Provision], space: _Space, tags: dict[str, str]) -> BaselineMatch | None:
+    """The baseline article the row's provisions restate, if one clearly does."""
+    to_row = space.to_row(row)
+    scored = sorted(((to_row[b.key], b.index) for b in base), key=lambda t: (-round(t[0], 9), t[1]))
+    if not scored or scored[0][0] < ACCEPT:
+        return None
+    s, idx = scored[0]
+    b = base[idx]
+    ref = row.docs[0]
+    terms = shared_terms("".join(p.plain for p in row.members[ref]), b.plain, space.vectorizer)
+    reason = f"{names(tags[b.doc_id], [b])} {s:.2f}" + (f"; shared key terms: {', '.join(terms)}" if terms else "")
+    return BaselineMatch(b.doc_id, [b], round(s, 4), reason)
