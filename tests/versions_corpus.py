@@ -34,11 +34,12 @@ def parsed_sources() -> tuple:
 
     manifest = load_manifest()
     paths = [source_path(k, "clean") for k in KEYS] + list(CAFE.values())
+    wired = _layers_wired()
     out = []
     for path in paths:
-        parsed = parse_file(path, manifest=manifest, layers=_layers_wired())
+        parsed = parse_file(path, manifest=manifest, layers=wired)
         by_id = {d.id: d for d in parsed.documents}
-        for doc in parsed.documents:
+        for doc in parsed.documents if not wired else ():
             if doc.effective is None and not any(e.type == "effective" for e in doc.events):
                 doc.events += document_events(doc, by_id.get(doc.parent))
         apply_manifest_events(parsed.documents, manifest.source_for(path))

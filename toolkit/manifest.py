@@ -167,7 +167,7 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     path = Path(path) if path else DEFAULT_MANIFEST
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
+    except (OSError, yaml.YAMLError, ValueError) as e:  # ValueError: a date like 2019-13-01
         raise ManifestError(f"{path}: cannot read manifest: {e}") from e
     regions = {}
     for key, r in (raw.get("regions") or {}).items():

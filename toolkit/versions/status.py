@@ -24,7 +24,7 @@ from toolkit.store import doc_number_key, title_key
 from toolkit.versions.validity import Status, status
 from toolkit.versions.works import succession_events, versions
 
-_NUMBER = re.compile(r"[^\s《》（）()]*〔\s*\d{4}\s*〕\s*\d+\s*号|\S*令第\s*\d+\s*号")
+_NUMBER = re.compile(r"[^\s《》（）()，、]*\s*〔\s*\d{4}\s*〕\s*\d+\s*号|[^\s《》（）()，、]*令第\s*\d+\s*号")
 _TITLE = re.compile(r"《(?P<t>[^《》]+)》")
 _PUBLISHES = ("印发", "发布", "公布", "颁布")
 
