@@ -169,7 +169,8 @@ def cjk_header_footer(out: Path) -> dict:
 def mirrored_spaced(out: Path) -> dict:
     song = "Noto Serif CJK SC"
     lines = clean_lines("state-council-order-735")
-    title, chapter, body = rule_section(lines)
+    _, chapter, body = rule_section(lines)
+    title = lines[0]  # the regulation's name; the lines before 第一章 are its adoption dates
     paragraphs = body[:40]
 
     doc = Document()
