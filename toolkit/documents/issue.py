@@ -21,6 +21,7 @@ import io
 import os
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -29,20 +30,15 @@ from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
-from docx import Document
+from docx.oxml.ns import qn
+from lxml import etree
 
 from toolkit.documents.numbering import Office, Offices, load_offices, parse_number
 from toolkit.documents.pdf import convert_docx_to_pdf, soffice_path
 from toolkit.documents.pdf_check import Expectations, Finding, inspect_pdf
 from toolkit.documents.register import Register, RegisterEntry
 from toolkit.documents.seal import seal_png
-from toolkit.documents.sealing import (
-    PreparedDocx,
-    doc_date_from_text,
-    find_signature_block,
-    prepare_docx,
-    tighten,
-)
+from toolkit.documents.sealing import PreparedDocx, doc_date_from_text, prepare_docx, tighten
 from toolkit.documents.sign import Signer, StampPlacement, default_stamp_box, verify_pdf_bytes
 
 DocSource = bytes | Path | str | Callable[[str], bytes]
@@ -206,16 +202,69 @@ def _sign(pdf: bytes, job: PdfJob, report, options: IssueOptions) -> tuple[bytes
     return signed, None
 
 
-def _produce_in_workers(jobs: list[PdfJob], options: IssueOptions) -> tuple[list[PdfResult], Timings]:
+@dataclass(frozen=True)
+class Job:
+    """One reserved document on its way to a worker: rendered DOCX + what preparing needs."""
+
+    key: int
+    docx: bytes
+    number: str
+    office_name: str
+    seal_png: bytes | None
+    doc_date: date
+    need_number_slot: bool
+
+
+def prepare_job(job: Job, options: IssueOptions) -> PreparedDocx:
+    """Number, seal and keep-together one document; checks the printed 成文日期."""
+    prepared = prepare_docx(
+        job.docx,
+        number=job.number,
+        seal_png=job.seal_png,
+        seal_diameter_mm=options.seal_diameter_mm,
+        require_number_slot=job.need_number_slot,
+    )
+    printed = doc_date_from_text(prepared.block.date_text)
+    if printed is not None and printed != job.doc_date:
+        raise IssueError(
+            f"成文日期 in the document ({prepared.block.date_text}) is not the issue date {job.doc_date}"
+        )
+    return prepared
+
+
+def produce(jobs: Sequence[Job], options: IssueOptions) -> tuple[list[PdfResult], Timings]:
+    """A worker's whole share: prepare every DOCX, then (if wanted) the PDF stage."""
+    timings = Timings()
+    failed: dict[int, PdfResult] = {}
+    pdf_jobs: list[PdfJob] = []
+    prepared: dict[int, PreparedDocx] = {}
+    for job in jobs:
+        t = time.perf_counter()
+        try:
+            prepared[job.key] = prep = prepare_job(job, options)
+            pdf_jobs.append(PdfJob(job.key, prep.docx, _expectations(prep, options), job.office_name))
+        except Exception as exc:  # noqa: BLE001 - this document fails, the others go on
+            failed[job.key] = PdfResult(job.key, job.docx, None, [], 0, f"rendering failed: {exc}")
+        timings.prepare += time.perf_counter() - t
+    if options.pdf:
+        produced, stage = produce_pdfs(pdf_jobs, options)
+        timings.add(stage)
+        done = {r.key: r for r in produced}
+    else:
+        done = {k: PdfResult(k, p.docx, None, [], 0) for k, p in prepared.items()}
+    return [failed.get(j.key) or done[j.key] for j in jobs], timings
+
+
+def _produce_in_workers(jobs: list[Job], options: IssueOptions) -> tuple[list[PdfResult], Timings]:
     workers = max(1, min(options.workers, len(jobs)))
     if workers == 1:
-        return produce_pdfs(jobs, options)
+        return produce(jobs, options)
     chunks = [jobs[i::workers] for i in range(workers)]
     results: dict[int, PdfResult] = {}
     timings = Timings()
     # spawn: LibreOffice and pyHanko state must not be inherited through fork
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        for chunk_results, chunk_timings in pool.map(produce_pdfs, chunks, [options] * workers):
+        for chunk_results, chunk_timings in pool.map(produce, chunks, [options] * workers):
             results.update({r.key: r for r in chunk_results})
             timings.add(chunk_timings)
     return [results[j.key] for j in jobs], timings
@@ -241,10 +290,23 @@ def _static_docx(source: DocSource) -> bytes | None:
 
 
 def _date_in_docx(docx: bytes) -> date | None:
-    return doc_date_from_text(find_signature_block(Document(io.BytesIO(docx))).date_text)
+    """The last date-only paragraph's date (the 成文日期), read straight from document.xml:
+    the year of the 文号 must be known before numbering, and python-docx is slow for a peek.
+    Preparing the document checks it against the signature block later."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(docx)) as package:
+            root = etree.fromstring(package.read("word/document.xml"))
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
+        return None  # not a DOCX: preparing it reports the problem
+    for paragraph in reversed(list(root.iter(qn("w:p")))):
+        found = doc_date_from_text("".join(t.text or "" for t in paragraph.iter(qn("w:t"))))
+        if found is not None:
+            return found
+    return None
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder + os.replace: complete or absent."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -302,9 +364,9 @@ def issue_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
 
     outcomes: list[IssuedDocument] = []
-    prepared: dict[int, PreparedDocx] = {}
+    jobs: list[Job] = []
     for i, (req, office, static) in enumerate(zip(requests, resolved, statics, strict=True)):
-        doc_date = req.doc_date or (static and _safe_date(static)) or date.today()
+        doc_date = req.doc_date or (_date_in_docx(static) if static else None) or date.today()
         t = time.perf_counter()
         entry = register.reserve(
             prefix=office.prefix_for(req.doc_type),
@@ -322,54 +384,45 @@ def issue_batch(
         try:
             t = time.perf_counter()
             docx = static if static is not None else req.source(entry.number)  # type: ignore[operator]
-            prep = prepare_docx(
-                docx,
-                number=entry.number,
-                seal_png=seals.get(office.name),
-                seal_diameter_mm=options.seal_diameter_mm,
-                require_number_slot=static is not None and options.require_number_slot,
-            )
-            printed = doc_date_from_text(prep.block.date_text)
-            if printed is not None and printed != doc_date:
-                raise IssueError(
-                    f"成文日期 in the document ({prep.block.date_text}) is not the issue date {doc_date}"
-                )
-            prepared[i] = prep
             timings.prepare += time.perf_counter() - t
         except Exception as exc:  # noqa: BLE001 - this document fails, the batch goes on
             _fail(register, outcome, f"rendering failed: {exc}")
+            continue
+        jobs.append(
+            Job(
+                key=i,
+                docx=docx,
+                number=entry.number,
+                office_name=office.name,
+                seal_png=seals.get(office.name),
+                doc_date=doc_date,
+                need_number_slot=static is not None and options.require_number_slot,
+            )
+        )
 
-    results: dict[int, PdfResult] = {}
-    if options.pdf and prepared:
-        jobs = [
-            PdfJob(i, p.docx, _expectations(p, options), resolved[i].name) for i, p in prepared.items()
-        ]
-        try:
-            produced, stage = _produce_in_workers(jobs, options)
-        except Exception as exc:  # noqa: BLE001 - LibreOffice crashed/timed out: void the batch
-            produced = [PdfResult(j.key, j.docx, None, [], 0, f"PDF stage failed: {exc}") for j in jobs]
-            stage = Timings()
-        timings.add(stage)
-        results = {r.key: r for r in produced}
+    try:
+        produced, stage = _produce_in_workers(jobs, options) if jobs else ([], Timings())
+    except Exception as exc:  # noqa: BLE001 - LibreOffice crashed/timed out: void the batch
+        produced = [PdfResult(j.key, j.docx, None, [], 0, f"PDF stage failed: {exc}") for j in jobs]
+        stage = Timings()
+    timings.add(stage)
 
-    for i, prep in prepared.items():
-        outcome = outcomes[i]
-        result = results.get(i)
-        if result is not None:
-            outcome.findings, outcome.attempts = result.findings, result.attempts
-            if result.error:
-                _fail(register, outcome, result.error)
-                continue
+    for result in produced:
+        outcome = outcomes[result.key]
+        outcome.findings, outcome.attempts = result.findings, result.attempts
+        if result.error:
+            _fail(register, outcome, result.error)
+            continue
         stem = parse_number(outcome.number).file_stem
         files = {"docx": out_dir / f"{stem}.docx"}
-        blobs = {"docx": result.docx if result else prep.docx}
-        if result is not None:
+        blobs = {"docx": result.docx}
+        if result.pdf is not None:
             files["pdf"] = out_dir / f"{stem}.pdf"
             blobs["pdf"] = result.pdf
         try:
             t = time.perf_counter()
             for role, path in files.items():
-                _write_atomic(path, blobs[role])
+                write_atomic(path, blobs[role])
             timings.write += time.perf_counter() - t
             t = time.perf_counter()
             outcome.entry = register.mark_issued(outcome.number, files)
@@ -382,13 +435,6 @@ def issue_batch(
         outcome.status = "issued"
         outcome.docx, outcome.pdf = files["docx"], files.get("pdf")
     return outcomes
-
-
-def _safe_date(docx: bytes) -> date | None:
-    try:
-        return _date_in_docx(docx)
-    except Exception:  # noqa: BLE001 - no readable date: the issue date defaults to today
-        return None
 
 
 def _fail(register: Register, outcome: IssuedDocument, reason: str) -> None:

@@ -26,7 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfminer.pdfdocument import PDFDocument
+from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSLiteral
 
@@ -127,11 +130,10 @@ def _font_embedded(font: dict) -> bool:
     )
 
 
-def list_fonts(pdf: pdfplumber.PDF) -> list[FontInfo]:
+def list_fonts(doc: PDFDocument) -> list[FontInfo]:
     """Every top-level font object in the file (page text, form XObjects, annotation
     appearances such as a signature stamp), deduplicated by name."""
     seen: dict[str, FontInfo] = {}
-    doc = pdf.doc
     for xref in doc.xrefs:
         for objid in xref.get_objids():
             try:
@@ -150,32 +152,76 @@ def list_fonts(pdf: pdfplumber.PDF) -> list[FontInfo]:
     return sorted(seen.values(), key=lambda f: f.name)
 
 
-def _lines(page) -> list[dict]:
-    return page.extract_text_lines(strip=True, return_chars=False)
+def _page_lines(page: pdfium.PdfPage, height: float) -> list[dict]:
+    """Text lines as pdfium breaks them, with boxes in top-down coordinates (like pdfplumber's):
+    pdfium is an order of magnitude faster than pdfminer at this."""
+    textpage = page.get_textpage()
+    lines: list[dict] = []
+    chars: list[tuple[str, tuple[float, float, float, float]]] = []
+
+    def flush() -> None:
+        boxes = [b for ch, b in chars if not ch.isspace()]
+        if boxes:
+            lines.append(
+                {
+                    "text": "".join(ch for ch, _ in chars).strip(),
+                    "x0": min(b[0] for b in boxes),
+                    "top": height - max(b[3] for b in boxes),
+                    "x1": max(b[2] for b in boxes),
+                    "bottom": height - min(b[1] for b in boxes),
+                }
+            )
+        chars.clear()
+
+    for i in range(textpage.count_chars()):
+        ch = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i))
+        if ch in "\r\n":
+            flush()
+        else:
+            chars.append((ch, textpage.get_charbox(i)))
+    flush()
+    textpage.close()
+    return lines
+
+
+def _page_images(page: pdfium.PdfPage, height: float) -> list[dict]:
+    images = []
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
+        left, bottom, right, top = obj.get_bounds()
+        images.append(
+            {"x0": left, "top": height - top, "x1": right, "bottom": height - bottom,
+             "width": right - left, "height": top - bottom}
+        )  # fmt: skip
+    return images
 
 
 def inspect_pdf(pdf_file: Path | str | bytes, expect: Expectations = Expectations()) -> PdfReport:
     """Read the PDF once and run every check that ``expect`` allows."""
-    source = io.BytesIO(pdf_file) if isinstance(pdf_file, bytes) else str(pdf_file)
-    with pdfplumber.open(source) as pdf:
-        pages = pdf.pages
-        report = PdfReport(
-            page_count=len(pages),
-            page_size=(float(pages[0].width), float(pages[0].height)) if pages else (0.0, 0.0),
-            fonts=list_fonts(pdf),
-        )
-        lines = [[(i + 1, line) for line in _lines(p)] for i, p in enumerate(pages)]
-        images = [(i + 1, im) for i, p in enumerate(pages) for im in p.images]
-        _check_fonts(report, expect)
-        _check_signature_block(report, expect, lines, images)
-        if expect.number:
-            first = "".join(_compact(line["text"]) for _, line in lines[0]) if lines else ""
-            if _compact(expect.number) not in first:
-                report.findings.append(
-                    Finding("number-missing", "error", f"发文字号 {expect.number} is not printed", 1)
-                )
-        if expect.page_numbers:
-            _check_page_numbers(report, expect, pages, lines)
+    data = pdf_file if isinstance(pdf_file, bytes) else Path(pdf_file).read_bytes()
+    fonts = list_fonts(PDFDocument(PDFParser(io.BytesIO(data))))
+    document = pdfium.PdfDocument(data)
+    try:
+        sizes, lines, images = [], [], []
+        for index in range(len(document)):
+            page = document[index]
+            width, height = page.get_size()
+            sizes.append((float(width), float(height)))
+            lines.append([(index + 1, line) for line in _page_lines(page, height)])
+            images += [(index + 1, im) for im in _page_images(page, height)]
+            page.close()
+    finally:
+        document.close()
+    report = PdfReport(page_count=len(sizes), page_size=sizes[0] if sizes else (0.0, 0.0), fonts=fonts)
+    _check_fonts(report, expect)
+    _check_signature_block(report, expect, lines, images)
+    if expect.number:
+        first = "".join(_compact(line["text"]) for _, line in lines[0]) if lines else ""
+        if _compact(expect.number) not in first:
+            report.findings.append(
+                Finding("number-missing", "error", f"发文字号 {expect.number} is not printed", 1)
+            )
+    if expect.page_numbers:
+        _check_page_numbers(report, expect, sizes, lines)
     return report
 
 
@@ -278,8 +324,8 @@ def _check_signature_block(report, expect, lines, images) -> None:
             )
 
 
-def _check_page_numbers(report, expect, pages, lines) -> None:
-    for index, page in enumerate(pages, 1):
+def _check_page_numbers(report, expect, sizes, lines) -> None:
+    for index, (width, _height) in enumerate(sizes, 1):
         found = [
             (int(m[1]), line)
             for _, line in lines[index - 1]
@@ -293,7 +339,6 @@ def _check_page_numbers(report, expect, pages, lines) -> None:
             report.findings.append(
                 Finding("page-number-wrong", "error", f"page number reads {number}", index)
             )
-        width = float(page.width)
         x0, x1 = float(line["x0"]), float(line["x1"])
         odd = index % 2 == 1
         if odd != ((x0 + x1) / 2 > width / 2):

@@ -67,24 +67,55 @@ class PreparedDocx:
     seal_diameter_pt: float | None
 
 
-def _style_names(paragraph: Paragraph) -> list[str]:
-    """The paragraph's style and the styles it is based on (a template may derive styles)."""
-    names, style = [], paragraph.style
-    while style is not None and len(names) < 10:
-        names.append(style.name)
-        style = style.base_style
-    return names
+class _StyleChains:
+    """Paragraph style names with their base styles, by style id, read once per document
+    (python-docx resolves ``paragraph.style`` with an XPath search every time)."""
+
+    def __init__(self, doc: DocxDocument):
+        styles_el = doc.styles.element
+        names: dict[str, str] = {}
+        based_on: dict[str, str | None] = {}
+        default_id = None
+        for el in styles_el.findall(qn("w:style")):
+            if el.get(qn("w:type")) != "paragraph":
+                continue
+            style_id = el.get(qn("w:styleId"))
+            name_el, base_el = el.find(qn("w:name")), el.find(qn("w:basedOn"))
+            names[style_id] = name_el.get(qn("w:val")) if name_el is not None else style_id
+            based_on[style_id] = base_el.get(qn("w:val")) if base_el is not None else None
+            if el.get(qn("w:default")) in ("1", "true"):
+                default_id = style_id
+        self._chains: dict[str | None, list[str]] = {}
+        for style_id in names:
+            chain, current = [], style_id
+            while current in names and len(chain) < 10:  # a template may derive styles
+                chain.append(_ui_name(names[current]))
+                current = based_on[current]
+            self._chains[style_id] = chain
+        self._chains[None] = self._chains.get(default_id, [])
+
+    def __call__(self, paragraph: Paragraph) -> list[str]:
+        return self._chains.get(paragraph._p.style, self._chains[None])
 
 
 def _compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def _ui_name(name: str) -> str:
+    """python-docx's UI names for the built-in styles stored in lower case ("normal" → "Normal")."""
+    from docx.styles import BabelFish
+
+    return BabelFish.internal2ui(name)
+
+
 def find_signature_block(doc: DocxDocument) -> SignatureBlock:
     """The 署名/成文日期 by style, else by shape; raises ``SealingError`` when there is none."""
     paragraphs = doc.paragraphs
-    signature = [i for i, p in enumerate(paragraphs) if STYLE_SIGNATURE in _style_names(p)]
-    dates = [i for i, p in enumerate(paragraphs) if STYLE_DATE in _style_names(p)]
+    chains = _StyleChains(doc)
+    styles = [chains(p) for p in paragraphs]
+    signature = [i for i, names in enumerate(styles) if STYLE_SIGNATURE in names]
+    dates = [i for i, names in enumerate(styles) if STYLE_DATE in names]
     if signature or dates:
         if not signature or not dates:
             missing = STYLE_SIGNATURE if not signature else STYLE_DATE
@@ -140,8 +171,9 @@ def set_number(doc: DocxDocument, number: str) -> int:
     """Write ``number`` into every ``PK-DocNumber`` paragraph (keeping the first run's
     formatting); returns how many paragraphs took it."""
     count = 0
+    chains = _StyleChains(doc)
     for p in doc.paragraphs:
-        if STYLE_NUMBER not in _style_names(p):
+        if STYLE_NUMBER not in chains(p):
             continue
         runs = p.runs
         if runs:
