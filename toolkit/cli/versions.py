@@ -114,6 +114,9 @@ def diff_cmd(ctx: click.Context, old: str, new: str, docx_path: Path | None, htm
     data = json.dumps(changeset_json(cs, unchanged=unchanged), ensure_ascii=False, indent=2) + "\n"
     if json_path and json_path != "-":
         outputs.append((Path(json_path), data.encode("utf-8")))
+    for path, _ in outputs:  # every folder checked before any file is written
+        if not path.parent.is_dir():
+            _fail(f"{path}: folder {path.parent} does not exist")
     for path, blob in outputs:
         _write(path, blob)
     if json_path == "-":

@@ -50,7 +50,6 @@ def _lines(segments: list[Segment], keep: str) -> list[list[Segment]]:
 
 
 def _fill(cell, segments: list[Segment], keep: str) -> None:
-    cell.paragraphs[0].text = ""
     for k, line in enumerate(_lines(segments, keep)):
         para = cell.paragraphs[0] if k == 0 else cell.add_paragraph()
         for seg in line:

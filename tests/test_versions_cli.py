@@ -1,0 +1,137 @@
+"""``policykit diff`` / ``status`` / ``history`` through click's CliRunner on a temporary store."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import docx
+import pytest
+from click.testing import CliRunner
+from versions_corpus import build_store
+
+from toolkit.cli.main import COMMANDS, cli
+
+ENV = {"COLUMNS": "200", "POLICYKIT_DEBUG": None}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return build_store(tmp_path_factory.mktemp("vcli") / "pk.db")
+
+
+def run(db, *args):
+    return CliRunner(env=ENV).invoke(cli, ["--db", str(db), *args])
+
+
+def test_commands_are_registered():
+    assert {"diff", "status", "history"} <= set(COMMANDS)
+
+
+# --- diff ------------------------------------------------------------------------------------
+
+def test_diff_json_to_stdout(db):
+    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--json", "-")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["counts"] == {"unchanged": 29, "modified": 2, "renumbered": 6, "added": 1}
+    assert [e["type"] for e in data["changes"]].count("renumbering") == 6
+    assert data["article_map"]["37"] == "38"
+
+
+def test_diff_writes_docx_html_json(db, tmp_path):
+    out = {k: tmp_path / f"t.{k}" for k in ("docx", "html", "json")}
+    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022",
+            *[a for k, p in out.items() for a in (f"--{k}", str(p))])
+    assert r.exit_code == 0, r.output
+    assert "第三十二条改为第三十三条" in r.stdout and "added 1" in r.stdout
+    table = docx.Document(io.BytesIO(out["docx"].read_bytes())).tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["原条文", "修改后条文", "修改说明"]
+    assert out["html"].read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert json.loads(out["json"].read_text(encoding="utf-8"))["new"] == "internet-cafe-2022"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.docx", "t.html", "t.json"]  # no temp files
+
+
+def test_diff_unknown_document_is_one_line_exit_2(db, tmp_path):
+    target = tmp_path / "never.docx"
+    r = run(db, "diff", "internet-cafe-2019", "no-such-doc", "--docx", str(target))
+    assert r.exit_code == 2
+    assert r.stderr.strip().splitlines() == ["policykit: no document 'no-such-doc' in the store (try `policykit list`)"]
+    assert not target.exists()
+
+
+def test_diff_output_into_missing_folder_writes_nothing(db, tmp_path):
+    good = tmp_path / "ok.docx"
+    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--docx", str(good),
+            "--html", str(tmp_path / "missing" / "t.html"))
+    assert r.exit_code == 2
+    assert "missing" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not good.exists()  # checked before anything is written
+
+
+def test_diff_document_without_articles(db):
+    r = run(db, "diff", "gd-notice-2024-4", "gd-measure")
+    assert r.exit_code == 2 and "has no articles to compare" in r.stderr
+
+
+def test_no_store_is_one_line(tmp_path):
+    r = run(tmp_path / "none.db", "status", "gd-measure")
+    assert r.exit_code == 2 and "no store here" in r.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+# --- status ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("day,label", [("2021-05-31", "尚未施行"), ("2026-11-23", "现行有效"),
+                                       ("2027-06-02", "已失效")])
+def test_status_text(db, day, label):
+    r = run(db, "status", "广东办法", "--on", day)  # the manifest's short name
+    assert r.exit_code == 0, r.output
+    first = r.stdout.splitlines()[0]
+    assert first == f"《广东省医疗机构医疗保障定点管理暂行办法》(gd-measure) on {day}: {label}"
+    assert "validity_extended 2027-06-01: gd-notice-2024-4" in r.stdout
+    assert "“有效期延长至2027年6月1日”" in r.stdout
+
+
+def test_status_json(db):
+    r = run(db, "status", "gd-staff", "--on", "2028-05-21", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert (data["status"], data["label"], data["last_day"]) == ("expired", "已失效", "2028-05-20")
+    assert [e["what"] for e in data["evidence"]] == ["effective", "expires"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["status", "nope", "--on", "2024-01-01"], "policykit: no document 'nope' in the store (try `policykit list`)"),
+    (["status", "gd-measure", "--on", "2024-02-30"], "policykit: --on: not a date (YYYY-MM-DD): '2024-02-30'"),
+    (["history", "nope", "11"], "policykit: no document 'nope' in the store (try `policykit list`)"),
+    (["history", "internet-cafe-2019", "第九十九条"], "policykit: internet-cafe-2019 has no article 99"),
+    (["history", "internet-cafe-2019", "eleven"], "policykit: not an article number: 'eleven' (try 11 or 第十一条)"),
+])
+def test_bad_arguments_one_line_exit_2(db, args, message):
+    r = run(db, *args)
+    assert r.exit_code == 2
+    assert r.stderr.strip().splitlines() == [message]
+    assert r.stdout == ""
+
+
+# --- history ---------------------------------------------------------------------------------
+
+def test_history_follows_content_across_renumbering(db):
+    r = run(db, "history", "internet-cafe-2022", "第三十三条", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["work"] == "internet-cafe-regulation"
+    steps = [(s["version"]["doc_id"], s["nums"], s["change"], s["note"]) for s in data["steps"]]
+    assert steps == [("internet-cafe-2019", ["第三十二条"], "", ""),
+                     ("internet-cafe-2022", ["第三十三条"], "renumbered", "第三十二条改为第三十三条")]
+    assert data["steps"][0]["text"].split(" ", 1)[1] == data["steps"][1]["text"].split(" ", 1)[1]
+
+
+def test_history_of_the_rewritten_and_the_inserted_article(db):
+    r = run(db, "history", "internet-cafe-2019", "11")
+    assert r.exit_code == 0, r.output
+    assert "internet-cafe-2022 (2022-03-29) 第十一条: 文字修改" in r.stdout
+    r = run(db, "history", "internet-cafe-2022", "32", "--json")
+    steps = json.loads(r.stdout)["steps"]
+    assert [(s["nums"], s["change"]) for s in steps] == [([], "absent"), (["第三十二条"], "added")]
