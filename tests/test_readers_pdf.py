@@ -323,3 +323,35 @@ def test_mixed_pdf_without_ocr_keeps_text_pages_and_warns(scan_pdf, tmp_path, mo
     assert result.warnings == ["page(s) 3: image only, skipped (Tesseract chi_sim is not installed)"]
     assert {b.page for b in result.blocks} == {1, 2}
     assert result.blocks[0].text == "揭阳市医疗保障局文件"
+
+
+def _without_unicode_maps(tmp_path: Path) -> Path:
+    """Page 5 of 000 with every font's /ToUnicode removed: text that extracts as (cid:N)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    source = pdfium.PdfDocument(SOURCES / "000_b3443c26a488e755.pdf")
+    page_doc = pdfium.PdfDocument.new()
+    page_doc.import_pages(source, [SCAN_PAGE - 1])
+    buf = io.BytesIO()
+    page_doc.save(buf)
+    page_doc.close()
+    source.close()
+    writer = IncrementalPdfFileWriter(io.BytesIO(buf.getvalue()))
+    fonts = writer.root["/Pages"]["/Kids"][0].get_object()["/Resources"]["/Font"]
+    for key in list(fonts.keys()):
+        font = fonts.raw_get(key).get_object()
+        if "/ToUnicode" in font:
+            del font["/ToUnicode"]
+            writer.update_container(font)
+    out = io.BytesIO()
+    writer.write(out)
+    path = tmp_path / "cid.pdf"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_text_without_character_map_is_not_passed_off_as_text(tmp_path, monkeypatch):
+    monkeypatch.setattr(ocr_mod, "unavailable_reason", lambda: "Tesseract is not installed")
+    with pytest.raises(ReadError) as info:
+        read_pdf(_without_unicode_maps(tmp_path))
+    assert info.value.reason == "PDF text without a character map (cid codes) and Tesseract chi_sim is not installed"

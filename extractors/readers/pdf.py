@@ -65,19 +65,24 @@ def read_pdf(path: str | Path, *, ocr: bool | None = None) -> ReadResult:
     ocr_lines: list[Line] = []
     if to_ocr and ocr is not False and ocr_mod.available():
         ocr_lines = _ocr(p, name, to_ocr)
+        why = "OCR requested" if ocr is True else "no usable text layer"
         warnings.append(
-            f"page(s) {_ranges(to_ocr)}: no usable text layer, read by OCR (Tesseract {ocr_mod.LANG}, "
+            f"page(s) {_ranges(to_ocr)}: {why}, read by OCR (Tesseract {ocr_mod.LANG}, "
             f"{ocr_mod.DPI} dpi); check quotations against the original"
         )
     elif to_ocr:
-        if not lines:
-            if ocr is False:
-                raise ReadError(name, "image-only PDF (scan) and OCR is turned off")
-            raise ReadError(name, f"image-only PDF (scan) and Tesseract {ocr_mod.LANG} is not installed")
         why = "OCR is turned off" if ocr is False else f"Tesseract {ocr_mod.LANG} is not installed"
-        warnings.append(f"page(s) {_ranges(to_ocr)}: image only, skipped ({why})")
-    if unreadable and not ocr_lines:
-        warnings.append(f"page(s) {_ranges(unreadable)}: text layer without a character map (cid codes)")
+        scans = [pg for pg in to_ocr if pg in probe.images and pg not in unreadable]
+        if not lines:
+            what = "image-only PDF (scan)" if scans else "PDF text without a character map (cid codes)"
+            raise ReadError(name, f"{what} and {why}")
+        if len(scans) == len(to_ocr):
+            what = "image only"
+        elif not scans:
+            what = "text without a character map (cid codes)"
+        else:
+            what = "image only or text without a character map"
+        warnings.append(f"page(s) {_ranges(to_ocr)}: {what}, skipped ({why})")
 
     body_size = measure(lines).size if lines else None
     all_lines = sorted(lines + ocr_mod.snap_sizes(ocr_lines, body_size), key=lambda ln: ln.page)
