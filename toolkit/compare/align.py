@@ -33,7 +33,7 @@ from toolkit.model import Document
 # Tuned on synthetic variants of the Guangdong measure (bench/compare.py) and checked on the gold
 # alignment; see docs in bench/compare_quality.py.
 ACCEPT = 0.2  # minimum pair score for a 1:1 match
-MUTUAL_ACCEPT = 0.15  # … when the two are each other's best match
+MUTUAL_ACCEPT = 0.12  # … or, for two that are each other's best match, the plain cosine
 NEIGHBOUR_WEIGHT = 0.15  # weight of the neighbours' similarity (order prior)
 CHAPTER_WEIGHT = 0.05  # weight of the chapter-heading similarity
 RESTATED = 0.5  # a sentence is restated by a text holding this share of its TF-IDF mass
@@ -224,12 +224,14 @@ def align(docs: list[Document], *, baseline: Document | None = None) -> Alignmen
 def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> list[Row]:
     doc = mine[0].doc_id
     scores: dict[tuple[int, int], float] = {}
+    cosines: dict[tuple[int, int], float] = {}
     for j, row in enumerate(rows):
         to_row = space.to_row(row)
         for i, p in enumerate(mine):
             base = to_row[p.key]
             if base < 0.05:  # nothing in common: skip the context terms
                 continue
+            cosines[i, j] = base
             scores[i, j] = (base + NEIGHBOUR_WEIGHT * space.neighbour(p, row)
                             + CHAPTER_WEIGHT * space.chapter_sim(p, row))
     best_row: dict[int, int] = {}
@@ -248,11 +250,9 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
     taken_r: dict[int, int] = {}
     parallel: set[int] = set()
     for (i, j), s in sorted(scores.items(), key=lambda kv: (-round(kv[1], 9), kv[0])):
-        if s < MUTUAL_ACCEPT:
-            break
         if i in taken_p or j in taken_r or i in parallel:
             continue
-        if s < ACCEPT and not (best_row[i] == j and best_provision[j] == i):
+        if s < ACCEPT and not (best_row[i] == j and best_provision[j] == i and cosines[i, j] >= MUTUAL_ACCEPT):
             continue
         mate = taken_r.get(best_row[i])
         if mate is not None and space.cos(mine[i], mine[mate]) >= PARALLEL:
@@ -289,6 +289,18 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
             parts[j] = sorted(idx + gap)
             for k in gap:
                 taken_p[k] = j
+    # a chapter whose matched provisions (two or more) all went to one row is that row's topic:
+    # its unmatched provisions join too (Chuxiong's chapter 组织评估 is Guangdong's article 12)
+    for chapter in sorted({p.chapter for p in mine}):
+        idx = [i for i, p in enumerate(mine) if p.chapter == chapter]
+        homes = {taken_p[i] for i in idx if i in taken_p}
+        if len(homes) != 1 or sum(1 for i in idx if i in taken_p) < 2:
+            continue
+        j = homes.pop()
+        rest = [i for i in idx if i not in taken_p]
+        parts[j] = sorted(parts[j] + rest)
+        for i in rest:
+            taken_p[i] = j
     out = [Row(dict(r.members)) for r in rows]
     for j, idx in parts.items():
         out[j].members[doc] = [mine[i] for i in idx]

@@ -5,7 +5,8 @@ An article bundles provisions when two or more of its top-level items are lists 
 (Chuxiong 第十三条: （一） the nine grounds for a hospital, （二） the seven for a pharmacy): each such
 item is a separate article in other rules. The words before the first item (the lead-in, with the
 article's 【title】) introduce the list and travel with the first item; paragraphs after the list
-are provisions of their own. Everything else stays whole, so gd/js articles are never cut.
+frame the list and travel with its last item. Everything else stays whole, so gd/js articles are
+never cut.
 """
 
 from __future__ import annotations
@@ -37,10 +38,15 @@ class Provision:
     plain: str  # 【title】 and words without nums: what similarity is computed on
     items: tuple[Item, ...] = ()
     lead_eid: str | None = None  # the article whose lead-in was folded into this item
+    tail_eids: tuple[str, ...] = ()  # paragraphs after the list, folded into its last item
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.doc_id, self.eid)
+
+    def holds(self, eid: str) -> bool:
+        """Is node ``eid`` (or the node holding it) part of this provision's text?"""
+        return any(eid == e or eid.startswith(e + "__") for e in (self.eid, *self.tail_eids))
 
 
 def _points(node: Node) -> list[Node]:
@@ -102,19 +108,35 @@ def provisions(doc: Document) -> list[Provision]:
                                  chapter, node.full_text(), (node.heading or "") + node.plain_text(),
                                  _items(node)))
             continue
-        paras = [c for c in node.children if c.kind == "paragraph"]
-        lead_done = False
-        for pi, para in enumerate(paras, 1):
-            points = [c for c in para.children if c.kind == "point"]
-            if not points:
-                out.append(Provision(doc.id, para.eid, _label(node, para, pi, len(paras)), len(out),
-                                     node.number, chapter, para.full_text(), para.plain_text(), ()))
-                continue
-            for point in points:
-                text, plain, lead_eid = point.full_text(), point.plain_text(), None
-                if not lead_done:
-                    text, lead_eid, lead_done = f"{_lead(node)}\n{text}", node.eid, True
-                    plain = (node.heading or "") + node.text + para.text + plain
-                out.append(Provision(doc.id, point.eid, _label(node, point, pi, len(paras)), len(out),
-                                     node.number, chapter, text, plain, _items(point), lead_eid))
+        out += _split(doc.id, node, chapter, len(out))
+    return out
+
+
+def _split(doc_id: str, article: Node, chapter: str, start: int) -> list[Provision]:
+    """An article that bundles provisions, cut at its items. The lead-in travels with the first
+    item and the paragraphs after the last list (以上材料均应加盖公章) with the last item: they
+    frame the list. Paragraphs between lists stand alone."""
+    paras = [c for c in article.children if c.kind == "paragraph"]
+    with_points = [k for k, p in enumerate(paras) if any(c.kind == "point" for c in p.children)]
+    last_list = with_points[-1]
+    tail = paras[last_list + 1 :]
+    out: list[Provision] = []
+    lead_done = False
+    for pi, para in enumerate(paras[: last_list + 1], 1):
+        points = [c for c in para.children if c.kind == "point"]
+        if not points:
+            out.append(Provision(doc_id, para.eid, _label(article, para, pi, len(paras)), start + len(out),
+                                 article.number, chapter, para.full_text(), para.plain_text()))
+            continue
+        for point in points:
+            text, plain, lead_eid, tail_eids = point.full_text(), point.plain_text(), None, ()
+            if not lead_done:
+                text, lead_eid, lead_done = f"{_lead(article)}\n{text}", article.eid, True
+                plain = (article.heading or "") + article.text + para.text + plain
+            if point is points[-1] and pi == last_list + 1 and tail:
+                text += "".join(f"\n{t.full_text()}" for t in tail)
+                plain += "".join(t.plain_text() for t in tail)
+                tail_eids = tuple(t.eid for t in tail)
+            out.append(Provision(doc_id, point.eid, _label(article, point, pi, len(paras)), start + len(out),
+                                 article.number, chapter, text, plain, _items(point), lead_eid, tail_eids))
     return out

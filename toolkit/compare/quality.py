@@ -66,7 +66,7 @@ def load_gold(path: str | Path) -> tuple[dict[str, str], list[GoldRow]]:
 def resolve(eid: str, provisions: list[Provision]) -> list[Key]:
     """The provisions an eId stands for (itself, the one containing it, or all below it)."""
     for p in provisions:
-        if eid == p.eid or eid.startswith(p.eid + "__"):
+        if p.holds(eid):
             return [p.key]
     below = [p.key for p in provisions if p.eid.startswith(eid + "__")]
     if not below:

@@ -1,0 +1,124 @@
+"""Comparison outputs as data (JSON, CSV) and the one call that writes every report.
+
+The JSON is a contract for other tools:
+``{"documents": [id…], "rows": [{"members": {id: [eId…]}, "score", "reason", …}],
+"parameters": [{"key", "label", "values": {id: {"value", "unit", "eid", "quote", …}}, …}]}``.
+Files are written complete or not at all (a temporary file in the same folder, then
+``os.replace``), and the same alignment always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from toolkit.compare.align import Alignment, Row, names
+from toolkit.compare.params_table import ParamRow, alignment_parameters
+
+SCHEMA = "policykit-compare/1"
+
+
+def atomic_write(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _row_json(number: int, row: Row, alignment: Alignment) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "row": number,
+        "members": {doc: [p.eid for p in ps] for doc, ps in row.members.items()},
+        "labels": {doc: [p.label for p in ps] for doc, ps in row.members.items()},
+        "score": round(row.score, 4),
+        "reason": row.reason,
+        "kind": row.kind,
+        "aligned": row.aligned,
+        "items": [{"members": dict(link.members), "score": round(link.score, 4)} for link in row.items],
+    }
+    if alignment.baseline is not None:
+        b = row.baseline
+        out["baseline"] = None if b is None else {
+            "doc": b.doc_id, "members": [p.eid for p in b.provisions], "labels": [p.label for p in b.provisions],
+            "score": round(b.score, 4), "reason": b.reason}
+    return out
+
+
+def to_json(alignment: Alignment, parameters: list[ParamRow] | None = None) -> dict[str, Any]:
+    parameters = alignment_parameters(alignment) if parameters is None else parameters
+    return {
+        "schema": SCHEMA,
+        "documents": [d.id for d in alignment.documents],
+        "document_info": [{"id": d.id, "tag": d.tag, "title": d.title, "short": d.short, "region": d.region,
+                           "doc_number": d.doc_number} for d in alignment.documents],
+        "baseline": None if alignment.baseline is None else alignment.baseline.id,
+        "rows": [_row_json(i, r, alignment) for i, r in enumerate(alignment.rows, 1)],
+        "parameters": [p.to_json() for p in parameters],
+    }
+
+
+def json_bytes(alignment: Alignment, parameters: list[ParamRow] | None = None) -> bytes:
+    return (json.dumps(to_json(alignment, parameters), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def csv_bytes(alignment: Alignment, parameters: list[ParamRow] | None = None) -> bytes:
+    """One table for a spreadsheet: the key-differences rows first (table=parameter), then the
+    article matrix (table=aligned, then table=only). Per document: value or labels, eIds, text."""
+    parameters = alignment_parameters(alignment) if parameters is None else parameters
+    docs = alignment.documents
+    header = ["table", "id", "label", "status", "score", "reason"]
+    for d in docs:
+        header += [d.tag, f"{d.tag}_eids", f"{d.tag}_text"]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for p in parameters:
+        line = ["parameter", p.key, p.label, p.status, "", ""]
+        for d in docs:
+            v = p.values.get(d.id)
+            line += [v.display(), ";".join((v.eid,) + v.also), v.quote] if v else ["", "", ""]
+        writer.writerow(line)
+    for i, row in enumerate(alignment.rows, 1):
+        line = ["aligned" if row.aligned else "only", str(i), row.kind, "", f"{row.score:.4f}", row.reason]
+        for d in docs:
+            ps = row.members.get(d.id, [])
+            line += [" + ".join(p.label for p in ps), ";".join(p.eid for p in ps), "\n".join(p.text for p in ps)]
+        writer.writerow(line)
+    return buf.getvalue().encode("utf-8")
+
+
+def row_title(row: Row, alignment: Alignment) -> str:
+    """gd 12 ↔ js 12 + js 13 ↔ cx 15 … (for headings and logs)."""
+    return " ↔ ".join(names(alignment.info(d).tag, ps) for d, ps in row.members.items())
+
+
+def write_reports(alignment: Alignment, out_dir: str | Path, *, stem: str = "compare") -> dict[str, Path]:
+    """Write ``compare.html``, ``.docx``, ``.json`` and ``.csv`` into ``out_dir``; returns the paths."""
+    from toolkit.compare.report_docx import docx_bytes
+    from toolkit.compare.report_html import html_bytes
+
+    out_dir = Path(out_dir)
+    parameters = alignment_parameters(alignment)
+    payloads = {
+        "html": html_bytes(alignment, parameters),
+        "docx": docx_bytes(alignment, parameters),
+        "json": json_bytes(alignment, parameters),
+        "csv": csv_bytes(alignment, parameters),
+    }
+    paths = {}
+    for ext, data in payloads.items():
+        paths[ext] = out_dir / f"{stem}.{ext}"
+        atomic_write(paths[ext], data)
+    return paths
