@@ -128,7 +128,8 @@ def _chapter_map(old: list[Unit], new: list[Unit], matches: list[Match],
     return mapping
 
 
-def _note(kind: str, olds: list[Unit], news: list[Unit], text_changed: bool, substantive: bool) -> str:
+def _note(kind: str, olds: list[Unit], news: list[Unit], text_changed: bool, substantive: bool,
+          moved: bool = False) -> str:
     """The 修改说明 column, in the words drafters use."""
     wording = "文字修改" if substantive else "标点修改" if text_changed else ""
     if kind == "added":
@@ -147,6 +148,8 @@ def _note(kind: str, olds: list[Unit], news: list[Unit], text_changed: bool, sub
         head = f"{olds[0].num}改为{news[0].num}"
     else:
         head = ""
+    if moved and kind in ("split", "merged"):
+        head += f"，移至{news[0].chapter_num or '另一章'}"
     return "，".join(p for p in (head, wording) if p)
 
 
@@ -182,7 +185,7 @@ def _change(olds: list[Unit], news: list[Unit], score: float,
         kind=kind, old=[ArticleRef.of(u) for u in olds], new=[ArticleRef.of(u) for u in news],
         old_text=old_text, new_text=new_text, text_changed=text_changed, substantive=substantive,
         renumbered=renumbered, moved=moved, similarity=score, redline=lines,
-        note=_note(kind, olds, news, text_changed, substantive),
+        note=_note(kind, olds, news, text_changed, substantive, moved),
     )
 
 

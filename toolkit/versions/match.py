@@ -189,14 +189,16 @@ def _splits_and_merges(old: list[Unit], new: list[Unit], pairs: dict[int, int]) 
     found: list[tuple[float, str, int, tuple[int, ...]]] = []
     for a in old:
         free = [j for j in range(len(new)) if j not in pair_of_new or pair_of_new[j] == a.index]
-        seeds = {pairs[a.index]} if a.index in pairs else {j for j in free if j not in pair_of_new}
+        seeds = {pairs[a.index]} if a.index in pairs else {
+            j for j in free if j not in pair_of_new and _containment(new[j].grams, a.grams) >= PART_MIN}
         runs = sorted({r for s in seeds for r in _runs(free, s, len(new))})
         best = _best_run(a, new, runs)
         if best:
             found.append((best[0], "split", a.index, best[1]))
     for b in new:
         free = [i for i in range(len(old)) if i not in pairs or pairs[i] == b.index]
-        seeds = {pair_of_new[b.index]} if b.index in pair_of_new else {i for i in free if i not in pairs}
+        seeds = {pair_of_new[b.index]} if b.index in pair_of_new else {
+            i for i in free if i not in pairs and _containment(old[i].grams, b.grams) >= PART_MIN}
         runs = sorted({r for s in seeds for r in _runs(free, s, len(old))})
         best = _best_run(b, old, runs)
         if best:
