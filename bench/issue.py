@@ -12,6 +12,8 @@ what batching saves.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -27,6 +29,13 @@ from toolkit.documents.issue import IssueOptions, IssueRequest, Timings, issue_b
 from toolkit.documents.pdf import convert_docx_to_pdf  # noqa: E402
 from toolkit.documents.register import Register  # noqa: E402
 from toolkit.documents.sign import make_test_certificate, verify_pdf  # noqa: E402
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and every reaped descendant (workers, LibreOffice)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def baseline_per_document(work: Path, n: int) -> float:
@@ -61,6 +70,8 @@ def main() -> None:
             IssueRequest(docs[i % 2], OFFICE_ID, "通知", case_id=f"bench-{i}") for i in range(args.notices)
         ]
         timings = Timings()
+        load_before = os.getloadavg()[0]
+        cpu_before = _cpu_seconds()
         with Register(work / "register.db") as reg:
             start = time.perf_counter()
             outcomes = issue_batch(
@@ -71,6 +82,7 @@ def main() -> None:
                 timings=timings,
             )
             wall = time.perf_counter() - start
+            cpu = _cpu_seconds() - cpu_before
             statuses = {r.status for r in reg.entries()}
         failed = [o for o in outcomes if o.status != "issued"]
         if failed:
@@ -103,7 +115,14 @@ def main() -> None:
         f"| baseline: one LibreOffice run per document (conversion only) | {per_doc_baseline:.2f} s/doc |"
         f" whole pipeline is {per_doc_baseline / per_doc:.1f}× faster per notice |"
     )
-    print(f"\n{args.notices} issued, all signatures intact under the test CA; {retried} needed a second render.")
+    print(
+        f"| CPU time, all processes | {cpu:.1f} s | ≥ {cpu / args.workers:.1f} s wall on {args.workers} idle cores |"
+    )
+    print(
+        f"\n{args.notices} issued, all signatures intact under the test CA; {retried} needed a second"
+        f" render. Load average when starting: {load_before:.1f} on {os.cpu_count()} cores"
+        " (other processes slow every row but the CPU time)."
+    )
 
 
 if __name__ == "__main__":

@@ -119,6 +119,7 @@ class PadesSigner:
     cert: Path | None = None
     chain: Sequence[Path] = ()
     font_size: int = 9
+    bytes_reserved: int | None = 16384  # CMS size limit; None lets pyHanko measure (slower)
     _loaded: object = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -215,7 +216,10 @@ class PadesSigner:
             pdf_signer = signers.PdfSigner(
                 meta, signer=signer, stamp_style=stamp_style, new_field_spec=field_spec
             )
-            out = pdf_signer.sign_pdf(writer, appearance_text_params={"office": office})
+            # a fixed reservation spares pyHanko a dummy signature to measure the size
+            out = pdf_signer.sign_pdf(
+                writer, bytes_reserved=self.bytes_reserved, appearance_text_params={"office": office}
+            )
         except Exception as exc:  # noqa: BLE001
             raise SigningError(f"signing failed: {exc}") from exc
         return out.getvalue()
