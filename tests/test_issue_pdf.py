@@ -309,8 +309,11 @@ def test_signature_intact_with_test_ca(issued: Issued) -> None:
 
 
 def _flip_inside_signed_content(data: bytes) -> bytes:
-    """Flip one byte in the middle of a content stream covered by the signature."""
-    start = data.index(b"stream", len(data) // 4) + len(b"stream\n") + 20
+    """Flip one byte inside a content stream of the signed byte range (before /Contents)."""
+    byte_range = re.search(rb"/ByteRange\s*\[\s*0\s+(\d+)\s+\d+\s+\d+\s*\]", data)
+    covered = int(byte_range[1])  # bytes 0..covered precede the signature value
+    start = data.index(b"stream", covered // 3) + len(b"stream\n") + 20
+    assert start < covered
     out = bytearray(data)
     out[start] ^= 0x01
     return bytes(out)

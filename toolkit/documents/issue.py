@@ -10,9 +10,16 @@
     finalize  outputs written atomically, register row → "issued" with their SHA-256
 
 A document that fails after its number was reserved is voided with the reason, so the register
-explains every number; a hard crash leaves the row "reserved" for ``Register.recover``. The PDF
-stage can run in several worker processes (each with its own LibreOffice profile); rendering and
-the register stay in the calling process, so callbacks need not be picklable.
+explains every number; a hard crash leaves the row "reserved" for ``Register.recover``. Problems
+known in advance (unknown office, no LibreOffice, unusable key) raise before any number is taken.
+Prepare and produce can run in several worker processes (each with its own LibreOffice profile);
+rendering and the register stay in the calling process, so callbacks need not be picklable.
+
+The notice generator wires in with a render callback (``render_notice`` stands for its renderer)::
+
+    issue_document(lambda number: render_notice(case, number=number), office="jieyang-ybj",
+                   doc_type="通知", case_id=case.id, register=Register(db), out_dir=out,
+                   options=IssueOptions(sign=PadesSigner(pkcs12=p12, passphrase=pw)))
 """
 
 from __future__ import annotations
@@ -61,6 +68,8 @@ class IssueError(RuntimeError):
 
 @dataclass(frozen=True)
 class IssueOptions:
+    """How documents are issued (the defaults: sealed, checked PDF, unsigned, one worker)."""
+
     pdf: bool = True
     seal: bool = True
     seal_bottom_text: str | None = None
@@ -88,11 +97,11 @@ class IssueRequest:
 
 @dataclass
 class IssuedDocument:
-    """The outcome for one request: issued (``error`` None) or voided/failed."""
+    """The outcome for one request: issued, or voided with ``error`` saying why."""
 
     request_index: int
-    number: str | None
-    status: str  # "issued" | "voided" | "failed" (failed before a number was reserved)
+    number: str
+    status: str  # "issued" | "voided"
     docx: Path | None = None
     pdf: Path | None = None
     findings: list[Finding] = field(default_factory=list)
@@ -117,7 +126,7 @@ class Timings:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-# -- the PDF stage (runs in worker processes) ---------------------------------------------------
+# -- prepare and produce (run in worker processes) ----------------------------------------------
 
 
 @dataclass(frozen=True)
