@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "export": "toolkit.cli.corpus:export",
     "search": "toolkit.cli.corpus:search",
     "calendar": "toolkit.cli.calendar:calendar",
+    "compare": "toolkit.cli.compare:compare",
     "decide": "toolkit.cli.decide:decide",
     "diff": "toolkit.cli.versions:diff_cmd",
     "status": "toolkit.cli.versions:status_cmd",

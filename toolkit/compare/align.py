@@ -43,6 +43,7 @@ MERGE_GAIN = 0.2  # same, for a row joining the row of the provision it restates
 PARALLEL = 0.3  # similarity to a sibling above which a provision is parallel, not a part
 SANDWICH_GAP = 4  # unmatched provisions between two parts of a row are absorbed, up to this many
 ITEM_ACCEPT = 0.3  # minimum similarity for two items to be aligned
+QUOTE_SHARE = 0.3  # a reason quotes the sentence a provision restates when it holds this share
 
 
 @dataclass(frozen=True)
@@ -401,13 +402,35 @@ def _explain(row: Row, space: _Space, tags: dict[str, str]) -> None:
         for many, one, many_tag, one_tag, word in ((b, a, tags[other], tags[ref], "split"),
                                                     (a, b, tags[ref], tags[other], "merged")):
             if len(many) > 1:
-                alone = max(space.sim([p], one) for p in many)
-                bits.append(f"{word}: {names(many_tag, many)} together match {names(one_tag, one)} "
-                            f"({s:.2f} vs {alone:.2f} alone)")
+                bits.append(_why_together(many, one, many_tag, one_tag, word, s, space))
         parts.append("; ".join(bits))
     row.score = round(sum(sims) / len(sims), 4)
     row.kind = "match" if all(len(ps) == 1 for ps in row.members.values()) else "split"
     row.reason = " | ".join(parts)
+
+
+def _why_together(many: list[Provision], one: list[Provision], many_tag: str, one_tag: str, word: str,
+                  together: float, space: _Space) -> str:
+    """Why several provisions share a row with one: a better cosine together, or the sentences of
+    the other side that each of them restates."""
+    alone = {p.key: space.sim([p], one) for p in many}
+    best = max(many, key=lambda p: (alone[p.key], -p.index))
+    if together > alone[best.key]:
+        head = (f"{word}: {names(many_tag, many)} together match {names(one_tag, one)} "
+                f"({together:.2f} vs {alone[best.key]:.2f} alone)")
+    else:
+        head = f"{word}: {names(many_tag, many)} each restate part of {names(one_tag, one)}"
+    quotes = []
+    for p in many:
+        if p is best:
+            continue
+        grams = space.space.grams[p.key]
+        scored = [(s.restated_by(grams), s.text) for q in one for s in space.sentences(q)]
+        if scored:
+            share, text = max(scored, key=lambda t: (t[0], -len(t[1])))
+            if share >= QUOTE_SHARE:
+                quotes.append(f"{names(many_tag, [p])} restates “{text[:14]}{'…' if len(text) > 14 else ''}”")
+    return "; ".join([head] + quotes[:3])
 
 
 def _align_items(row: Row, space: _Space) -> list[ItemLink]:

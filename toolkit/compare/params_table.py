@@ -31,6 +31,10 @@ class Value:
     def display(self) -> str:
         return format_value(self.value, self.unit)
 
+    def bound(self) -> str:
+        """The comparator in words a legal officer reads: ≤, ≥, <, >, 提前, 之后, 到期前…内."""
+        return COMPARATORS.get(self.comparator or "", self.comparator or "")
+
     def same_as(self, other: Value) -> bool:
         return (self.value, self.unit, self.comparator) == (other.value, other.unit, other.comparator)
 
@@ -55,12 +59,14 @@ class ParamRow:
             "label": self.label,
             "status": self.status,
             "values": {doc: {"value": v.value, "unit": v.unit, "display": v.display(), "comparator": v.comparator,
+                             "bound": v.bound(),
                              "eid": v.eid, "quote": v.quote, "text": v.text, "also": list(v.also)}
                        for doc, v in self.values.items()},
         }
 
 
 _UNIT_DISPLAY = {"工作日": "个工作日", "date": ""}
+COMPARATORS = {"before": "提前", "after": "之后", "within_before": "到期前…内", "range": "区间"}
 
 
 def format_value(value: float | int | str | None, unit: str) -> str:

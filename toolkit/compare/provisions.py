@@ -11,10 +11,13 @@ never cut.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from extractors.normalize import int_to_cn
 from toolkit.model import Document, Node
+
+_ARTICLE_NUM = re.compile(r"^第[一二三四五六七八九十百零〇]+条\s*")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,12 @@ class Provision:
     @property
     def key(self) -> tuple[str, str]:
         return (self.doc_id, self.eid)
+
+    @property
+    def body(self) -> str:
+        """The text without its leading article number (the label says it): what redlines show,
+        so 第四条 / 第十条 is not reported as a change."""
+        return _ARTICLE_NUM.sub("", self.text, count=1)
 
     def holds(self, eid: str) -> bool:
         """Is node ``eid`` (or the node holding it) part of this provision's text?"""

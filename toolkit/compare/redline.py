@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import lru_cache
 
 MIN_EQUAL = 3  # common runs shorter than this between two changes are shown as changed
 
@@ -67,17 +68,21 @@ def changed_share(ops: list[Op]) -> float:
 
 
 def row_texts(row_members: dict[str, list]) -> dict[str, str]:
-    """Each document's text in a row: its provisions as printed, one after the other."""
-    return {doc: "\n".join(p.text for p in ps) for doc, ps in row_members.items()}
+    """Each document's text in a row: its provisions as printed (without article numbers, which
+    the labels show), one after the other."""
+    return {doc: "\n".join(p.body for p in ps) for doc, ps in row_members.items()}
 
 
 def row_redlines(row_members: dict[str, list]) -> dict[str, list[Op]]:
     """Every document of a row against the row's first document (the reference): doc → ops.
-    The reference itself maps to one equal run."""
-    texts = row_texts(row_members)
-    docs = list(texts)
-    ref = texts[docs[0]]
-    out = {docs[0]: [Op("equal", ref)] if ref else []}
-    for doc in docs[1:]:
-        out[doc] = redline(ref, texts[doc])
-    return out
+    The reference itself maps to one equal run. Cached: every report format shows the same
+    redlines."""
+    return dict(_redlines(tuple(row_texts(row_members).items())))
+
+
+@lru_cache(maxsize=4096)
+def _redlines(texts: tuple[tuple[str, str], ...]) -> tuple[tuple[str, list[Op]], ...]:
+    (ref_doc, ref), *others = texts
+    out = [(ref_doc, [Op("equal", ref)] if ref else [])]
+    out += [(doc, redline(ref, text)) for doc, text in others]
+    return tuple(out)

@@ -90,7 +90,7 @@ def _cell(row: Row, doc_id: str, ops: list[Op] | None) -> str:
     ps = row.members.get(doc_id)
     if not ps:
         return '<td class="empty">—</td>'
-    pieces = _split_ops(ops, [len(p.text) for p in ps]) if ops is not None else [[Op("equal", p.text)] for p in ps]
+    pieces = _split_ops(ops, [len(p.body) for p in ps]) if ops is not None else [[Op("equal", p.body)] for p in ps]
     blocks = []
     for p, part in zip(ps, pieces, strict=True):
         aid = anchor(doc_id, p.eid)
@@ -114,7 +114,7 @@ def _parameters(alignment: Alignment, parameters: list[ParamRow]) -> str:
             target = provision_of(alignment, d.id, v.eid) or v.eid
             cells.append(f'<td><a href="#{escape(anchor(d.id, target))}" data-eid="{escape(v.eid)}">'
                          f'{escape(v.display())}</a>'
-                         f'{" <small>" + escape(v.comparator) + "</small>" if v.comparator else ""}'
+                         f'{" <small>" + escape(v.bound()) + "</small>" if v.comparator else ""}'
                          f'<div class="quote">{escape(v.quote)}</div></td>')
         rows.append(f'<tr id="param-{escape(p.key)}" class="{p.status}"><td><div class="label">'
                     f'{escape(p.label)}</div><code>{escape(p.key)}</code></td>{"".join(cells)}'
@@ -148,7 +148,7 @@ def _matrix(alignment: Alignment) -> str:
                     seen_base.add(aid)
                     blocks.append(f'<div class="prov"{ident} data-eid="{escape(p.eid)}"><div class="label">'
                                   f'{escape(p.label)} <small>{b.score:.2f}</small></div>'
-                                  f'<div class="text">{escape(p.text)}</div></div>')
+                                  f'<div class="text">{escape(p.body)}</div></div>')
                 cells += f'<td class="cell">{"".join(blocks)}</td>'
         rows.append(f'<tr id="row-{number}"><td class="num">{number}</td>{cells}<td class="why">'
                     f'<span class="score">{row.score:.2f}</span> {escape(row.kind)}<br>{escape(row.reason)}</td></tr>')

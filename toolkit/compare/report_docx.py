@@ -1,0 +1,268 @@
+"""The regional 对照表 as DOCX: key differences, the aligned article matrix, region-only articles.
+
+Landscape A4 so three rules fit side by side. In every row the first document is the reference;
+the other columns show their redline against it (deleted words struck through, inserted words
+underlined and bold, as in a 修订对照表). CJK fonts are set through the ``w:eastAsia`` attribute:
+python-docx's ``font.name`` sets only the Latin slots, and Word would then fall back to its own
+CJK font. The package is rewritten with fixed zip timestamps so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+
+from docx import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from lxml import etree
+
+from toolkit.compare.align import Alignment, Row
+from toolkit.compare.params_table import ParamRow, alignment_parameters
+from toolkit.compare.redline import Op, row_redlines
+
+BODY_FONT = "仿宋_GB2312"  # rendered through the bundled fontconfig aliases (NOTES.md)
+HEAD_FONT = "黑体"
+LATIN_FONT = "Times New Roman"
+BODY_PT = 9.5
+USABLE_CM = 26.7  # A4 landscape minus 1.5 cm margins
+FIXED_TIME = datetime(2000, 1, 1)  # core-properties and zip timestamps: deterministic output
+STATUS = {"same": "相同", "different": "不同", "only": "仅一方"}
+DEL_COLOR, INS_COLOR = "9B1C1C", "055A12"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def _font(run, name: str = BODY_FONT, size: float = BODY_PT, *, bold: bool = False) -> None:
+    run.font.name = LATIN_FONT if name == BODY_FONT else name
+    run.font.size = Pt(size)
+    if bold:
+        run.bold = True
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+
+
+_W = {tag: qn(f"w:{tag}") for tag in ("r", "rPr", "rFonts", "ascii", "hAnsi", "eastAsia", "b", "strike",
+                                      "color", "val", "sz", "szCs", "u", "t", "p", "tr", "tc", "tcPr", "tcW",
+                                      "w", "type", "gridCol")}
+
+
+def _run(para, text: str, *, name: str = BODY_FONT, size: float = BODY_PT, bold: bool = False,
+         strike: bool = False, underline: bool = False, color: str | None = None) -> None:
+    """Append a run to a paragraph element directly (python-docx's per-run API is ~20x slower and
+    the matrix has thousands of runs). The body font and size come from the Normal style; only
+    departures from it are written, as children of w:rPr in schema order."""
+    w = _W
+    r = etree.SubElement(para, w["r"])
+    rpr = etree.SubElement(r, w["rPr"])
+    if name != BODY_FONT:
+        fonts = etree.SubElement(rpr, w["rFonts"])
+        fonts.set(w["ascii"], name)
+        fonts.set(w["hAnsi"], name)
+        fonts.set(w["eastAsia"], name)
+    if bold:
+        etree.SubElement(rpr, w["b"])
+    if strike:
+        etree.SubElement(rpr, w["strike"])
+    if color:
+        etree.SubElement(rpr, w["color"]).set(w["val"], color)
+    if size != BODY_PT:
+        half_points = str(round(size * 2))
+        etree.SubElement(rpr, w["sz"]).set(w["val"], half_points)
+        etree.SubElement(rpr, w["szCs"]).set(w["val"], half_points)
+    if underline:
+        etree.SubElement(rpr, w["u"]).set(w["val"], "single")
+    t = etree.SubElement(r, w["t"])
+    t.text = text
+    t.set(XML_SPACE, "preserve")
+
+
+def _paragraph(cell, first: bool):
+    """A cell's (a w:tc element's) first paragraph, or a new one after its last."""
+    if first:
+        return cell.find(_W["p"])
+    return etree.SubElement(cell, _W["p"])
+
+
+def _table(doc, headers: list[str], widths: list[float]):
+    """A grid table with a repeated header row, column widths fixed (LibreOffice reads tblGrid)."""
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.findall(_W["gridCol"]), widths, strict=True):
+        col.set(_W["w"], str(_twips(width)))
+    header = table.rows[0]
+    for cell, text, width in zip(header.cells, headers, widths, strict=True):
+        cell.width = Cm(width)
+        _run(cell._tc.find(_W["p"]), text, name=HEAD_FONT, bold=True)
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    header._tr.get_or_add_trPr().append(flag)
+    return table
+
+
+def _twips(cm: float) -> int:
+    return round(cm / 2.54 * 1440)
+
+
+def _new_row(table, widths: list[float]) -> list:
+    """A row of empty cells (w:tc elements), built directly: python-docx's add_row is slow."""
+    tr = etree.SubElement(table._tbl, _W["tr"])
+    cells = []
+    for width in widths:
+        tc = etree.SubElement(tr, _W["tc"])
+        tc_w = etree.SubElement(etree.SubElement(tc, _W["tcPr"]), _W["tcW"])
+        tc_w.set(_W["w"], str(_twips(width)))
+        tc_w.set(_W["type"], "dxa")
+        etree.SubElement(tc, _W["p"])
+        cells.append(tc)
+    return cells
+
+
+def _write_ops(cell, ops: list[Op], *, first: bool) -> None:
+    """Redline runs into a cell, one paragraph per printed line."""
+    para = _paragraph(cell, first)
+    for op in ops:
+        for k, piece in enumerate(op.text.split("\n")):
+            if k:
+                para = _paragraph(cell, False)
+            if not piece:
+                continue
+            _run(para, piece, bold=op.kind == "insert", strike=op.kind == "delete", underline=op.kind == "insert",
+                 color={"delete": DEL_COLOR, "insert": INS_COLOR}.get(op.kind))
+
+
+def _provision_cell(cell, row: Row, doc_id: str, ops: list[Op] | None) -> None:
+    from toolkit.compare.report_html import _split_ops  # the same cut as the HTML report
+
+    ps = row.members.get(doc_id)
+    if not ps:
+        _run(_paragraph(cell, True), "—")
+        return
+    pieces = _split_ops(ops, [len(p.body) for p in ps]) if ops is not None else [[Op("equal", p.body)] for p in ps]
+    for k, (p, part) in enumerate(zip(ps, pieces, strict=True)):
+        _run(_paragraph(cell, k == 0), p.label, name=HEAD_FONT, bold=True)
+        _write_ops(cell, part, first=False)
+
+
+def _parameters(doc, alignment: Alignment, parameters: list[ParamRow]) -> None:
+    docs = alignment.documents
+    share = (USABLE_CM - 4.0 - 1.6) / len(docs)
+    widths = [4.0] + [share] * len(docs) + [1.6]
+    table = _table(doc, ["参数"] + [f"{d.tag} {d.short or d.title}" for d in docs] + ["比较"], widths)
+    for p in parameters:
+        cells = _new_row(table, widths)
+        _run(_paragraph(cells[0], True), p.label, bold=True)
+        _run(_paragraph(cells[0], False), p.key, name=LATIN_FONT, size=7.5)
+        for cell, d in zip(cells[1:-1], docs, strict=True):
+            v = p.values.get(d.id)
+            if v is None:
+                _run(_paragraph(cell, True), "—")
+                continue
+            _run(_paragraph(cell, True), v.display() + (f"（{v.bound()}）" if v.comparator else ""), bold=True)
+            _run(_paragraph(cell, False), v.quote, size=8)
+        _run(_paragraph(cells[-1], True), STATUS[p.status], bold=p.status == "different")
+
+
+def _matrix(doc, alignment: Alignment) -> None:
+    docs = alignment.documents
+    base = alignment.baseline
+    columns = len(docs) + (1 if base else 0)
+    share = (USABLE_CM - 0.9 - 3.6) / columns
+    widths = [0.9] + [share] * columns + [3.6]
+    headers = ["#"] + [f"{d.tag} {d.short or d.title}" for d in docs]
+    if base is not None:
+        headers.append(f"基准 {base.short or base.title}")
+    table = _table(doc, headers + ["相似度与理由"], widths)
+    for number, row in enumerate(alignment.rows, 1):
+        if not row.aligned:
+            continue
+        cells = _new_row(table, widths)
+        _run(_paragraph(cells[0], True), str(number))
+        redlines = row_redlines(row.members)
+        ref = row.docs[0]
+        for cell, d in zip(cells[1 : 1 + len(docs)], docs, strict=True):
+            _provision_cell(cell, row, d.id, None if d.id == ref else redlines.get(d.id))
+        if base is not None:
+            cell = cells[1 + len(docs)]
+            if row.baseline is None:
+                _run(_paragraph(cell, True), "—")
+            else:
+                for k, p in enumerate(row.baseline.provisions):
+                    _run(_paragraph(cell, k == 0), f"{p.label} {row.baseline.score:.2f}", name=HEAD_FONT, bold=True)
+                    _write_ops(cell, [Op("equal", p.body)], first=False)
+        _run(_paragraph(cells[-1], True), f"{row.score:.2f} {row.kind}", bold=True)
+        _run(_paragraph(cells[-1], False), row.reason, size=7.5)
+
+
+def _only(doc, alignment: Alignment) -> None:
+    for d in alignment.documents:
+        rows = alignment.only_rows(d.id)
+        if not rows:
+            continue
+        _font(doc.add_paragraph().add_run(f"{d.tag} {d.title}（{len(rows)}）"), HEAD_FONT, 11, bold=True)
+        widths = [4.0, USABLE_CM - 4.0]
+        table = _table(doc, ["条文", "内容"], widths)
+        for row in rows:
+            for p in row.members[d.id]:
+                cells = _new_row(table, widths)
+                _run(_paragraph(cells[0], True), p.label, bold=True)
+                _write_ops(cells[1], [Op("equal", p.body)], first=True)
+
+
+def _heading(doc, text: str, size: float = 13) -> None:
+    para = doc.add_paragraph()
+    _font(para.add_run(text), HEAD_FONT, size, bold=True)
+
+
+def _deterministic(data: bytes) -> bytes:
+    """The same package with every zip entry dated FIXED_TIME, in the same order."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def render_docx(alignment: Alignment, parameters: list[ParamRow] | None = None) -> bytes:
+    parameters = alignment_parameters(alignment) if parameters is None else parameters
+    doc = DocxDocument()
+    props = doc.core_properties
+    props.created = props.modified = FIXED_TIME
+    props.last_modified_by = props.author = "policykit"
+    props.title = "定点管理规定对照表"
+    normal = doc.styles["Normal"]
+    normal.font.name = LATIN_FONT
+    normal.font.size = Pt(BODY_PT)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.5))
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(title.add_run("定点管理规定对照表"), HEAD_FONT, 16, bold=True)
+    for d in alignment.documents + ([alignment.baseline] if alignment.baseline else []):
+        role = d.tag if d is not alignment.baseline else "基准"
+        _font(doc.add_paragraph().add_run(f"{role}：《{d.title}》{('（' + d.doc_number + '）') if d.doc_number else ''}"))
+    _font(doc.add_paragraph().add_run("每行第一个文件为参照；其他各列为相对参照的修改：删除线为删除，下划线加粗为新增。"
+                                      "按内容对齐，非按条号。"), size=8.5)
+    _heading(doc, "一、关键参数差异")
+    _parameters(doc, alignment, parameters)
+    _heading(doc, "二、条文对照")
+    _matrix(doc, alignment)
+    _heading(doc, "三、仅一方规定的条文")
+    _only(doc, alignment)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return _deterministic(buf.getvalue())
+
+
+docx_bytes = render_docx
