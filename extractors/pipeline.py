@@ -18,6 +18,7 @@ from extractors.readers.base import ReadError, ReadResult
 from extractors.structure import has_articles, looks_like_heading, parse_guide, parse_structure
 from toolkit.manifest import DocumentEntry, Manifest, SourceEntry
 from toolkit.model import DateFact, Document, LifecycleEvent, Node
+from toolkit.versions.works import apply_manifest_events
 
 SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".txt": "text", ".md": "markdown"}
 
@@ -95,6 +96,7 @@ def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bo
     _link(docs, chain)
     _infer_doc_numbers(docs)
     _caption_facts(docs, chain)
+    apply_manifest_events(docs, entry)
     if layers:
         from extractors.layers.annotate import annotate_source
 

@@ -18,7 +18,8 @@ import yaml
 from toolkit.manifest import ROOT
 from toolkit.model import Document
 from toolkit.store import Store, UnknownDocument
-from toolkit.versions.validity import Status, status
+from toolkit.versions.status import document_status
+from toolkit.versions.validity import Status
 
 DEFAULT_CONCEPTS = ROOT / "corpus" / "concepts.yaml"
 
@@ -180,7 +181,9 @@ class Corpus:
         return self._docs[doc_id]
 
     def status(self, doc_id: str, on: date) -> Status:
-        return status(self.document(doc_id), on)
+        """Validity on a date, with events other documents state about this one (extensions,
+        repeals, a later version replacing it)."""
+        return document_status(self.store, doc_id, on)
 
     def publishing_number(self, doc: Document) -> str | None:
         """The 文号 under which a rule was published: its own, or the nearest parent's."""
@@ -195,7 +198,7 @@ class Corpus:
     def cite_node(self, doc_id: str, eid: str, on: date, *, concept: str | None = None,
                   fallback: bool = False) -> Citation:
         doc = self.document(doc_id)
-        state = status(doc, on)
+        state = self.status(doc_id, on)
         if not state.in_force:
             raise NotInForce(doc_id, doc.title, on, state)
         node = doc.node(eid)
