@@ -621,6 +621,7 @@ def build(paras: list[Para]) -> bytes:
         if TAB_RIGHT in para.marks:
             tabs = p.paragraph_format.tab_stops
             tabs.add_tab_stop(Twips(G.TEXT_WIDTH_TWIPS - 2 * G.RECORDAL_SIZE_PT * 20), 2)  # right
+    slim(doc)
     props = doc.core_properties
     props.author = "policykit"
     props.title = ""
@@ -631,6 +632,28 @@ def build(paras: list[Para]) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return _normalise_zip(buf.getvalue())
+
+
+KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList"}
+DROP_PARTS = ("stylesWithEffects", "webSettings", "customXml", "thumbnail")
+
+
+def slim(doc) -> None:
+    """Drop what python-docx's default document carries and no template uses: ~270 latent and
+    unused styles, stylesWithEffects, the thumbnail… Every render parses and every save deflates
+    these parts, so they cost more than the notice itself (≈ 800 kB → ≈ 40 kB)."""
+    styles = doc.styles.element
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    for style in styles.findall(qn("w:style")):
+        sid = style.get(qn("w:styleId"))
+        if sid not in KEEP_STYLES and not sid.startswith("PK-"):
+            styles.remove(style)
+    for owner in (doc.part, doc.part.package):
+        for rid, rel in list(owner.rels.items()):
+            if rel.reltype.rsplit("/", 1)[-1] in DROP_PARTS:
+                owner.rels.pop(rid)
 
 
 def _normalise_zip(data: bytes) -> bytes:
