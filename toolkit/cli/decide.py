@@ -50,10 +50,11 @@ def _date(text: str) -> date:
 @click.option("--date", "on", default=None, help="Decide as of this date (YYYY-MM-DD), overriding the case.")
 @click.option("--beds", type=click.IntRange(min=0), default=None, help="staffing: number of beds.")
 @click.option("--outpatient-only", is_flag=True, help="staffing: the institution offers outpatient care only.")
-@click.option("--region", default=None, help="staffing: region whose guide applies (default: shenzhen).")
+@click.option("--region", default="shenzhen", show_default=True,
+              help="staffing: region whose staffing table applies.")
 @click.pass_context
 def decide(ctx: click.Context, kind: str, case_path: Path | None, explain: bool, as_json: bool,
-           on: str | None, beds: int | None, outpatient_only: bool, region: str | None) -> None:
+           on: str | None, beds: int | None, outpatient_only: bool, region: str) -> None:
     """Decide a case (application, timeline, agreement, staff, staffing) from the rules."""
     from toolkit.calendar import CalendarError
     from toolkit.corpus import Corpus, CorpusError
@@ -70,7 +71,7 @@ def decide(ctx: click.Context, kind: str, case_path: Path | None, explain: bool,
             from toolkit.rules.staffing import decide_staffing
 
             decision = decide_staffing(beds, corpus, outpatient_only=outpatient_only,
-                                       region=region or "shenzhen", on=when)
+                                       region=region, on=when)
         else:
             if case_path is None:
                 _fail(f"{kind} needs --case FILE")

@@ -62,8 +62,8 @@ def _check_contiguous(found: list[Bracket]) -> None:
         raise DecisionError("the guide's bed brackets have no open upper bracket")
 
 
-def decide_staffing(beds: int | None, corpus: Corpus, *, outpatient_only: bool = False,
-                    region: str = "shenzhen", on: date | None = None,
+def decide_staffing(beds: int | None, corpus: Corpus, *, region: str, outpatient_only: bool = False,
+                    on: date | None = None,
                     table: RegionTable | None = None) -> Decision:
     table = table or region_table(region)
     spec = table.staffing
