@@ -95,35 +95,62 @@ def test_preflight_errors_take_no_number(tmp_path: Path, monkeypatch: pytest.Mon
         assert reg.entries() == []
 
 
-def test_failures_after_reservation_void_the_number_with_the_reason(tmp_path: Path) -> None:
-    no_block = Document()
-    no_block.add_paragraph("正文")
+def _no_block_docx() -> bytes:
+    doc = Document()
+    doc.add_paragraph("正文")
     buf = io.BytesIO()
-    no_block.save(buf)
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def test_finished_docx_is_checked_before_numbering(tmp_path: Path) -> None:
     no_slot = Document(io.BytesIO(specimen_docx()))
     for p in no_slot.paragraphs:
         if p.style.name == "PK-DocNumber":
             p.style = no_slot.styles["Normal"]
-    buf2 = io.BytesIO()
-    no_slot.save(buf2)
+    no_slot_path = tmp_path / "no-slot.docx"
+    no_slot.save(no_slot_path)
+    good = IssueRequest(specimen_docx(), OFFICE_ID, "通知")
     with Register(tmp_path / "r.db") as reg:
-        with pytest.raises(IssueError, match="no signature block") as e1:
-            issue_document(buf.getvalue(), office=OFFICE_ID, doc_type="通知", register=reg,
-                           out_dir=tmp_path / "out", doc_date=ISSUE_DATE, options=DOCX_ONLY)  # fmt: skip
-        with pytest.raises(IssueError, match="no paragraph in style PK-DocNumber"):
-            issue_document(buf2.getvalue(), office=OFFICE_ID, doc_type="通知", register=reg,
-                           out_dir=tmp_path / "out", options=DOCX_ONLY)  # fmt: skip
-        with pytest.raises(IssueError, match=r"成文日期 in the document \(2026年3月2日\) is not the issue date 2026-03-05"):
-            issue_document(specimen_docx(), office=OFFICE_ID, doc_type="通知", register=reg,
-                           out_dir=tmp_path / "out", doc_date=date(2026, 3, 5), options=DOCX_ONLY)  # fmt: skip
-        ok = issue_document(specimen_docx(), office=OFFICE_ID, doc_type="通知", register=reg,
-                            out_dir=tmp_path / "out", options=DOCX_ONLY)  # fmt: skip
+        with pytest.raises(IssueError, match="no-slot.docx: no paragraph in style PK-DocNumber"):
+            issue_batch([good, IssueRequest(no_slot_path, OFFICE_ID, "通知")], register=reg,
+                        out_dir=tmp_path / "out", options=DOCX_ONLY)  # fmt: skip
+        with pytest.raises(IssueError, match="DOCX: no signature block"):
+            issue_batch([IssueRequest(_no_block_docx(), OFFICE_ID, "通知")], register=reg,
+                        out_dir=tmp_path / "out", options=DOCX_ONLY)  # fmt: skip
+        with pytest.raises(IssueError, match="not a readable DOCX"):
+            issue_batch([IssueRequest(b"PK not a zip", OFFICE_ID, "通知")], register=reg,
+                        out_dir=tmp_path / "out", options=DOCX_ONLY)  # fmt: skip
+        assert reg.entries() == []  # no number was taken for a known-bad batch
+    assert not (tmp_path / "out").exists()
+
+
+def test_failures_after_reservation_void_the_number_with_the_reason(tmp_path: Path) -> None:
+    def broken_template(number: str) -> bytes:
+        raise RuntimeError(f"template variable missing for {number}")
+
+    requests = [
+        IssueRequest(lambda number: _no_block_docx(), OFFICE_ID, "通知", doc_date=ISSUE_DATE),
+        IssueRequest(broken_template, OFFICE_ID, "通知", doc_date=ISSUE_DATE),
+        IssueRequest(specimen_docx(), OFFICE_ID, "通知", doc_date=date(2026, 3, 5)),
+        IssueRequest(specimen_docx(), OFFICE_ID, "通知"),
+    ]
+    with Register(tmp_path / "r.db") as reg:
+        outcomes = issue_batch(requests, register=reg, out_dir=tmp_path / "out", options=DOCX_ONLY)
         rows = reg.entries()
-        assert [(r.seq, r.status) for r in rows] == [(1, "voided"), (2, "voided"), (3, "voided"), (4, "issued")]
-        assert e1.value.number == rows[0].number
-        assert rows[0].void_reason.startswith("not issued: rendering failed: no signature block")
-        assert ok.number == "揭医保〔2026〕4号"
+    assert [(r.seq, r.status) for r in rows] == [(1, "voided"), (2, "voided"), (3, "voided"), (4, "issued")]
+    assert [o.status for o in outcomes] == ["voided", "voided", "voided", "issued"]
+    assert rows[0].void_reason.startswith("not issued: rendering failed: no signature block")
+    assert rows[1].void_reason == "not issued: rendering failed: template variable missing for 揭医保〔2026〕2号"
+    assert rows[2].void_reason == (
+        "not issued: rendering failed: 成文日期 in the document (2026年3月2日) is not the issue date 2026-03-05"
+    )
+    assert outcomes[3].number == "揭医保〔2026〕4号"
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["揭医保-2026-4.docx"]
+    with Register(tmp_path / "r.db") as reg, pytest.raises(IssueError) as e:
+        issue_document(lambda number: _no_block_docx(), office=OFFICE_ID, doc_type="通知",
+                       register=reg, out_dir=tmp_path / "out", options=DOCX_ONLY)  # fmt: skip
+    assert e.value.number == "揭医保〔2026〕5号"  # the voided number travels with the error
 
 
 def test_reissue_voids_the_old_number_when_the_new_one_is_issued(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
+from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
@@ -45,7 +46,16 @@ from toolkit.documents.pdf import convert_docx_to_pdf, soffice_path
 from toolkit.documents.pdf_check import Expectations, Finding, inspect_pdf
 from toolkit.documents.register import Register, RegisterEntry
 from toolkit.documents.seal import seal_png
-from toolkit.documents.sealing import PreparedDocx, doc_date_from_text, prepare_docx, tighten
+from toolkit.documents.sealing import (
+    STYLE_NUMBER,
+    PreparedDocx,
+    SealingError,
+    doc_date_from_text,
+    find_signature_block,
+    number_slots,
+    prepare_docx,
+    tighten,
+)
 from toolkit.documents.sign import Signer, StampPlacement, default_stamp_box, verify_pdf_bytes
 
 DocSource = bytes | Path | str | Callable[[str], bytes]
@@ -298,6 +308,20 @@ def _static_docx(source: DocSource) -> bytes | None:
     return None
 
 
+def _preflight_docx(docx: bytes, source: DocSource, options: IssueOptions) -> None:
+    """A finished DOCX must take a number and a seal: find out before numbering it."""
+    name = str(source) if isinstance(source, (str, Path)) else "DOCX"
+    try:
+        doc = Document(io.BytesIO(docx))
+        find_signature_block(doc)
+        if options.require_number_slot and not number_slots(doc):
+            raise SealingError(f"no paragraph in style {STYLE_NUMBER} to print the 文号 in")
+    except SealingError as exc:
+        raise IssueError(f"{name}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - python-docx: not a DOCX, broken package
+        raise IssueError(f"{name}: not a readable DOCX ({exc})") from exc
+
+
 def _date_in_docx(docx: bytes) -> date | None:
     """The last date-only paragraph's date (the 成文日期), read straight from document.xml:
     the year of the 文号 must be known before numbering, and python-docx is slow for a peek.
@@ -370,6 +394,11 @@ def issue_batch(
         if options.seal
     }
     statics = [_static_docx(r.source) for r in requests]
+    checked: dict[bytes, None] = {}
+    for req, static in zip(requests, statics, strict=True):
+        if static is not None and static not in checked:
+            _preflight_docx(static, req.source, options)
+            checked[static] = None
     out_dir.mkdir(parents=True, exist_ok=True)
 
     outcomes: list[IssuedDocument] = []

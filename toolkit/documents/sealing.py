@@ -167,14 +167,17 @@ def date_text(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def number_slots(doc: DocxDocument) -> list[Paragraph]:
+    """The ``PK-DocNumber`` paragraphs, where the 文号 is printed."""
+    chains = _StyleChains(doc)
+    return [p for p in doc.paragraphs if STYLE_NUMBER in chains(p)]
+
+
 def set_number(doc: DocxDocument, number: str) -> int:
     """Write ``number`` into every ``PK-DocNumber`` paragraph (keeping the first run's
     formatting); returns how many paragraphs took it."""
     count = 0
-    chains = _StyleChains(doc)
-    for p in doc.paragraphs:
-        if STYLE_NUMBER not in chains(p):
-            continue
+    for p in number_slots(doc):
         runs = p.runs
         if runs:
             runs[0].text = number
