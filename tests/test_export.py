@@ -242,6 +242,19 @@ def test_akn_corpus_validates_and_keeps_exact_text(doc_id):
         if node.text or not node.children:
             assert "".join(holder.itertext()) == node.text, node.eid
     assert len(root.findall(f".//{A}article")) == len(doc.articles())
+    # every resolved cross-reference is an inline <ref>; one inside the document points at an eId
+    resolved = [s for s in doc.spans if s.label == "REF" and s.data.get("resolved")]
+    refs = root.findall(f".//{A}ref")
+    assert sorted(r.text for r in refs) == sorted(s.text for s in resolved)
+    for r in refs:
+        if r.get("href").startswith("#"):
+            assert r.get("href")[1:] in by_eid
+
+
+def test_akn_corpus_has_inline_refs():
+    counts = {d: len(document_to_akn(corpus_doc(d)).findall(f".//{A}ref"))
+              for d in ("js-rules", "order-735")}
+    assert all(counts.values()), counts
 
 
 def test_akn_refs_inside_the_document_overlaps_and_stale_spans():
