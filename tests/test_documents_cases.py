@@ -267,3 +267,40 @@ def test_cli_check_rejects_other_files(tmp_path):
     other.write_text("x", encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(other)])
     assert result.exit_code == 2 and "只能检查 .docx 或 .pdf" in result.output
+
+
+def test_decision_engine_output_feeds_the_notice(corpus, corpus_store, tmp_path):
+    """The contract with toolkit.rules: `policykit decide --json` → `notice --from-decision`."""
+    runner = CliRunner()
+    decided = runner.invoke(cli, ["--db", str(corpus_store), "decide", "application", "--case",
+                                  str(EXAMPLES / "decide" / "application_guangdong.yaml"),
+                                  "--json"])
+    assert decided.exit_code == 0, decided.output
+    decision_path = tmp_path / "decision.json"
+    decision_path.write_text(decided.output, encoding="utf-8")
+    engine = json.loads(decided.output)
+    data = example_data("refusal") | {"date": engine["date"], "received_on": engine["date"]}
+    data.pop("grounds")
+    case_path = tmp_path / "case.yaml"
+    case_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(cli, ["--db", str(corpus_store), "notice", "refusal", "--case",
+                                 str(case_path), "--from-decision", str(decision_path), "-o",
+                                 str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    texts = paras(Path(result.output.strip().splitlines()[-1]))
+    on = date.fromisoformat(engine["date"])
+    for g in engine["grounds"]:
+        assert f"{engine['grounds'].index(g) + 1}.{g['label']}" in texts
+        for c in g["citations"]:
+            node = corpus.cite_node(c["doc_id"], c["eid"], on)
+            i = texts.index(node.text)
+            assert texts[i - 1].endswith(f"{node.label}规定：")
+
+
+def test_cli_check_dispatches_pdfs_to_the_issuing_checker():
+    pdf = Path(__file__).resolve().parent.parent / "corpus" / "sources" / \
+        "000_b3443c26a488e755.pdf"
+    result = CliRunner().invoke(cli, ["check", str(pdf)])
+    assert result.exit_code in (0, 1), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert all(line.startswith(str(pdf)) for line in result.output.splitlines())
