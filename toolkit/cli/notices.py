@@ -151,7 +151,7 @@ def check(path: Path) -> None:
     else:
         _fail("check", f"{path}: 只能检查 .docx 或 .pdf 文件")
     if not findings:
-        click.echo(f"{path}: OK (GB/T 9704)")
+        click.echo(f"{path}: OK" + (" (GB/T 9704)" if suffix == ".docx" else ""))
         return
     for f in findings:
         click.echo(f"{path}: {f}")
