@@ -175,7 +175,7 @@ def register_recover(ctx: click.Context, older_than_hours: float | None) -> None
 
 
 def _signer_from_options(p12: Path | None, key: Path | None, cert: Path | None, passphrase_env: str, test_cert: Path | None):
-    from toolkit.documents.sign import PadesSigner, make_test_certificate
+    from toolkit.documents.sign import PadesSigner, SigningError, make_test_certificate
 
     chosen = [x for x in (p12, key, test_cert) if x is not None]
     if len(chosen) > 1:
@@ -193,11 +193,19 @@ def _signer_from_options(p12: Path | None, key: Path | None, cert: Path | None, 
             _fail("--sign-cert needs --sign-key")
         return None
     passphrase = os.environ.get(passphrase_env)
-    if p12 is not None:
-        return PadesSigner(pkcs12=p12, passphrase=passphrase)
-    if cert is None:
+    if p12 is None and cert is None:
         _fail("--sign-key needs --sign-cert")
-    return PadesSigner(key=key, cert=cert, passphrase=passphrase)
+    signer = (
+        PadesSigner(pkcs12=p12, passphrase=passphrase)
+        if p12 is not None
+        else PadesSigner(key=key, cert=cert, passphrase=passphrase)
+    )
+    try:
+        signer.check()
+    except SigningError as exc:
+        hint = f" (the passphrase is read from ${passphrase_env}, which is not set)" if passphrase is None else ""
+        _fail(f"{exc}{hint}")
+    return signer
 
 
 @click.command("issue")

@@ -142,17 +142,8 @@ class PadesSigner:
                 if path is not None and not Path(path).is_file():
                     raise SigningError(f"{path}: no such key/certificate file")
             try:
-                if self.pkcs12 is not None:
-                    loaded = signers.SimpleSigner.load_pkcs12(
-                        str(self.pkcs12), ca_chain_files=[str(c) for c in self.chain], passphrase=pw
-                    )
-                else:
-                    loaded = signers.SimpleSigner.load(
-                        str(self.key),
-                        str(self.cert),
-                        ca_chain_files=[str(c) for c in self.chain],
-                        key_passphrase=pw,
-                    )
+                with _quiet_pyhanko():  # it logs a traceback before raising; we raise one line
+                    loaded = self._load(signers, pw)
             except Exception as exc:  # noqa: BLE001 - pyHanko raises assorted types here
                 raise SigningError(f"cannot load the signing key: {exc}") from exc
             if loaded is None:
@@ -160,6 +151,15 @@ class PadesSigner:
                 raise SigningError(f"{source}: cannot load the signing key (wrong passphrase?)")
             self._loaded = loaded
         return self._loaded
+
+    def _load(self, signers, pw: bytes | None):
+        if self.pkcs12 is not None:
+            return signers.SimpleSigner.load_pkcs12(
+                str(self.pkcs12), ca_chain_files=[str(c) for c in self.chain], passphrase=pw
+            )
+        return signers.SimpleSigner.load(
+            str(self.key), str(self.cert), ca_chain_files=[str(c) for c in self.chain], key_passphrase=pw
+        )
 
     def check(self) -> None:
         """Load the key and certificate now (raises ``SigningError``)."""
