@@ -133,3 +133,22 @@ def test_date_text_has_no_leading_zeros() -> None:
 
     assert date_text(date(2026, 3, 2)) == "2026年3月2日"
     assert doc_date_from_text("2026年03月02日").isoformat() == "2026-03-02"
+
+
+def test_joint_signature_block_gets_one_seal_over_all_lines() -> None:
+    from dataclasses import replace
+
+    from toolkit.documents.specimen import build_specimen
+
+    names = ["湛江市医疗保障局", "湛江市卫生健康局"]
+    docx = build_specimen(replace(specimen_text(), signature=names))
+    prepared = prepare_docx(docx, number=None, seal_png=seal_png(names[0]))
+    doc = Document(io.BytesIO(prepared.docx))
+    assert prepared.block.signature_text == tuple(names)
+    anchors = doc.element.body.findall(f".//{qn('wp:anchor')}")
+    assert len(anchors) == 1
+    last = doc.paragraphs[prepared.block.signature[-1]]
+    assert anchors[0] in list(last._p.iter(qn("wp:anchor")))  # presses on the line above the date
+    first = doc.paragraphs[prepared.block.signature[0]]
+    assert first.paragraph_format.keep_with_next and last.paragraph_format.keep_with_next
+    assert [p.text for p in doc.paragraphs if p.style.name == "PK-DocNumber"] == ["〔发文字号〕"]

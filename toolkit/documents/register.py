@@ -394,13 +394,14 @@ class Register:
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
-        sql = f"SELECT {self._COLUMNS} FROM reg_numbers"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = [RegisterEntry(*r) for r in self._cx.execute(sql + " ORDER BY prefix, year, seq", args)]
+        condition = (" WHERE " + " AND ".join(where)) if where else ""
+        sql = f"SELECT {self._COLUMNS} FROM reg_numbers{condition} ORDER BY prefix, year, seq"
+        rows = [RegisterEntry(*r) for r in self._cx.execute(sql, args)]
         files: dict[str, list[RegisteredFile]] = {}
         for number, *rest in self._cx.execute(
-            "SELECT number, role, path, sha256, size FROM reg_files ORDER BY number, role"
+            "SELECT number, role, path, sha256, size FROM reg_files WHERE number IN"
+            f" (SELECT number FROM reg_numbers{condition}) ORDER BY number, role",
+            args,
         ):
             files.setdefault(number, []).append(RegisteredFile(*rest))
         return [RegisterEntry(**{**asdict(r), "files": tuple(files.get(r.number, ()))}) for r in rows]
