@@ -283,7 +283,7 @@ def classify(line: Line, m: Metrics) -> str:
 
 
 def _aligned(a: Line, b: Line) -> bool:
-    """Two wide-gap lines whose cells start at the same places: rows of one table."""
+    """Two wide-gap lines starting at the same x with as many cells: rows of one table."""
     return abs(a.x0 - b.x0) <= 3 and len(a.cells) == len(b.cells)
 
 
