@@ -47,6 +47,32 @@ def _errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _rule(store: Store, key: str) -> str:
+    """The document ``key`` names; when that is a notice publishing or forwarding a rule (its 文号
+    is what people quote), the rule it carries."""
+    from toolkit.store import UnknownDocument
+
+    try:
+        doc_id = store.resolve(key)
+    except UnknownDocument:
+        found = dict.fromkeys(s.id for s in store.find_by_doc_number(key) + store.find_by_title(key))
+        rules = [i for i in found if store.summary(i).articles]
+        if len(rules) != 1:
+            raise
+        return rules[0]
+    queue, seen = [doc_id], set()
+    while queue:  # breadth first through attached documents
+        current = queue.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        summary = store.summary(current)
+        if summary.articles:
+            return current
+        queue += list(summary.children)
+    return doc_id
+
+
 @click.command("compare")
 @click.argument("docs", nargs=-1, required=True)
 @click.option("--baseline", help="A national document to show each row against (id, 文号 or title).")
@@ -66,8 +92,8 @@ def compare(ctx: click.Context, docs: tuple[str, ...], baseline: str | None, htm
     if len(docs) < 2:
         _fail("compare needs at least two documents")
     with Store(db_path(ctx), create=False) as store:
-        ids = [store.resolve(d) for d in docs]
-        base_id = store.resolve(baseline) if baseline else None
+        ids = [_rule(store, d) for d in docs]
+        base_id = _rule(store, baseline) if baseline else None
         if base_id is not None and base_id in ids:
             _fail(f"{baseline} is both compared and the baseline")
         documents = [store.document(i) for i in ids]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from toolkit.compare.provisions import Provision
+from toolkit.compare.align import Alignment
+from toolkit.compare.provisions import Provision, provisions
 
 Key = tuple[str, str]  # (doc id, provision eId)
 Pair = frozenset[Key]
@@ -104,3 +105,21 @@ def by_document_pair(found: set[Pair], expected: set[Pair]) -> dict[tuple[str, s
         return (a[0], b[0])
     keys = sorted({docs(p) for p in found | expected})
     return {k: score({p for p in found if docs(p) == k}, {p for p in expected if docs(p) == k}) for k in keys}
+
+
+def evaluate(alignment: Alignment, gold_path: str | Path) -> tuple[Score, dict[tuple[str, str], Score]]:
+    """An alignment scored against a gold file: overall and per pair of documents."""
+    _, gold = load_gold(gold_path)
+    groups = {d.id: provisions(alignment.docs[d.id]) for d in alignment.documents}
+    expected = pairs([g.members for g in gold], groups)
+    found = pairs([{d: [p.eid for p in ps] for d, ps in r.members.items()} for r in alignment.rows], groups)
+    return score(found, expected), by_document_pair(found, expected)
+
+
+def variant_score(alignment: Alignment, truth: Iterable[tuple[str, str]], reference: str, variant: str) -> Score:
+    """An alignment of a synthetic variant against its reference, scored on (reference article,
+    variant article) pairs."""
+    found = {frozenset(((reference, a.eid), (variant, b.eid))) for r in alignment.rows
+             for a in r.members.get(reference, []) for b in r.members.get(variant, [])}
+    expected = {frozenset(((reference, a), (variant, b))) for a, b in truth}
+    return score(found, expected)

@@ -1,0 +1,83 @@
+"""``policykit compare``: documents named by id, short name, 文号 or title; outputs; errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from compare_samples import CX, GD, JS, build_store
+
+from toolkit.cli.main import cli
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    return build_store(tmp_path_factory)
+
+
+def run(store_path, *args):
+    result = CliRunner().invoke(cli, ["--db", str(store_path), "compare", *args])
+    return result
+
+
+def test_terminal_view(store_path):
+    result = run(store_path, GD, JS, CX)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "关键参数差异" in out and "条文对照" in out and "仅一方规定的条文" in out
+    assert "评估期限" in out and "20个工作日" in out
+
+
+def test_json_to_stdout_with_names_and_document_numbers(store_path):
+    # a short name, the 文号 of the notice publishing the rule, and a title
+    result = run(store_path, "广东办法", "苏医保规〔2023〕3号", "楚雄州医疗保障定点管理经办规程实施细则（试行）", "--json", "-")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["documents"] == [GD, JS, CX]
+    assert data["baseline"] is None
+
+
+def test_files_and_baseline(store_path, tmp_path):
+    paths = {ext: tmp_path / f"r.{ext}" for ext in ("html", "docx", "csv", "json")}
+    result = run(store_path, GD, JS, "--baseline", "条例", *[x for ext, p in paths.items() for x in (f"--{ext}", str(p))])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"wrote {p}" for p in paths.values()]
+    data = json.loads(paths["json"].read_text("utf-8"))
+    assert data["baseline"] == "order-735" and data["documents"] == [GD, JS]
+    assert any(r.get("baseline") for r in data["rows"])
+    assert paths["html"].read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert paths["docx"].read_bytes()[:2] == b"PK"
+
+
+def test_unknown_document_is_one_line_exit_2(store_path, tmp_path):
+    out = tmp_path / "x.json"
+    result = run(store_path, GD, "no-such-rule", "--json", str(out))
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == ["policykit: no document 'no-such-rule' in the store (try `policykit list`)"]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    ((GD,), "compare needs at least two documents"),
+    ((GD, "广东办法"), "the same document is given twice: gd-measure, gd-measure"),
+    ((GD, JS, "--baseline", GD), "gd-measure is both compared and the baseline"),
+])
+def test_wrong_arguments(store_path, args, message):
+    result = run(store_path, *args)
+    assert result.exit_code == 2
+    assert result.output.strip() == f"policykit: {message}"
+
+
+def test_missing_output_folder_writes_nothing(store_path, tmp_path):
+    good = tmp_path / "ok.html"
+    result = run(store_path, GD, JS, "--html", str(good), "--docx", str(tmp_path / "missing" / "x.docx"))
+    assert result.exit_code == 2
+    assert "folder" in result.output and "missing" in result.output
+    assert not good.exists()
+
+
+def test_no_store(tmp_path):
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.db"), "compare", GD, JS])
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("no store here (run `policykit ingest` first)")

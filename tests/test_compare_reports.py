@@ -1,0 +1,239 @@
+"""Comparison outputs: redlines, the offline HTML report, the DOCX 对照表, JSON, CSV, terminal."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import zipfile
+
+import docx
+import pytest
+from compare_samples import CX, GD, JS, NAT, build_store, three_way
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from lxml import html as lhtml
+from rich.console import Console
+
+from toolkit.compare.export import csv_bytes, json_bytes, to_json, write_reports
+from toolkit.compare.params_table import alignment_parameters
+from toolkit.compare.redline import Op, changed_share, other_side, redline, reference_side
+from toolkit.compare.report_docx import docx_bytes
+from toolkit.compare.report_html import html_bytes, render_html
+from toolkit.compare.report_terminal import print_report
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    return build_store(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def al(store_path):
+    return three_way(store_path)
+
+
+@pytest.fixture(scope="module")
+def page(al):
+    return lhtml.fromstring(html_bytes(al))
+
+
+# --- redline ----------------------------------------------------------------------------------
+
+def test_redline_groups_changes_into_readable_runs():
+    a = "医疗机构存在下列情形之一的，不予受理定点申请："
+    b = "医疗机构有下列情形之一的，不予受理定点申请："
+    assert redline(a, b) == [Op("equal", "医疗机构"), Op("delete", "存在"), Op("insert", "有"),
+                             Op("equal", "下列情形之一的，不予受理定点申请：")]
+    # a one-character common run between two changes is folded into one change
+    ops = redline("法定代表人或实际控制人", "法定代表人或者实际的控制人")
+    assert all(len(op.text) >= 3 for op in ops if op.kind == "equal")
+    assert reference_side(ops) == "法定代表人或实际控制人" and other_side(ops) == "法定代表人或者实际的控制人"
+    assert redline("", "") == [] and changed_share(redline("abc", "abc")) == 0.0
+    assert changed_share(redline("abc", "xyz")) == 1.0
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+def test_html_is_self_contained_and_offline(al):
+    text = html_bytes(al).decode("utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    for needle in ("http://", "https://", "src=", "@import", "url(", "<script", "<link"):
+        assert needle not in text, needle
+    doc = lhtml.fromstring(text)
+    assert doc.find(".//style") is not None
+
+
+def test_html_sections_in_order(page):
+    ids = [h.get("id") for h in page.iter("h2")]
+    assert ids == ["parameters", "matrix", "only"]
+
+
+def test_html_every_provision_has_its_anchor_and_every_link_resolves(page, al):
+    ids = {e.get("id") for e in page.iter() if e.get("id")}
+    for row in al.rows:
+        for d, ps in row.members.items():
+            for p in ps:
+                assert f"{d}--{p.eid}" in ids
+    links = [a.get("href")[1:] for a in page.iter("a") if (a.get("href") or "").startswith("#")]
+    assert links and all(link in ids for link in links)
+
+
+def _without(block, tag: str) -> str:
+    text = copy.deepcopy(block.find_class("text")[0])
+    for e in list(text.iter(tag)):
+        e.drop_tree()
+    return text.text_content()
+
+
+def _body(al, doc_id: str, eid: str) -> str:
+    return next(p.body for r in al.rows for p in r.members.get(doc_id, []) if p.eid == eid)
+
+
+def test_html_refusal_row_cells_and_redline(page, al):
+    cell = page.get_element_by_id("gd-measure--chp_2__art_9")
+    assert cell.find_class("label")[0].text_content() == "第九条"
+    assert cell.find_class("text")[0].text_content().startswith("医疗机构存在下列情形之一的，不予受理定点申请：\n（一）")
+    row = cell.getparent().getparent()
+    assert row.tag == "tr" and row.get("id", "").startswith("row-")
+    js = page.get_element_by_id("js-rules--chp_2__art_9")
+    assert [e.text for e in js.iter("del")][:1] == ["存在"] and [e.text for e in js.iter("ins")][:1] == ["有"]
+    # the redline without its deletions is the Jiangsu article, without its insertions the Guangdong one
+    assert _without(js, "del") == _body(al, JS, "chp_2__art_9")
+    assert _without(js, "ins") == _body(al, GD, "chp_2__art_9")
+    cx = page.get_element_by_id("cx-rules--chp_2__art_13__para_1__point_1")
+    assert cx.find_class("label")[0].text_content() == "第十三条第（一）项"
+    assert "0.8" in row.find_class("why")[0].text_content()
+
+
+def test_html_split_row_has_one_block_per_provision(page):
+    row = page.get_element_by_id("gd-measure--chp_2__art_12").getparent().getparent()
+    js_blocks = [b.get("id") for b in row.find_class("prov") if b.get("id", "").startswith("js-rules")]
+    assert js_blocks == ["js-rules--chp_3__art_12", "js-rules--chp_3__art_13"]
+    js13 = page.get_element_by_id("js-rules--chp_3__art_13")
+    text = js13.find_class("text")[0].text_content()
+    assert "公示期为" in text and "5个工作日" in text
+
+
+def test_html_parameter_table(page):
+    row = page.get_element_by_id("param-evaluation_period")
+    cells = row.findall("td")
+    assert cells[0].find_class("label")[0].text_content() == "评估期限"
+    values = [c.find("a").text for c in cells[1:4]]
+    assert values == ["3个月", "20个工作日", "15个工作日"]
+    assert [c.find("a").get("href") for c in cells[1:4]] == [
+        "#gd-measure--chp_2__art_12", "#js-rules--chp_3__art_12", "#cx-rules--chp_3__art_15"]
+    assert cells[4].text_content() == "不同" and row.get("class") == "different"
+    assert page.get_element_by_id("param-payment_deadline").get("class") == "same"
+
+
+def test_html_region_only_lists(page, al):
+    only = page.get_element_by_id("only")
+    h3 = [h.text_content() for h in only.getparent().iter("h3")]
+    assert h3[0].startswith("gd ") and h3[1].startswith("js ") and h3[2].startswith("cx ")
+    assert page.get_element_by_id("js-rules--chp_7__art_43") is not None
+    # region-only provisions are not in the matrix
+    matrix = page.get_element_by_id("matrix").getnext()
+    assert matrix.find(".//*[@id='js-rules--chp_7__art_43']") is None
+
+
+def test_html_with_baseline_column(store_path):
+    al = three_way(store_path, baseline=True)
+    page = lhtml.fromstring(render_html(al))
+    heads = [th.text_content() for th in page.get_element_by_id("matrix").getnext().iter("th")]
+    assert heads[-2].startswith("基准") and heads[-1] == "相似度与理由"
+    assert page.get_element_by_id(f"{NAT}--chp_2__art_15") is not None
+
+
+# --- DOCX ------------------------------------------------------------------------------------
+
+def test_docx_is_a_landscape_table_report(al):
+    d = docx.Document(io.BytesIO(docx_bytes(al)))
+    section = d.sections[0]
+    assert section.orientation == WD_ORIENT.LANDSCAPE and section.page_width > section.page_height
+    params, matrix, *only = d.tables
+    assert len(only) == 3  # one region-only table per document
+    assert len(matrix.rows) == 1 + len(al.aligned_rows)
+    assert [c.text for c in matrix.rows[0].cells] == ["#", "gd 广东办法", "js 江苏细则", "cx 楚雄细则", "相似度与理由"]
+    assert len(params.rows) == 1 + len(alignment_parameters(al)) == 42
+    ev = next(r for r in params.rows if r.cells[0].text.startswith("评估期限"))
+    assert [c.text.split("（")[0] for c in ev.cells[1:4]] == ["3个月", "20个工作日", "15个工作日"]
+    assert ev.cells[4].text == "不同"
+    row = next(r for r in matrix.rows[1:] if r.cells[1].text.startswith("第九条"))
+    assert row.cells[1].text.startswith("第九条\n医疗机构存在下列情形之一的")
+    assert row.cells[3].text.startswith("第十三条第（一）项\n【不予受理】")
+    struck = [r.text for p in row.cells[2].paragraphs for r in p.runs if r.font.strike]
+    assert struck[0] == "存在"
+    # the header row repeats on every page; CJK font set for East Asian text
+    assert matrix.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    normal = d.styles["Normal"].element.rPr.rFonts
+    assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
+
+
+def test_docx_bytes_do_not_depend_on_the_clock(al):
+    data = docx_bytes(al)
+    assert data == docx_bytes(al)
+    stamps = {i.date_time for i in zipfile.ZipFile(io.BytesIO(data)).infolist()}
+    assert stamps == {(2000, 1, 1, 0, 0, 0)}
+
+
+# --- JSON, CSV, all reports ------------------------------------------------------------------------
+
+def test_json_contract(al):
+    data = json.loads(json_bytes(al))
+    assert data["documents"] == [GD, JS, CX]
+    row = next(r for r in data["rows"] if r["members"].get(GD) == ["chp_2__art_9"])
+    assert row["members"] == {GD: ["chp_2__art_9"], JS: ["chp_2__art_9"], CX: ["chp_2__art_13__para_1__point_1"]}
+    assert isinstance(row["score"], float) and 0.8 < row["score"] < 1 and row["reason"].startswith("gd 9 ↔ js 9")
+    param = next(p for p in data["parameters"] if p["key"] == "evaluation_period")
+    assert param["label"] == "评估期限"
+    assert param["values"][GD] | {} == param["values"][GD]
+    assert {k: param["values"][GD][k] for k in ("value", "unit", "eid")} == {
+        "value": 3, "unit": "个月", "eid": "chp_2__art_12__para_1"}
+    assert param["values"][JS]["unit"] == "工作日" and param["values"][CX]["value"] == 15
+    assert param["values"][GD]["quote"].startswith("自受理申请材料之日起")
+    only = [r for r in data["rows"] if not r["aligned"]]
+    assert only and all(len(r["members"]) == 1 and r["score"] == 0.0 for r in only)
+    assert to_json(al)["rows"][0]["row"] == 1
+
+
+def test_csv_is_one_table(al):
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(al).decode("utf-8"))))
+    tables = [r["table"] for r in rows]
+    assert tables == sorted(tables, key=["parameter", "aligned", "only"].index)
+    ev = next(r for r in rows if r["id"] == "evaluation_period")
+    assert (ev["gd"], ev["js"], ev["cx"], ev["status"]) == ("3个月", "20个工作日", "15个工作日", "different")
+    refusal = next(r for r in rows if r["gd_eids"] == "chp_2__art_9")
+    assert refusal["cx"] == "第十三条第（一）项" and refusal["table"] == "aligned"
+
+
+def test_write_reports_writes_four_files_and_no_leftovers(al, tmp_path):
+    out = tmp_path / "out"
+    paths = write_reports(al, out)
+    assert sorted(p.name for p in out.iterdir()) == ["compare.csv", "compare.docx", "compare.html", "compare.json"]
+    assert paths["json"].read_bytes() == json_bytes(al)
+    again = write_reports(al, out)
+    assert all(again[k].read_bytes() == paths[k].read_bytes() for k in paths)
+    assert (paths["html"].stat().st_mode & 0o777) == 0o644
+
+
+def test_write_reports_leaves_nothing_when_a_file_cannot_be_written(al, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "compare.docx").mkdir()  # a folder where the DOCX should go
+    with pytest.raises(OSError):
+        write_reports(al, out)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) in (
+        ["compare.docx", "compare.html"], ["compare.docx"])
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_terminal_view(al):
+    console = Console(record=True, width=200, highlight=False)
+    print_report(al, console, redlines=True)
+    text = console.export_text()
+    assert "关键参数差异" in text and "条文对照" in text and "仅一方规定的条文" in text
+    assert "20个工作日" in text and "15个工作日" in text
+    assert "仅 js（" in text and "第四十三条" in text
+    assert "#1 " in text  # redline panels
