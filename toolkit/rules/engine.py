@@ -330,24 +330,32 @@ class Citer:
     def __init__(self, corpus: Corpus, table: RegionTable, on: date):
         self.corpus, self.table, self.on = corpus, table, on
         self._cache: dict[tuple[str, str], Citation] = {}
+        self._in_force: set[str] = set()  # documents already checked on ``on``
 
     def _citation(self, doc_id: str, eid: str) -> tuple[Citation, str | None]:
         key = (doc_id, eid)
         advisory = None
         if key not in self._cache:
-            try:
-                self._cache[key] = self.corpus.cite_node(doc_id, eid, self.on)
-            except NotInForce as e:
-                # A guide with no dates at all (参照执行) is cited with that said; a rule whose
-                # dates put it out of force on the date never is.
-                if e.status.status != "unknown" or doc_id not in self.table.advisory:
-                    raise
+            if doc_id in self._in_force:
+                # Validity depends on the document and the date only: checked once per document
+                # (the check reads the manifest and related documents, so it is not cheap).
                 self._cache[key] = self._undated(doc_id, eid)
+            else:
+                try:
+                    self._cache[key] = self.corpus.cite_node(doc_id, eid, self.on)
+                except NotInForce as e:
+                    # A guide with no dates at all (参照执行) is cited with that said; a rule whose
+                    # dates put it out of force on the date never is.
+                    if e.status.status != "unknown" or doc_id not in self.table.advisory:
+                        raise
+                    self._cache[key] = self._undated(doc_id, eid)
+                self._in_force.add(doc_id)
         if doc_id in self.table.advisory:
             advisory = "该文件未载明施行日期和有效期，按参照性标准引用"
         return self._cache[key], advisory
 
     def _undated(self, doc_id: str, eid: str) -> Citation:
+        """A citation without the validity check (done by the caller)."""
         doc = self.corpus.document(doc_id)
         node = doc.node(eid)
         if node is None:
