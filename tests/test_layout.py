@@ -340,3 +340,22 @@ def test_ocr_sizes_snap_to_body():
     assert [x.size for x in snap_sizes(lines)] == [16.5, 16.5, 16.5, 16.5, 23.0]
     # Pages with a text layer set the body size for the OCR'd ones.
     assert [x.size for x in snap_sizes(lines, target=16.0)] == [16.0, 16.0, 16.0, 16.0, 23.0]
+
+
+def test_ocr_line_colour_from_the_page_image():
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 200), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 20, 400, 60), fill=(230, 0, 18))  # a red 发文机关标志
+    draw.rectangle((100, 120, 400, 150), fill=(0, 0, 0))  # black body text
+    data = _tsv(
+        [
+            (4, 1, 1, 1, 100, 20, 300, 40, -1, ""),
+            (5, 1, 1, 1, 100, 20, 300, 40, 90, "甲乙丙局文件"),
+            (4, 1, 2, 1, 100, 120, 300, 30, -1, ""),
+            (5, 1, 2, 1, 100, 120, 300, 30, 90, "丁戊己庚"),
+        ]
+    )
+    lines = lines_from_data(data, page=1, dpi=150, image=image)
+    assert [(x.text, x.red) for x in lines] == [("甲乙丙局文件", True), ("丁戊己庚", False)]

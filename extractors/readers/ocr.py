@@ -59,16 +59,20 @@ def _join_words(words: Sequence[str]) -> str:
 
 def _red_share(image: Any, box: tuple[int, int, int, int]) -> float:
     """Share of the inked pixels in box that are red (发文机关标志, seals)."""
-    import numpy as np
+    from PIL import ImageChops
 
-    arr = np.asarray(image.crop(box).convert("RGB"), dtype=np.int16)
-    if arr.size == 0:
+    crop = image.crop(box).convert("RGB")
+    if crop.width == 0 or crop.height == 0:
         return 0.0
-    r, g, b = arr[..., 0], arr[..., 1], arr[..., 2]
-    red = (r > 150) & (g < 110) & (b < 110)
-    dark = (r < 110) & (g < 110) & (b < 110)
-    total = int(red.sum() + dark.sum())
-    return float(red.sum()) / total if total else 0.0
+    r, g, b = crop.split()
+    high_r = r.point(lambda v: 255 if v > 150 else 0)
+    low_r = r.point(lambda v: 255 if v < 110 else 0)
+    low_g = g.point(lambda v: 255 if v < 110 else 0)
+    low_b = b.point(lambda v: 255 if v < 110 else 0)
+    low_gb = ImageChops.multiply(low_g, low_b)
+    red = ImageChops.multiply(high_r, low_gb).histogram()[255]
+    dark = ImageChops.multiply(low_r, low_gb).histogram()[255]
+    return red / (red + dark) if red + dark else 0.0
 
 
 def lines_from_data(data: dict[str, list[Any]], page: int, dpi: int = DPI, image: Any = None) -> list[Line]:
