@@ -52,6 +52,13 @@ def test_items_paragraphs_and_relative_units():
     assert units("违反前两款规定的") == [("前两款", None, None, None, None, None, "款", "previous", 2)]
     # An item cited as 款: the bracket tells it is an item; cited_as keeps what was printed.
     assert units("依据第三十八条第（四）款") == [("第三十八条第（四）款", None, 38, None, None, 4, "款", None, 0)]
+    assert units("依照本办法第十二条第二款第（三）项的规定") == [
+        ("本办法第十二条第二款第（三）项", "本办法", 12, None, 2, 3, "项", None, 0)]
+    assert units("本条第一款第（二）项、第（三）项") == [
+        ("本条第一款第（二）项", None, None, None, 1, 2, "项", "article", 0),
+        ("第（三）项", None, None, None, 1, 3, "项", "article", 0),
+    ]
+    assert units("第十二条第一款第三项") == [("第十二条第一款第三项", None, 12, None, 1, 3, "项", None, 0)]
     # 基本条件 / 本条例 are not 本条.
     assert units("应当同时具备以下基本条件：") == []
     assert [c.prefix for c in find_citations("依照本条例第四十条的规定")] == ["本条例"]

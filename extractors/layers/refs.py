@@ -97,10 +97,14 @@ def _prefix_kind(prefix: str) -> str:
 
 
 def _bracket_start(text: str, num_start: int) -> int:
+    """Where an item of a list starts: its bracket, or the 第 before it (、第（三）项)."""
     i = num_start - 1
     while i > 0 and text[i] in " \u3000":
         i -= 1
-    return i
+    j = i - 1
+    while j > 0 and text[j] in " \u3000":
+        j -= 1
+    return j if j >= 0 and text[j] == "第" else i
 
 
 def _tail(text: str, pos: int, base: Citation) -> tuple[list[Citation], int]:
@@ -114,7 +118,11 @@ def _tail(text: str, pos: int, base: Citation) -> tuple[list[Citation], int]:
     if m:
         items = [m]
         pos = m.end()
-        while nxt := _ITEM_NEXT.match(text, pos):  # 、（二）、（三）
+        while True:  # 、（二）、（三） — or 第（二）项、第（三）项, the unit word repeated
+            u = _ITEM_UNIT.match(text, pos)
+            nxt = _ITEM_NEXT.match(text, u.end() if u else pos)
+            if not nxt:
+                break
             items.append(nxt)
             pos = nxt.end()
         u = _ITEM_UNIT.match(text, pos)
@@ -126,7 +134,11 @@ def _tail(text: str, pos: int, base: Citation) -> tuple[list[Citation], int]:
             number = _int(im["n"])
             c = replace(unit, subitem=number, cited_as="目") if word == "目" else replace(unit, item=number, cited_as=word)
             s = unit.start if i == 0 else _bracket_start(text, im.start("n"))
-            e = im.end() if i < len(items) - 1 else pos
+            if i < len(items) - 1:
+                repeated = _ITEM_UNIT.match(text, im.end())  # 第（二）项、第（三）项
+                e = repeated.end() if repeated else im.end()
+            else:
+                e = pos
             out.append(replace(c, start=s, end=e))
         return out, pos
     m = _ITEM_PLAIN.match(text, pos)
