@@ -38,7 +38,7 @@ from extractors.layers.entities import (
     find_doc_numbers,
     find_law_titles,
 )
-from extractors.layers.quantities import find_dates, find_quantities
+from extractors.layers.quantities import Quantity, find_dates, find_quantities
 from toolkit.model import Document, Node, Span
 
 SPAN_KEY = "policykit"
@@ -123,9 +123,9 @@ def authorities_component(doc: Doc) -> Doc:
     return doc
 
 
-def _as_entity(q) -> Entity:  # Quantity → Entity (value and unit live in data)
-    data = dict(q.data)
-    return Entity(q.start, q.end, q.label, q.text, data)
+def _as_entity(q: Quantity) -> Entity:
+    """A quantity as an entity: its value and unit live in the data."""
+    return Entity(q.start, q.end, q.label, q.text, dict(q.data))
 
 
 PIPES = ("policykit_titles", "policykit_dates", "policykit_quantities", "policykit_authorities")

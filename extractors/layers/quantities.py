@@ -134,7 +134,7 @@ def _is_cn(numeral: str) -> bool:
     return not re.match(r"[\d０-９]", numeral)
 
 
-def _excluded(text: str, m: re.Match[str], label: str, unit: str, cn: bool) -> bool:
+def _excluded(text: str, m: re.Match[str], unit: str, cn: bool) -> bool:
     """Numbers that are not quantities: ordinals, years, 一次性, numerals inside words."""
     num = m["num"]
     start = m.start("lo") if m["lo"] else m.start("num")
@@ -174,7 +174,7 @@ def find_quantities(text: str, skip: list[tuple[int, int]] | None = None) -> lis
 
     for m in _QTY_RE.finditer(text):
         label, unit, cn = _classify(m["unit"])
-        if _excluded(text, m, label, unit, cn):
+        if _excluded(text, m, unit, cn):
             continue
         start = m.start()
         if overlaps(start, m.end()):
