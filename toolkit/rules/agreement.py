@@ -17,7 +17,7 @@ from toolkit import calendar as cal_lib
 from toolkit.calendar import UnknownYearError
 from toolkit.corpus import Corpus
 from toolkit.rules import periods
-from toolkit.rules.cases import AgreementCase, Suspension
+from toolkit.rules.cases import AgreementCase
 from toolkit.rules.engine import (
     Check,
     Cite,
@@ -116,6 +116,7 @@ def decide_agreement(case: AgreementCase, corpus: Corpus, table: RegionTable | N
     decision.checks += terms + susps
 
     lapsed = _requested_suspensions(case, rules.suspension_request, citer, decision)
+    lapsed += _beyond_term(case, rules.suspension_request, citer, decision)
     routed: list[Check] = []
     if case.breach is not None:
         routed = _breach(case, rules.penalties, rules.breach_handling, citer, decision)
@@ -172,6 +173,8 @@ def _requested_suspensions(case: AgreementCase, cap_rules: Any, citer: Citer, de
         decision.deadlines.append(d)
         if s.resume_requested is not None and s.resume_requested <= deadline:
             result, reason = False, reason + f"；已于 {s.resume_requested} 提出继续履行申请"
+        elif s.end is not None and s.end <= deadline:
+            result, reason = False, reason + f"；中止期已于 {s.end} 结束"
         elif case.date >= lapse_day or (s.resume_requested is not None and s.resume_requested > deadline):
             result = True
         else:
@@ -180,20 +183,32 @@ def _requested_suspensions(case: AgreementCase, cap_rules: Any, citer: Citer, de
         decision.checks.append(check)
         if result:
             lapsed.append(check)
-        _beyond_term(case, s, cap_rules, last, citer, decision, key)
     return lapsed
 
 
-def _beyond_term(case: AgreementCase, s: Suspension, cap_rules: Any, cap_last: date, citer: Citer,
-                 decision: Decision, key: str) -> None:
-    if cap_rules.beyond_term is None:
-        return
-    end = s.end or cap_last
-    if end > case.agreement.end:
-        what = "中止期结束" if s.end else f"中止期如持续至上限（{cap_last}）"
-        decision.checks.append(Check("lapse", f"{key}_beyond_term", "中止期结束超过协议有效期，协议自动终止",
-                                     True if s.end else None, [citer.cite(cap_rules.beyond_term)],
-                                     reason=f"{what}晚于协议期满 {case.agreement.end}"))
+def _beyond_term(case: AgreementCase, cap_rules: Any, citer: Citer, decision: Decision) -> list[Check]:
+    """中止期结束，超过协议有效期的，协议自动终止: a suspension ending after the agreement's term."""
+    if cap_rules is None or cap_rules.beyond_term is None:
+        return []
+    found = []
+    for i, s in enumerate(case.suspensions, 1):
+        if s.end is not None:
+            result: bool | None = s.end > case.agreement.end
+            reason = f"中止期 {s.start} 至 {s.end}；协议期满 {case.agreement.end}"
+        elif s.requested:
+            cap_last = periods.last_day(s.start, cap_rules.cap.span)
+            if cap_last <= case.agreement.end:
+                continue
+            result = None
+            reason = f"中止期未定；如持续至上限 {cap_last}，将晚于协议期满 {case.agreement.end}"
+        else:
+            continue
+        check = Check("lapse", f"suspension_{i}_beyond_term", "中止期结束超过协议有效期，协议自动终止", result,
+                      [citer.cite(cap_rules.beyond_term)], reason=reason)
+        decision.checks.append(check)
+        if result:
+            found.append(check)
+    return found
 
 
 def _deadline_row(key: str, label: str, start: date, span: str, end: date, cites: list[Cite],
