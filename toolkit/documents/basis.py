@@ -8,6 +8,7 @@ on that date stops the document with one clear line (:class:`DocumentError`).
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,6 +66,23 @@ def not_in_force_message(e: NotInForce, title: str | None = None) -> str:
             f"“{reason}”，请核对成文日期或改用现行规定")
 
 
+# Citations already resolved, per Corpus instance: a batch of notices cites the same nodes on
+# the same dates again and again, and each citation's in-force check reads the store (and the
+# manifest). Keyed like the Corpus's own document cache (the corpus's lifetime), so the answers
+# are those that Corpus would give; errors are not kept.
+_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _memo(corpus: Corpus, key: tuple, compute):
+    try:
+        table = _MEMO.setdefault(corpus, {})
+    except TypeError:  # an object that cannot be weakly referenced: no memo
+        return compute()
+    if key not in table:
+        table[key] = compute()
+    return table[key]
+
+
 class Basis:
     """Citations for one document: a region, a date, and (for Chuxiong) the applicant's kind."""
 
@@ -110,8 +128,9 @@ class Basis:
     def concept(self, key: str, *, required: bool = True) -> list[Citation]:
         """The concept's citations; ``[]`` for an optional concept the region's rules lack."""
         try:
-            return self._guard(self.corpus.cite, key, self.region_key, self.on,
-                               pharmacy=self.pharmacy)
+            return list(_memo(self.corpus, ("cite", key, self.region_key, self.on, self.pharmacy),
+                              lambda: self._guard(self.corpus.cite, key, self.region_key, self.on,
+                                                  pharmacy=self.pharmacy)))
         except ConceptNotInRegion:
             if not required:
                 return []
@@ -120,7 +139,8 @@ class Basis:
                                 "不能制作此类文书") from None
 
     def node(self, doc_id: str, eid: str) -> Citation:
-        return self._guard(self.corpus.cite_node, doc_id, eid, self.on)
+        return _memo(self.corpus, ("node", doc_id, eid, self.on),
+                     lambda: self._guard(self.corpus.cite_node, doc_id, eid, self.on))
 
     def named(self, name: str) -> Citation | None:
         """A named quote of the regional table (None when the region defines none)."""
