@@ -115,10 +115,6 @@ class CaseBase(_Model):
     def _addressee(cls, v: str) -> str:
         return v.rstrip("：:")  # the template adds the full-width colon
 
-    @property
-    def grounds_required(self) -> bool:
-        return False
-
 
 class _WithGrounds(CaseBase):
     grounds: list[Ground] = Field(default_factory=list, title="理由（条款项号和事实）")

@@ -9,7 +9,7 @@ after its legal deadline) that does not make the document wrong.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from toolkit.calendar import (
@@ -410,6 +410,3 @@ def internet_plus(case: C.InternetPlusCase, basis: Basis, decision: Decision | N
     }
     return ctx, []
 
-
-def on_date(case: Any) -> date:
-    return case.date
