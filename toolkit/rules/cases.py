@@ -317,6 +317,17 @@ def validate_case(data: Any, kind: str, path: str) -> Any:
         raise CaseError(path, [f"{_where(err['loc'])}: {err['msg']}" for err in e.errors()]) from None
 
 
+class _CaseLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a bad date (2026-02-30) is reported against its
+    field by the model instead of failing the whole file."""
+
+
+_CaseLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_case_file(path: str | Path) -> Any:
     path = Path(path)
     try:
@@ -328,7 +339,7 @@ def read_case_file(path: str | Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_CaseLoader)  # a SafeLoader subclass
     except (yaml.YAMLError, json.JSONDecodeError) as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
