@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -120,20 +122,39 @@ class IssuedDocument:
     entry: RegisterEntry | None = None
 
 
+STAGES = ("libreoffice", "check", "sign", "prepare", "register", "write")
+
+
 @dataclass
 class Timings:
-    """Worker-seconds per stage (summed over workers), for benchmarks."""
+    """Seconds per stage, summed over workers: ``wall`` (elapsed in the stage) and ``cpu``
+    (CPU time of the stage, LibreOffice's own processes included; unlike wall time it does
+    not grow when other programs compete for the cores). For benchmarks."""
 
-    libreoffice: float = 0.0
-    check: float = 0.0
-    sign: float = 0.0
-    prepare: float = 0.0
-    register: float = 0.0
-    write: float = 0.0
+    wall: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    cpu: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     def add(self, other: Timings) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in STAGES:
+            self.wall[name] += other.wall[name]
+            self.cpu[name] += other.cpu[name]
+
+    @contextmanager
+    def stage(self, name: str, *, subprocesses: bool = False) -> Iterator[None]:
+        """Time a block; ``subprocesses`` adds the CPU of child processes it waited for."""
+        wall, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+        try:
+            yield
+        finally:
+            self.wall[name] += time.perf_counter() - wall
+            self.cpu[name] += time.process_time() - cpu
+            if subprocesses:
+                self.cpu[name] += _children_cpu() - children
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # -- prepare and produce (run in worker processes) ----------------------------------------------
@@ -172,30 +193,26 @@ def produce_pdfs(jobs: Sequence[PdfJob], options: IssueOptions) -> tuple[list[Pd
                 path = work_dir / f"a{attempt}-{job.key:06d}.docx"
                 path.write_bytes(results[job.key].docx)
                 sources.append(path)
-            t = time.perf_counter()
-            pdfs = convert_docx_to_pdf(sources, work_dir / f"out{attempt}")
-            timings.libreoffice += time.perf_counter() - t
+            with timings.stage("libreoffice", subprocesses=True):
+                pdfs = convert_docx_to_pdf(sources, work_dir / f"out{attempt}")
             retry = []
             for job, pdf_path in zip(pending, pdfs, strict=True):
                 result = results[job.key]
                 result.attempts = attempt
-                t = time.perf_counter()
-                report = inspect_pdf(pdf_path, job.expect)
-                timings.check += time.perf_counter() - t
+                with timings.stage("check"):
+                    report = inspect_pdf(pdf_path, job.expect)
                 result.pdf = pdf_path.read_bytes()
                 result.findings = report.findings
                 codes = {f.code for f in report.errors}
                 if codes and codes <= LAYOUT_CODES and attempt < options.max_attempts:
-                    t = time.perf_counter()
-                    result.docx = tighten(result.docx, attempt)
-                    timings.prepare += time.perf_counter() - t
+                    with timings.stage("prepare"):
+                        result.docx = tighten(result.docx, attempt)
                     retry.append(job)
                 elif codes:
                     result.error = "; ".join(str(f) for f in report.errors)
                 elif options.sign is not None:
-                    t = time.perf_counter()
-                    result.pdf, result.error = _sign(result.pdf, job, report, options)
-                    timings.sign += time.perf_counter() - t
+                    with timings.stage("sign"):
+                        result.pdf, result.error = _sign(result.pdf, job, report, options)
             pending = retry
     return [results[j.key] for j in jobs], timings
 
@@ -258,13 +275,14 @@ def produce(jobs: Sequence[Job], options: IssueOptions) -> tuple[list[PdfResult]
     pdf_jobs: list[PdfJob] = []
     prepared: dict[int, PreparedDocx] = {}
     for job in jobs:
-        t = time.perf_counter()
-        try:
-            prepared[job.key] = prep = prepare_job(job, options)
-            pdf_jobs.append(PdfJob(job.key, prep.docx, _expectations(prep, options), job.office_name))
-        except Exception as exc:  # noqa: BLE001 - this document fails, the others go on
-            failed[job.key] = PdfResult(job.key, job.docx, None, [], 0, f"rendering failed: {exc}")
-        timings.prepare += time.perf_counter() - t
+        with timings.stage("prepare"):
+            try:
+                prepared[job.key] = prep = prepare_job(job, options)
+                pdf_jobs.append(
+                    PdfJob(job.key, prep.docx, _expectations(prep, options), job.office_name)
+                )
+            except Exception as exc:  # noqa: BLE001 - this document fails, the others go on
+                failed[job.key] = PdfResult(job.key, job.docx, None, [], 0, f"rendering failed: {exc}")
     if options.pdf:
         produced, stage = produce_pdfs(pdf_jobs, options)
         timings.add(stage)
@@ -405,24 +423,22 @@ def issue_batch(
     jobs: list[Job] = []
     for i, (req, office, static) in enumerate(zip(requests, resolved, statics, strict=True)):
         doc_date = req.doc_date or (_date_in_docx(static) if static else None) or date.today()
-        t = time.perf_counter()
-        entry = register.reserve(
-            prefix=office.prefix_for(req.doc_type),
-            office=office.id,
-            doc_type=req.doc_type,
-            year=doc_date.year,
-            case_id=req.case_id,
-            doc_date=doc_date,
-            template_version=req.template_version,
-            reissue_of=req.reissue_of,
-        )
-        timings.register += time.perf_counter() - t
+        with timings.stage("register"):
+            entry = register.reserve(
+                prefix=office.prefix_for(req.doc_type),
+                office=office.id,
+                doc_type=req.doc_type,
+                year=doc_date.year,
+                case_id=req.case_id,
+                doc_date=doc_date,
+                template_version=req.template_version,
+                reissue_of=req.reissue_of,
+            )
         outcome = IssuedDocument(i, entry.number, "reserved", entry=entry)
         outcomes.append(outcome)
         try:
-            t = time.perf_counter()
-            docx = static if static is not None else req.source(entry.number)  # type: ignore[operator]
-            timings.prepare += time.perf_counter() - t
+            with timings.stage("prepare"):
+                docx = static if static is not None else req.source(entry.number)  # type: ignore[operator]
         except Exception as exc:  # noqa: BLE001 - this document fails, the batch goes on
             _fail(register, outcome, f"rendering failed: {exc}")
             continue
@@ -458,13 +474,11 @@ def issue_batch(
             files["pdf"] = out_dir / f"{stem}.pdf"
             blobs["pdf"] = result.pdf
         try:
-            t = time.perf_counter()
-            for role, path in files.items():
-                write_atomic(path, blobs[role])
-            timings.write += time.perf_counter() - t
-            t = time.perf_counter()
-            outcome.entry = register.mark_issued(outcome.number, files)
-            timings.register += time.perf_counter() - t
+            with timings.stage("write"):
+                for role, path in files.items():
+                    write_atomic(path, blobs[role])
+            with timings.stage("register"):
+                outcome.entry = register.mark_issued(outcome.number, files)
         except Exception as exc:  # noqa: BLE001
             for path in files.values():
                 path.unlink(missing_ok=True)
