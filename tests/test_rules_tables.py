@@ -13,7 +13,7 @@ from rules_samples import open_corpus
 
 from extractors.layers.params import find_params
 from toolkit.rules import cases
-from toolkit.rules.engine import predicate_paths
+from toolkit.rules.engine import predicate_paths, predicate_problems
 from toolkit.rules.tables import (
     TABLES_DIR,
     Quantity,
@@ -132,6 +132,34 @@ def _model_paths(model, prefix=""):
                     sep = "[]." if typing.get_origin(arg) is list else "."
                     out |= _model_paths(inner, path + sep)
     return out
+
+
+def _all_rows(table):
+    rows = [r for rules in table.application.values()
+            for r in rules.refusal.rows + rules.conditions.rows]
+    a = table.agreement
+    if a is not None:
+        for rl in (a.termination, a.pharmacy_termination, a.suspension):
+            rows += rl.rows if rl else []
+        rows += [m for rate in (a.penalties.rates if a.penalties else []) for m in rate.measures]
+    return rows
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_every_predicate_is_well_formed(region):
+    rows = _all_rows(load_tables()[region])
+    for row in rows:
+        assert predicate_problems(row.when, row.params) == [], f"{region} {row.key}"
+    assert all(row.when is not None for row in rows if row.key not in ("interview", "suspend_service"))
+
+
+def test_predicate_problems_are_found():
+    params = {"ban": Quantity(n=3, unit="years"), "beds": Quantity(n=100, unit="beds")}
+    assert predicate_problems({"within": {"since": "x", "period": "beds"}}, params) == [
+        "within: param 'beds' (100张) is the wrong kind"]
+    assert predicate_problems({"all": [{"fakt": "x"}, {"below": {"fact": "y", "n": "gone"}}]}, params) == [
+        "unknown operator 'fakt'", "below: param 'gone' is not defined by the row"]
+    assert predicate_problems({"elapsed": {"since": "x"}}, params) == ["elapsed: missing period"]
 
 
 def test_application_rows_read_only_case_fields():

@@ -280,6 +280,50 @@ def predicate_paths(pred: Any) -> list[str]:
     return out
 
 
+def predicate_problems(pred: Any, params: Mapping[str, Quantity]) -> list[str]:
+    """What is wrong with a predicate as written: unknown operators, missing arguments, params
+    the row does not define or of the wrong kind (a period must be a length of time)."""
+    problems: list[str] = []
+    needs = {"within": ("since", "period"), "elapsed": ("since", "period"), "at_least": ("fact", "n"),
+             "below": ("fact", "n"), "term_at_least": ("first", "last", "period"),
+             "in_term": ("first", "last"), "count": ("list", "at_least")}
+
+    def walk(p: Any) -> None:
+        if p is None:
+            return
+        if not isinstance(p, Mapping) or len(p) != 1:
+            problems.append(f"a predicate has exactly one operator: {p!r}")
+            return
+        (op, arg), = p.items()
+        if op not in _OPS:
+            problems.append(f"unknown operator {op!r}")
+            return
+        if op in ("not",):
+            walk(arg)
+        elif op in ("all", "any"):
+            for x in arg if isinstance(arg, list) else [arg]:
+                walk(x)
+        elif op in needs:
+            missing = [k for k in needs[op] if k not in arg]
+            if missing:
+                problems.append(f"{op}: missing {', '.join(missing)}")
+                return
+            for key in ("period", "n", "at_least"):
+                if key in arg:
+                    q = params.get(arg[key])
+                    if q is None:
+                        problems.append(f"{op}: param {arg[key]!r} is not defined by the row")
+                    elif (key == "period") != q.is_time:
+                        problems.append(f"{op}: param {arg[key]!r} ({q.printed}) is the wrong kind")
+            if op == "count":
+                walk(arg.get("where"))
+        elif not isinstance(arg, str):
+            problems.append(f"{op}: expects a fact path, got {arg!r}")
+
+    walk(pred)
+    return problems
+
+
 def _show(v: Any) -> str:
     if hasattr(v, "model_dump"):  # a stated event (a termination, a contract)
         return "、".join(f"{k}={x}" for k, x in v.model_dump().items() if x is not None)
