@@ -81,3 +81,49 @@ def test_no_store(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.db"), "compare", GD, JS])
     assert result.exit_code == 2
     assert result.output.strip().endswith("no store here (run `policykit ingest` first)")
+
+
+def test_the_implemented_work_is_the_default_baseline(tmp_path):
+    """The three rules implement 国家医疗保障局令第2号, which is not bundled: no baseline. A store
+    where they implement 国务院令第735号 compares them against it without being asked."""
+    import copy
+
+    from conftest import parsed
+
+    from toolkit.store import Store
+
+    db = tmp_path / "pk.db"
+    with Store(db) as store:
+        for key in ("000", "002", "735"):
+            source = copy.deepcopy(parsed(key, "clean"))
+            for d in source.documents:
+                if d.id in (GD, JS):
+                    assert d.meta["implements"] == "nhsa-order-2"
+                    d.meta["implements"] = "order-735"
+            store.save(source)
+    result = CliRunner().invoke(cli, ["--db", str(db), "compare", GD, JS, "--json", "-"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["baseline"] == "order-735"
+
+
+def test_no_baseline_when_the_implemented_work_is_not_stored(store_path):
+    data = json.loads(run(store_path, GD, JS, "--json", "-").output)
+    assert data["baseline"] is None and "baseline" not in data["rows"][0]
+
+
+def test_output_is_the_same_in_another_process(store_path, tmp_path):
+    """Byte-identical reports from two processes with different hash seeds."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        out.mkdir()
+        code = ("import sys; from toolkit.cli.main import cli; sys.argv = ['policykit'] + sys.argv[1:]; cli()")
+        subprocess.run([sys.executable, "-c", code, "--db", str(store_path), "compare", GD, JS, CX,
+                        "--json", str(out / "c.json"), "--html", str(out / "c.html"), "--docx", str(out / "c.docx")],
+                       check=True, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
+        outs.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert outs[0] == outs[1] and len(outs[0]) == 3

@@ -73,9 +73,25 @@ def _rule(store: Store, key: str) -> str:
     return doc_id
 
 
+def _implemented(store: Store, documents: list) -> str | None:
+    """The stored work the compared rules implement, if any (the national order 2 is not bundled)."""
+    from toolkit.compare.align import implemented
+    from toolkit.store import UnknownDocument
+
+    work = implemented(documents)
+    if work is None:
+        return None
+    try:
+        found = store.resolve(work)
+    except UnknownDocument:
+        return None
+    return None if found in {d.id for d in documents} else found
+
+
 @click.command("compare")
 @click.argument("docs", nargs=-1, required=True)
-@click.option("--baseline", help="A national document to show each row against (id, 文号 or title).")
+@click.option("--baseline", help="A national document to show each row against (id, 文号 or title); by default "
+                                "the work the rules implement (manifest implements:), when it is in the store.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained offline HTML report.")
 @click.option("--docx", "docx_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -97,6 +113,8 @@ def compare(ctx: click.Context, docs: tuple[str, ...], baseline: str | None, htm
         if base_id is not None and base_id in ids:
             _fail(f"{baseline} is both compared and the baseline")
         documents = [store.document(i) for i in ids]
+        if base_id is None:
+            base_id = _implemented(store, documents)
         base = store.document(base_id) if base_id else None
 
     from toolkit.compare.align import align

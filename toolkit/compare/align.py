@@ -80,6 +80,7 @@ class Row:
     kind: str = "only"  # match (1:1 everywhere) | split (some document needs several) | only
     items: list[ItemLink] = field(default_factory=list)
     baseline: BaselineMatch | None = None
+    note: str = ""  # why a region-only provision stayed alone, when the alignment knows
 
     @property
     def docs(self) -> list[str]:
@@ -128,6 +129,7 @@ class _Space:
         self.space = Space(texts)
         self.vectorizer = self.space.vectorizer
         self._sentences: dict[tuple[str, str], list[Sentence]] = {}
+        self.aligned: set[str] = set(groups)  # the documents compared (not the baseline)
 
     def cos(self, a: Provision, b: Provision) -> float:
         return self.space.cos(a.key, b.key)
@@ -190,6 +192,13 @@ def _info(doc: Document) -> DocInfo:
     return DocInfo(doc.id, doc.title, _tag(doc), doc.meta.get("short"), doc.meta.get("region"), doc.doc_number)
 
 
+def implemented(docs: list[Document]) -> str | None:
+    """The work every document says it implements (manifest ``implements:``), if they agree: the
+    natural baseline of a comparison (国家医疗保障局令第2号 for the three 定点管理 rules)."""
+    works = {d.meta.get("implements") for d in docs}
+    return works.pop() if len(works) == 1 and None not in works else None
+
+
 def align(docs: list[Document], *, baseline: Document | None = None) -> Alignment:
     """Align the provisions of ``docs`` (two or more) by content; optionally against a baseline."""
     if len(docs) < 2:
@@ -197,6 +206,8 @@ def align(docs: list[Document], *, baseline: Document | None = None) -> Alignmen
     ids = [d.id for d in docs]
     if len(set(ids)) != len(ids):
         raise ValueError(f"the same document is given twice: {', '.join(ids)}")
+    if baseline is not None and baseline.id in ids:
+        raise ValueError(f"{baseline.id} is both compared and the baseline")
     groups = {d.id: provisions(d) for d in docs}
     for d in docs:
         if not groups[d.id]:
@@ -206,6 +217,7 @@ def align(docs: list[Document], *, baseline: Document | None = None) -> Alignmen
     else:
         groups_all = groups
     space = _Space(groups_all)
+    space.aligned = set(groups)
     rows = [Row({docs[0].id: [p]}) for p in groups[docs[0].id]]
     for doc in docs[1:]:
         rows = _align_document(groups[doc.id], rows, space)
@@ -249,15 +261,19 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
     #    that sibling and not matched further.
     taken_p: dict[int, int] = {}
     taken_r: dict[int, int] = {}
-    parallel: set[int] = set()
+    parallel: dict[int, int] = {}  # provision → the aligned sibling it parallels
     for (i, j), s in sorted(scores.items(), key=lambda kv: (-round(kv[1], 9), kv[0])):
-        if i in taken_p or j in taken_r or i in parallel:
+        if i in taken_p or i in parallel:
+            continue
+        if j in taken_r:
+            if j == best_row[i] and space.cos(mine[i], mine[taken_r[j]]) >= PARALLEL:
+                parallel[i] = taken_r[j]
             continue
         if s < ACCEPT and not (best_row[i] == j and best_provision[j] == i and cosines[i, j] >= MUTUAL_ACCEPT):
             continue
         mate = taken_r.get(best_row[i])
         if mate is not None and space.cos(mine[i], mine[mate]) >= PARALLEL:
-            parallel.add(i)
+            parallel[i] = mate
             continue
         taken_p[i], taken_r[j] = j, i
     parts: dict[int, list[int]] = {j: [i] for j, i in taken_r.items()}
@@ -326,8 +342,20 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
             home[j] = k
     out = [r for r in out if r.members]
     # 5. the rest: topics only this document has (so far)
-    out += [Row({doc: [p]}) for i, p in enumerate(mine) if i not in taken_p]
+    for i, p in enumerate(mine):
+        if i in taken_p:
+            continue
+        row = Row({doc: [p]})
+        if i in parallel:
+            mate = mine[parallel[i]]
+            row.note = (f"parallel to {_tag_of(mate)} {short_label(mate)} ({space.cos(p, mate):.2f}): "
+                        "the same kind of rule for another subject")
+        out.append(row)
     return out
+
+
+def _tag_of(p: Provision) -> str:
+    return p.doc_id.split("-")[0]
 
 
 def _order(rows: list[Row], doc_ids: list[str], groups: dict[str, list[Provision]]) -> list[Row]:
@@ -380,7 +408,7 @@ def _explain(row: Row, space: _Space, tags: dict[str, str]) -> None:
     docs = row.docs
     if len(docs) == 1:
         row.score, row.kind = 0.0, "only"
-        row.reason = f"only in {tags[docs[0]]}: no provision of the other documents matches"
+        row.reason = f"only in {tags[docs[0]]}: " + (row.note or _nearest(row.members[docs[0]], space, tags))
         return
     ref = docs[0]
     parts, sims = [], []
@@ -407,6 +435,16 @@ def _explain(row: Row, space: _Space, tags: dict[str, str]) -> None:
     row.score = round(sum(sims) / len(sims), 4)
     row.kind = "match" if all(len(ps) == 1 for ps in row.members.values()) else "split"
     row.reason = " | ".join(parts)
+
+
+def _nearest(ps: list[Provision], space: _Space, tags: dict[str, str]) -> str:
+    """The closest provision of the other documents compared, to show how far off it is."""
+    others = [q for d, qs in space.groups.items() if d != ps[0].doc_id and d in tags and d in space.aligned
+              for q in qs]
+    if not others:
+        return "no other document"
+    best = max(others, key=lambda q: (round(space.sim(ps, [q]), 9), -q.index))
+    return f"nearest is {tags[best.doc_id]} {short_label(best)} ({space.sim(ps, [best]):.2f}), too far to align"
 
 
 def _why_together(many: list[Provision], one: list[Provision], many_tag: str, one_tag: str, word: str,
