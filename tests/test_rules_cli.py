@@ -32,7 +32,7 @@ def test_application_json_for_the_notice_generator(corpus_store):
     data = json.loads(result.stdout)
     assert (data["region"], data["date"], data["outcome"]) == ("guangdong", "2027-03-01", "refused")
     (ground,) = data["grounds"]
-    assert (ground["key"], ground["item"]) == ("terminated_for_violation", 5)
+    assert (ground["key"], ground["item"], ground["concept"]) == ("terminated_for_violation", 5, "refusal_grounds")
     cite = ground["citations"][0]
     assert (cite["doc_id"], cite["eid"], cite["label"]) == ("gd-measure", "chp_2__art_9__para_1__point_5", "第九条第（五）项")
     assert cite["text"].startswith("（五）因违法违规被解除协议未满3年")

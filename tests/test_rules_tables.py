@@ -12,6 +12,7 @@ import pytest
 from rules_samples import open_corpus
 
 from extractors.layers.params import find_params
+from toolkit.corpus import load_concepts
 from toolkit.rules import cases
 from toolkit.rules.engine import predicate_paths, predicate_problems
 from toolkit.rules.tables import (
@@ -132,6 +133,40 @@ def _model_paths(model, prefix=""):
                     sep = "[]." if typing.get_origin(arg) is list else "."
                     out |= _model_paths(inner, path + sep)
     return out
+
+
+def _concept_lists(table):
+    """(concept key, pharmacy?, rows) for every list or row that names a concept."""
+    out = []
+    for kind, rules in table.application.items():
+        for rl in (rules.refusal, rules.conditions, rules.materials):
+            for row in rl.rows:
+                key = getattr(row, "concept", None) or rl.concept
+                if key:
+                    out.append((key, kind == "pharmacy", row))
+    out += [(r.concept, False, r) for r in table.timeline if r.concept]
+    a = table.agreement
+    if a is not None:
+        for rl, pharmacy in ((a.termination, False), (a.pharmacy_termination, True), (a.suspension, False)):
+            for row in rl.rows if rl else []:
+                if row.concept or rl.concept:
+                    out.append((row.concept or rl.concept, pharmacy, row))
+    return out
+
+
+@pytest.mark.parametrize("region", ["guangdong", "jiangsu", "chuxiong"])
+def test_rows_sit_under_their_concept_map_nodes(region):
+    """A row naming a concept-map key cites that key's node for the region (or a part of it)."""
+    concepts = load_concepts()
+    table = load_tables()[region]
+    checked = 0
+    for key, pharmacy, row in _concept_lists(table):
+        refs = concepts.refs(key, region, pharmacy=pharmacy)
+        doc_id, eid = table.ref(row.node)
+        assert any(r.doc_id == doc_id and (eid == r.eid or eid.startswith(r.eid + "__")) for r in refs), \
+            f"{region} {row.key}: {eid} is not under {key} ({[r.eid for r in refs]})"
+        checked += 1
+    assert checked >= 30
 
 
 def _all_rows(table):

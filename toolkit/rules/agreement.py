@@ -110,8 +110,9 @@ def decide_agreement(case: AgreementCase, corpus: Corpus, table: RegionTable | N
     decision = Decision(kind="agreement", region=case.region, date=case.date, outcome="", outcome_label="",
                         extra={"institution": case.institution.model_dump(),
                                "agreement": {"start": case.agreement.start, "end": case.agreement.end}})
-    terms = [check_row(r, "termination", view, case.date, citer) for r in termination.rows]
-    susps = [check_row(r, "suspension", view, case.date, citer)
+    terms = [check_row(r, "termination", view, case.date, citer, termination.concept)
+             for r in termination.rows]
+    susps = [check_row(r, "suspension", view, case.date, citer, rules.suspension.concept)
              for r in (rules.suspension.rows if rules.suspension else [])]
     decision.checks += terms + susps
 

@@ -39,8 +39,10 @@ def decide_application(case: ApplicationCase, corpus: Corpus, table: RegionTable
     decision = Decision(kind="application", region=case.region, date=case.date, outcome="",
                         outcome_label="", extra={"applicant": case.applicant.model_dump()})
 
-    refusals = [check_row(r, "refusal", case, case.date, citer) for r in rules.refusal.rows]
-    conditions = [check_row(r, "condition", case, case.date, citer) for r in rules.conditions.rows]
+    refusals = [check_row(r, "refusal", case, case.date, citer, rules.refusal.concept)
+                for r in rules.refusal.rows]
+    conditions = [check_row(r, "condition", case, case.date, citer, rules.conditions.concept)
+                  for r in rules.conditions.rows]
     materials = _materials(case, rules, citer, decision)
     decision.checks = refusals + conditions + materials
 
@@ -81,10 +83,12 @@ def _materials(case: ApplicationCase, rules: ApplicantRules, citer: Citer, decis
     for m in rules.materials.rows:
         cites = [citer.cite(m)]
         if m.key in case.materials:
-            out.append(Check("material", m.key, m.label, True, cites, reason="已提供"))
+            out.append(Check("material", m.key, m.label, True, cites, reason="已提供",
+                             concept=rules.materials.concept))
         elif m.shareable and exemption is not None and m.key in case.data_shared:
             out.append(Check("material", m.key, m.label, True, cites + [citer.cite(exemption)],
-                             reason="可通过数据共享查询、核验，无需另行提供"))
+                             reason="可通过数据共享查询、核验，无需另行提供", concept=rules.materials.concept))
         else:
-            out.append(Check("material", m.key, m.label, False, cites, reason="未提供"))
+            out.append(Check("material", m.key, m.label, False, cites, reason="未提供",
+                             concept=rules.materials.concept))
     return out

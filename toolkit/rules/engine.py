@@ -444,10 +444,12 @@ class Check:
     reason: str = ""
     note: str | None = None
     action: str | None = None
+    concept: str | None = None  # the concept-map key of the provision
 
     def to_json(self) -> dict[str, Any]:
         item, sub = self.citations[0].item if self.citations else (None, None)
         d: dict[str, Any] = {"group": self.group, "key": self.key, "label": self.label,
+                             "concept": self.concept,
                              "result": self.result, "reason": self.reason, "item": item, "sub": sub,
                              "citations": [c.to_json() for c in self.citations]}
         if self.note:
@@ -457,12 +459,14 @@ class Check:
         return d
 
 
-def check_row(row: Row, group: str, facts: Mapping[str, Any], on: date, citer: Citer) -> Check:
+def check_row(row: Row, group: str, facts: Mapping[str, Any], on: date, citer: Citer,
+              concept: str | None = None) -> Check:
+    """Evaluate one row; ``concept`` is its list's concept-map key (a row may name its own)."""
     ctx = Context(facts, on, row.params)
     result = evaluate(row.when, ctx)
     return Check(group=group, key=row.key, label=row.label, result=result,
                  citations=[citer.cite(row)], reason="；".join(ctx.trace), note=row.note,
-                 action=row.action)
+                 action=row.action, concept=row.concept or concept)
 
 
 @dataclass
@@ -479,9 +483,11 @@ class Deadline:
     note: str | None = None
     citations: list[Cite] = field(default_factory=list)
     excluded: list[tuple[date, date]] = field(default_factory=list)
+    concept: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "label": self.label, "kind": self.kind, "trigger": self.trigger,
+        return {"key": self.key, "label": self.label, "concept": self.concept, "kind": self.kind,
+                "trigger": self.trigger,
                 "start": self.start.isoformat(), "span": self.span,
                 "end": self.end.isoformat() if self.end else None,
                 "first": self.first.isoformat() if self.first else None, "text": self.text,

@@ -94,6 +94,7 @@ class Row(Cited):
 
     key: str
     label: str
+    concept: str | None = None  # the concept-map key, when it is not the list's
     when: dict[str, Any] | None = None
     params: dict[str, Quantity] = Field(default_factory=dict)
     action: str | None = None  # what follows (terminate, suspend, transfer, interview …)
@@ -146,6 +147,7 @@ class TimelineRow(Cited):
 
     key: str
     label: str
+    concept: str | None = None  # the concept-map key whose node states it
     kind: Literal["deadline", "after", "ban", "before", "window"]
     trigger: str
     span: Quantity

@@ -48,7 +48,7 @@ def compute_row(row: TimelineRow, start: date, citer: Citer, *, trigger_cn: str,
     span = row.span.span
     cite = [citer.cite(row)]
     base = Deadline(key=row.key, label=row.label, kind=row.kind, trigger=row.trigger, start=start,
-                    span=span.cn, end=None, note=row.note, citations=cite)
+                    span=span.cn, end=None, note=row.note, citations=cite, concept=row.concept)
     if row.kind == "deadline":
         excluded: list[tuple[date, date]] = []
         if supplement and supplement[0] is not None and row.supplement is not None:
