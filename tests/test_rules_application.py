@@ -167,6 +167,8 @@ def test_data_shared_licence_is_exempt_only_where_the_rules_say_so(corpus):
     assert [x.label for x in lic.citations] == ["第八条第一款第（二）项", "第八条第二款"]
     js = decide_application(case("jiangsu", materials=without_licence, data_shared=["license"]), corpus)
     assert [m.key for m in js.missing_materials] == ["license"]
+    assert js.warnings == ["data_shared: the jiangsu rules exempt no material verifiable by data sharing; "
+                           "it must be submitted"]
 
 
 def test_refusal_wins_over_missing_materials(corpus):

@@ -79,6 +79,9 @@ def _materials(case: ApplicationCase, rules: ApplicantRules, citer: Citer, decis
         raise DecisionError(f"materials: unknown material key(s) {', '.join(unknown)} for {case.region} "
                             f"{case.applicant.type} applications (known: {', '.join(sorted(known))})")
     exemption = rules.materials.shared_exemption
+    if case.data_shared and exemption is None:
+        decision.warnings.append(f"data_shared: the {case.region} rules exempt no material verifiable by "
+                                 "data sharing; it must be submitted")
     out = []
     for m in rules.materials.rows:
         cites = [citer.cite(m)]
