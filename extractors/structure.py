@@ -187,10 +187,17 @@ class StructureParser:
         return True
 
     def continuation(self, text: str) -> bool:
-        """Append to the last text node when the previous block was cut mid-sentence."""
+        """Append to the last text node when the previous block was cut mid-sentence.
+
+        An item that is only a caption (``（三）评估结果运用``: short, no punctuation) is not a cut
+        sentence: the block after it is the item's text, and the caption becomes its heading.
+        """
         node = self.open.last_text
         if node is None or ends_sentence(node.text) or not node.text:
             return False
+        if node.kind == "point" and not node.children and _is_caption(node.text):
+            node.heading, node.text = node.text, text
+            return True
         node.text = join_wrapped(node.text, text)
         return True
 
@@ -214,6 +221,13 @@ class StructureParser:
         if self.continuation(text):
             return
         self.paragraph(text, block)
+
+
+_CAPTION_MAX = 15
+
+
+def _is_caption(text: str) -> bool:
+    return len(text) <= _CAPTION_MAX and not re.search(r"[，。；：、,;:（）()“”《》]", text)
 
 
 def parse_structure(blocks: list[Block], *, file: str) -> list[Node]:

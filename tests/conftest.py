@@ -59,5 +59,9 @@ def corpus_store(tmp_path_factory):
     store = Store(path)
     for key in STEMS:
         store.save(parsed(key))
+    from toolkit.linking import relink
+    from toolkit.manifest import load_manifest
+
+    relink(store, load_manifest())
     store.close()
     return path

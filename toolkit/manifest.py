@@ -162,9 +162,29 @@ def _events(raw: Any, where: str) -> list[ManifestEvent]:
     return out
 
 
+_CACHE: dict[Path, tuple[float, Manifest]] = {}
+
+
 def load_manifest(path: str | Path | None = None) -> Manifest:
-    """Read and check the manifest; a malformed entry is one clear error naming it."""
+    """Read and check the manifest; a malformed entry is one clear error naming it.
+
+    Parsed manifests are cached per file until it changes on disk: validity checks ask for the
+    manifest once per citation, and a batch of notices cites hundreds of nodes.
+    """
     path = Path(path) if path else DEFAULT_MANIFEST
+    try:
+        mtime = path.stat().st_mtime
+    except OSError as e:
+        raise ManifestError(f"{path}: cannot read manifest: {e}") from e
+    hit = _CACHE.get(path)
+    if hit and hit[0] == mtime:
+        return hit[1]
+    manifest = _load(path)
+    _CACHE[path] = (mtime, manifest)
+    return manifest
+
+
+def _load(path: Path) -> Manifest:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError, ValueError) as e:  # ValueError: a date like 2019-13-01

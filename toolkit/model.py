@@ -52,7 +52,8 @@ class Node:
     def display(self) -> str:
         """The node's own line as printed: num, heading and text."""
         if self.kind == "point":
-            return f"{self.num or ''}{self.text}"
+            # A captioned item prints its caption on the item's line and its text below it.
+            return f"{self.num or ''}{self.heading}" if self.heading else f"{self.num or ''}{self.text}"
         if self.kind == "article":
             head = (self.num or "") + (f"【{self.heading}】" if self.heading else "")
         else:
@@ -71,6 +72,8 @@ class Node:
             first = children.pop(0)
             head = " ".join(p for p in (head, first.text) if p)
             children = first.children + children
+        if self.kind == "point" and self.heading and self.text:
+            head = f"{head}\n{self.text}"
         lines = [head] + [c.full_text() for c in children]
         return "\n".join(line for line in lines if line)
 

@@ -436,6 +436,19 @@ class Store:
                 _insert_spans(self.conn, doc)
                 _insert_events(self.conn, doc)
 
+    def replace_spans(self, updates: dict[str, list[Span]]) -> None:
+        """Replace the layer spans of several documents in one transaction (the tree and the
+        rest of each document stay as stored)."""
+        with self._transaction():
+            for doc_id, spans in updates.items():
+                self.conn.execute("DELETE FROM spans WHERE doc_id = ?", (doc_id,))
+                self.conn.executemany(
+                    'INSERT INTO spans (doc_id, ordinal, eid, start, "end", label, text, data)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(doc_id, i, sp.eid, sp.start, sp.end, sp.label, sp.text, _encode(sp.data))
+                     for i, sp in enumerate(spans)],
+                )
+
     def delete_source(self, source_id: str) -> bool:
         """Remove a source and everything parsed from it. False if it was not stored."""
         with self._transaction():

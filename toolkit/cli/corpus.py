@@ -28,6 +28,7 @@ from rich.table import Table
 
 from extractors.normalize import cn_to_int
 from toolkit.cli.main import db_path
+from toolkit.linking import relink
 from toolkit.model import Document, Node
 from toolkit.store import DocSummary, Store, StoreError
 
@@ -220,6 +221,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
             progress.advance(task)
             progress.refresh()
 
+    # References between files resolve now that every file is stored, whatever the order.
+    with Store(db) as store:
+        linked = relink(store, manifest)
     table = Table(title=f"ingested into {db}")
     table.add_column("file", overflow="fold")
     for name in ("documents", "articles", "pages", "status"):
@@ -228,6 +232,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
         table.add_row(o.file, str(o.documents), str(o.articles), "" if o.pages is None else
                       str(o.pages), "failed" if o.error else "ok")
     _console().print(table)
+    if linked:
+        click.echo(f"cross-references resolved across files: {sum(linked.values())} "
+                   f"in {len(linked)} documents", err=True)
     failed = [o for o in outcomes.values() if o.error]
     if failed:
         click.echo(f"{len(failed)} of {len(files)} files failed:", err=True)
