@@ -2,7 +2,7 @@
 
 The gold alignment of the three rules (tests/data/gold/alignment_gd_js_cx.yaml) was written from
 the texts before the engine existed; bench/compare_quality.py prints the full table. The
-thresholds asserted are the ones reached (precision 99.1%, recall 94.2% on 121 gold pairs): a
+thresholds asserted are the ones reached (precision 99.2%, recall 97.5% on 121 gold pairs): a
 change that loses quality fails here. Synthetic variants check the same engine where the truth is
 known exactly (drops, splits, merges, moves, rewordings, insertions).
 """
@@ -60,9 +60,9 @@ def test_bad_gold_file_names_the_problem(tmp_path):
 def test_three_rules_against_the_gold(store_path):
     overall, per_pair = quality.evaluate(three_way(store_path), GOLD)
     assert overall.expected == 121
-    assert overall.precision >= 0.99 and overall.recall >= 0.94
+    assert overall.precision >= 0.99 and overall.recall >= 0.97
     assert per_pair[(CX, GD)].precision == 1.0 and per_pair[(CX, JS)].precision == 1.0
-    assert min(s.recall for s in per_pair.values()) >= 0.9
+    assert min(s.recall for s in per_pair.values()) >= 0.95
 
 
 def test_metric_counts_pairs_of_a_split_row():

@@ -40,6 +40,8 @@ RESTATED = 0.5  # a sentence is restated by a text holding this share of its TF-
 SPLIT_GAIN = 0.1  # how much more of a row's sentence a neighbour must restate to join (split)
 JOIN_GAIN = 0.2  # same, for a piece elsewhere in the same chapter
 MERGE_GAIN = 0.2  # same, for a row joining the row of the provision it restates (merge)
+CROSS_GAIN = 0.6  # same, for two rows whose provisions of one document are neighbours …
+CROSS_SENTENCE = 20  # away from neighbours only a paragraph sentence (not a list entry) this long counts
 PARALLEL = 0.3  # similarity to a sibling above which a provision is parallel, not a part
 SANDWICH_GAP = 4  # unmatched provisions between two parts of a row are absorbed, up to this many
 ITEM_ACCEPT = 0.3  # minimum similarity for two items to be aligned
@@ -163,12 +165,16 @@ class _Space:
 
     def sentences(self, p: Provision) -> list[Sentence]:
         if p.key not in self._sentences:
-            self._sentences[p.key] = [sentence(s, self.vectorizer) for s in sentences(p.text)]
+            items = {s for it in p.items for s in sentences(it.text)}
+            self._sentences[p.key] = [sentence(s, self.vectorizer, item=s in items) for s in sentences(p.text)]
         return self._sentences[p.key]
 
-    def adds(self, target: list[Provision], part: list[Provision], q: Provision) -> float:
+    def adds(self, target: list[Provision], part: list[Provision], q: Provision, *, shortest: int = 0,
+             items: bool = True) -> float:
         """How much better ``q`` restates some sentence of ``target`` than ``part`` does (0 when
-        ``q`` restates a provision of ``part`` for another subject: a parallel provision)."""
+        ``q`` restates a provision of ``part`` for another subject: a parallel provision).
+        Sentences shorter than ``shortest`` characters, and list entries unless ``items``, are not
+        considered."""
         if any(self.cos(q, p) >= PARALLEL for p in part if p.doc_id == q.doc_id):
             return 0.0
         have = frozenset().union(*(self.space.grams[p.key] for p in part))
@@ -176,6 +182,8 @@ class _Space:
         gain = 0.0
         for t in target:
             for s in self.sentences(t):
+                if len(s.text) < shortest or (s.item and not items):
+                    continue
                 before = s.restated_by(have)
                 if before < RESTATED:
                     gain = max(gain, s.restated_by(mine) - before)
@@ -218,9 +226,17 @@ def align(docs: list[Document], *, baseline: Document | None = None) -> Alignmen
         groups_all = groups
     space = _Space(groups_all)
     space.aligned = set(groups)
-    rows = [Row({docs[0].id: [p]}) for p in groups[docs[0].id]]
-    for doc in docs[1:]:
-        rows = _align_document(groups[doc.id], rows, space)
+    order = _star_order([d.id for d in docs], groups, space)
+    rows = [Row({order[0]: [p]}) for p in groups[order[0]]]
+    for doc_id in order[1:]:
+        rows = _align_document(groups[doc_id], rows, space)
+    # second round: what stayed alone meets the rows that grew after it was aligned (the first
+    # document's provisions meet everything aligned after them)
+    for doc_id in order:
+        rows = _second_round(groups[doc_id], rows, space)
+    rows = _consolidate(rows, groups)
+    for row in rows:  # columns in the order the documents were given
+        row.members = {d.id: row.members[d.id] for d in docs if d.id in row.members}
     rows = _order(rows, [d.id for d in docs], groups)
     tags = {d.id: _tag(d) for d in docs}
     for row in rows:
@@ -234,13 +250,18 @@ def align(docs: list[Document], *, baseline: Document | None = None) -> Alignmen
                      {d.id: d for d in docs + ([baseline] if baseline else [])})
 
 
-def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> list[Row]:
+def _align_document(mine: list[Provision], rows: list[Row], space: _Space,
+                    fixed: frozenset[int] = frozenset()) -> list[Row]:
+    """``mine`` (a document's provisions) against ``rows``; ``fixed`` provisions are already in
+    other rows and take no part (the second round)."""
     doc = mine[0].doc_id
     scores: dict[tuple[int, int], float] = {}
     cosines: dict[tuple[int, int], float] = {}
     for j, row in enumerate(rows):
         to_row = space.to_row(row)
         for i, p in enumerate(mine):
+            if i in fixed:
+                continue
             base = to_row[p.key]
             if base < 0.05:  # nothing in common: skip the context terms
                 continue
@@ -259,7 +280,7 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
     #    when each side is the other's best match. A provision whose best row went to a sibling
     #    it restates for another subject (a pharmacy list beside a hospital list) is parallel to
     #    that sibling and not matched further.
-    taken_p: dict[int, int] = {}
+    taken_p: dict[int, int] = {i: -1 for i in fixed}  # provision → row (-1: placed elsewhere)
     taken_r: dict[int, int] = {}
     parallel: dict[int, int] = {}  # provision → the aligned sibling it parallels
     for (i, j), s in sorted(scores.items(), key=lambda kv: (-round(kv[1], 9), kv[0])):
@@ -297,7 +318,8 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
         if i in taken_p or j not in parts:
             continue
         if (any(mine[k].chapter == p.chapter for k in parts[j])
-                and space.adds(others(j), [mine[k] for k in parts[j]], p) >= JOIN_GAIN):
+                and space.adds(others(j), [mine[k] for k in parts[j]], p, items=False,
+                               shortest=CROSS_SENTENCE) >= JOIN_GAIN):
             parts[j] = sorted(parts[j] + [i])
             taken_p[i] = j
     for j, idx in parts.items():
@@ -311,7 +333,8 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
     for chapter in sorted({p.chapter for p in mine}):
         idx = [i for i, p in enumerate(mine) if p.chapter == chapter]
         homes = {taken_p[i] for i in idx if i in taken_p}
-        if len(homes) != 1 or sum(1 for i in idx if i in taken_p) < 2:
+        matched = sum(1 for i in idx if i in taken_p)
+        if len(homes) != 1 or -1 in homes or matched < 2 or len(idx) - matched > matched:
             continue
         j = homes.pop()
         rest = [i for i in idx if i not in taken_p]
@@ -326,7 +349,7 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
     for j, row in enumerate(rows):
         if j in parts:
             continue
-        cands = [(s, i) for (i, jj), s in scores.items() if jj == j and i in taken_p]
+        cands = [(s, i) for (i, jj), s in scores.items() if jj == j and taken_p.get(i, -1) >= 0]
         if not cands:
             continue
         k = taken_p[max(cands)[1]]
@@ -335,12 +358,16 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
         ours = out[k].members[doc]
         theirs = [p for d, ps in out[k].members.items() if d != doc for p in ps]
         newcomers = [p for ps in row.members.values() for p in ps]
-        if all(space.adds(ours, theirs, q) >= MERGE_GAIN for q in newcomers):
+        # next to the row's own provisions of that document, the split-pass threshold applies
+        near = all(any(abs(q.index - p.index) == 1 for p in out[k].members.get(q.doc_id, [])) for q in newcomers)
+        if all(space.adds(ours, theirs, q, items=near, shortest=0 if near else CROSS_SENTENCE)
+               >= (SPLIT_GAIN if near else MERGE_GAIN) for q in newcomers):
             for d2, ps in row.members.items():
                 out[k].members[d2] = sorted(out[k].members.get(d2, []) + ps, key=lambda p: p.index)
             out[j].members = {}
             home[j] = k
     out = [r for r in out if r.members]
+    out = _cross_merge(out, doc, space)
     # 5. the rest: topics only this document has (so far)
     for i, p in enumerate(mine):
         if i in taken_p:
@@ -352,6 +379,100 @@ def _align_document(mine: list[Provision], rows: list[Row], space: _Space) -> li
                         "the same kind of rule for another subject")
         out.append(row)
     return out
+
+
+def _star_order(ids: list[str], groups: dict[str, list[Provision]], space: _Space) -> list[str]:
+    """The order documents are aligned in: the one closest to all others first (the centre of a
+    star alignment), then the others by closeness to it; ties keep the order given. The result
+    then depends on the documents, not on the order they were named in."""
+    def affinity(a: str, b: str) -> float:  # how well a's provisions find a match in b
+        return sum(max(space.cos(p, q) for q in groups[b]) for p in groups[a]) / len(groups[a])
+
+    pair = {(a, b): affinity(a, b) + affinity(b, a) for a in ids for b in ids if a < b}
+    close = {(a, b): pair[min(a, b), max(a, b)] for a in ids for b in ids if a != b}
+    centre = max(ids, key=lambda a: (round(sum(close[a, b] for b in ids if b != a), 9), -ids.index(a)))
+    rest = sorted((b for b in ids if b != centre), key=lambda b: (-round(close[centre, b], 9), ids.index(b)))
+    return [centre, *rest]
+
+
+def _second_round(mine: list[Provision], rows: list[Row], space: _Space) -> list[Row]:
+    doc = mine[0].doc_id
+    # parallel provisions (a pharmacy list beside the aligned hospital list) stay as they are
+    again = [r for r in rows if not r.aligned and doc in r.members and not r.note]
+    targets = [r for r in rows if r.aligned and doc not in r.members]
+    if not again or not targets:
+        return rows
+    free = {p.index for r in again for p in r.members[doc]}
+    fixed = frozenset(p.index for p in mine if p.index not in free)
+    moving = {id(r) for r in again + targets}
+    keep = [r for r in rows if id(r) not in moving]
+    return keep + _align_document(mine, targets, space, fixed)
+
+
+def _consolidate(rows: list[Row], groups: dict[str, list[Provision]]) -> list[Row]:
+    """For every document (the first one too): provisions left alone between two provisions of one
+    row, or in a chapter whose other provisions all went to one row, join that row. Within one
+    document pass these rules already applied to the document being aligned; here they also reach
+    the first document's provisions, whose rows were there before anything was aligned to them."""
+    alone = {r.members[d][0].key: r for r in rows if not r.aligned for d in r.members}
+    for row in [r for r in rows if r.aligned]:
+        for doc, ps in list(row.members.items()):
+            mine = groups[doc]
+            lo, hi = ps[0].index, ps[-1].index
+            gap = [mine[k] for k in range(lo + 1, hi) if mine[k].key in alone]
+            inside = all(q.chapter == ps[0].chapter for q in gap)
+            if gap and len(gap) <= SANDWICH_GAP and inside and len(gap) + len(ps) == hi - lo + 1:
+                _absorb(row, doc, gap, alone)
+    for doc, mine in groups.items():
+        for chapter in dict.fromkeys(p.chapter for p in mine):
+            idx = [p for p in mine if p.chapter == chapter]
+            homes = {id(r) for r in rows if r.aligned for p in idx if p in r.members.get(doc, [])}
+            matched = [p for p in idx if p.key not in alone]
+            rest = [p for p in idx if p.key in alone]
+            if len(homes) == 1 and len(matched) >= 2 and rest and len(rest) <= len(matched):
+                row = next(r for r in rows if id(r) in homes)
+                if all(p in row.members.get(doc, []) for p in matched):
+                    _absorb(row, doc, rest, alone)
+    return [r for r in rows if r.members]
+
+
+def _absorb(row: Row, doc: str, ps: list[Provision], alone: dict[tuple[str, str], Row]) -> None:
+    row.members[doc] = sorted(row.members[doc] + ps, key=lambda p: p.index)
+    for p in ps:
+        alone.pop(p.key).members = {}
+
+
+def _cross_merge(rows: list[Row], doc: str, space: _Space) -> list[Row]:
+    """Two rows whose provisions of this document are neighbours merge when one neighbour strongly
+    restates a sentence of the other row that its own provisions do not (Jiangsu 28 + 29 against
+    Guangdong 31 + 33: the payment deadline moved from one article to the next). Only paragraph
+    sentences count: lists of grounds repeat their entries across articles (the grounds for
+    suspension are also grounds in the penalty scale)."""
+    where = {p.index: k for k, r in enumerate(rows) for p in r.members.get(doc, [])}
+    merged = True
+    while merged:
+        merged = False
+        for k, row in enumerate(rows):
+            ps = row.members.get(doc)
+            if not ps:
+                continue
+            for nb in (ps[0].index - 1, ps[-1].index + 1):
+                m = where.get(nb)
+                if m is None or m == k:
+                    continue
+                other = rows[m]
+                theirs = [p for d, qs in row.members.items() if d != doc for p in qs]
+                q = next(p for p in other.members[doc] if p.index == nb)
+                if space.adds(theirs, ps, q, shortest=CROSS_SENTENCE, items=False) >= CROSS_GAIN:
+                    for d2, qs in other.members.items():
+                        row.members[d2] = sorted(row.members.get(d2, []) + qs, key=lambda p: p.index)
+                    rows = [r for i, r in enumerate(rows) if i != m]
+                    where = {p.index: i for i, r in enumerate(rows) for p in r.members.get(doc, [])}
+                    merged = True
+                    break
+            if merged:
+                break
+    return rows
 
 
 def _tag_of(p: Provision) -> str:

@@ -173,15 +173,16 @@ class Sentence:
     text: str
     grams: tuple[tuple[str, float], ...]
     total: float
+    item: bool = False  # an entry of a list (项, 目) rather than a sentence of a paragraph
 
     def restated_by(self, grams: Container[str]) -> float:
         """Share of this sentence's TF-IDF mass whose n-grams the other text has."""
         return sum(w for g, w in self.grams if g in grams) / self.total if self.total else 0.0
 
 
-def sentence(text: str, vectorizer: Vectorizer) -> Sentence:
+def sentence(text: str, vectorizer: Vectorizer, *, item: bool = False) -> Sentence:
     grams = tuple((g, ((1.0 + math.log(c)) * vectorizer.weight(g)) ** 2) for g, c in ngrams(text).items())
-    return Sentence(text, grams, sum(w for _, w in grams))
+    return Sentence(text, grams, sum(w for _, w in grams), item)
 
 
 class Space:
