@@ -1,24 +1,39 @@
 """Align the provisions of several rules by content, not by number.
 
 The rules implementing one national order number, split and word things differently, so the
-engine compares what provisions say. Documents are aligned progressively: the first document's
-provisions seed the rows; each further document is matched against all rows so far.
+engine compares what provisions say (``provisions.py``: articles, or the items of a Chuxiong
+article that bundles lists). Documents are aligned as a star: the document closest to all the
+others first (its provisions seed the rows), then the others by closeness to it, each matched
+against all rows so far. The rows therefore do not depend on the order documents are named in;
+columns and each row's reference (the first document present) follow that order.
 
 For one document against the rows:
 1. score every (provision, row) pair: character n-gram TF-IDF cosine, plus a small bonus when the
    provisions on either side are also similar (legal texts mostly keep their order, so an article
    between two matched neighbours is likely the match of the article between theirs), plus a weak
    chapter prior;
-2. take pairs greedily, best first, one provision per row (deterministic tie-breaks);
-3. split pass: a provision adjacent to its row's match joins the row when the two together cover
-   clearly more of the row than the match alone ("js 12 + js 13 together match gd 12") — unless it
-   restates its neighbour for another subject (Chuxiong's pharmacy list next to the hospital
-   list): those are parallel provisions, not parts of one;
-4. merge pass: a row still without this document joins the row of the provision it matches best
-   when that covers clearly more of the provision (gd 14 + gd 22 ↔ js 15);
-5. what is left opens a row of its own (a topic only this region has).
+2. take pairs greedily, best first, one provision per row (deterministic tie-breaks); a weaker
+   pair when each side is the other's best match. A provision whose best row went to a sibling it
+   restates for another subject (Chuxiong's pharmacy list beside its hospital list) is *parallel*
+   to it and stays alone;
+3. split pass: a neighbour of a row's match joins the row when it restates a sentence of the row
+   clearly better than the match does ("js 12 + js 13 together match gd 12"); a provision elsewhere
+   in the same chapter joins on a substantial paragraph sentence; provisions left between two
+   parts, and the rest of a chapter whose matched provisions all went to one row, join too;
+4. merge pass: a row still without this document joins the row of the provision it restates
+   (gd 14 + gd 22 ↔ js 15); two rows whose provisions of this document are neighbours merge when
+   one strongly restates a paragraph sentence of the other (gd 31 + 33 ↔ js 28 + 29);
+5. what is left opens a row of its own (a topic only this region has, so far).
+
+Then a second round gives provisions left alone a chance against the rows that grew after them,
+and the neighbour rules of step 3 are applied to the first document too. Restatement is measured
+on sentences (``similarity.Sentence``): list entries are shared grounds, not shared provisions, so
+away from a provision's neighbours only paragraph sentences of 20 characters or more count.
 
 Every row carries a score and a human-readable reason; the same input gives byte-identical output.
+Thresholds were chosen on synthetic variants of the Guangdong measure (``synthetic.py``) and on
+the three real rules, whose gold alignment (bench/compare_quality.py) was written before the
+engine: expect somewhat lower figures on rules it has not seen.
 """
 
 from __future__ import annotations
@@ -30,8 +45,6 @@ from toolkit.compare.provisions import Provision, provisions
 from toolkit.compare.similarity import Sentence, Space, cosine, sentence, sentences, shared_terms
 from toolkit.model import Document
 
-# Tuned on synthetic variants of the Guangdong measure (bench/compare.py) and checked on the gold
-# alignment; see docs in bench/compare_quality.py.
 ACCEPT = 0.2  # minimum pair score for a 1:1 match
 MUTUAL_ACCEPT = 0.12  # … or, for two that are each other's best match, the plain cosine
 NEIGHBOUR_WEIGHT = 0.15  # weight of the neighbours' similarity (order prior)

@@ -2,8 +2,9 @@
 
 Chinese is written without spaces, so words are approximated by overlapping character bigrams
 and trigrams; IDF over the provisions being compared makes boilerplate (定点医疗机构, 医保协议)
-weigh little and distinctive terms (弄虚作假, 失信人名单) weigh much. Pure Python with dicts kept
-in insertion order, so the same input always gives the same floats.
+weigh little and distinctive terms (弄虚作假, 失信人名单) weigh much. ``Space`` computes every
+pairwise cosine once (a sparse Gram matrix summed with numpy's bincount, no BLAS threads); dicts
+keep insertion order and sums run in a fixed order, so the same input gives the same floats.
 """
 
 from __future__ import annotations
