@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "agreement": "toolkit.cli.notices:agreement",
     "templates": "toolkit.cli.notices:templates",
     "check": "toolkit.cli.notices:check",
+    "demo": "toolkit.cli.demo:demo",
 }
 
 DEFAULT_DB = "policykit.db"

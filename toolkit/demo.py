@@ -1,0 +1,170 @@
+"""The demo job behind `make demo`: every area of policykit run once on the bundled corpus.
+
+Reads an ingested store and writes, under one folder:
+- ``compare.{html,docx,json,csv}`` — the Guangdong / Jiangsu / Chuxiong comparison;
+- ``versions/`` — the 新旧对照表 of the bundled version pair (DOCX, HTML, JSON);
+- ``decisions/`` — each example case decided, as JSON (the notice generator's input);
+- ``notices/`` — a DOCX for every example case (every type, the three regions), and one refusal
+  notice generated from a decision (``--from-decision``);
+- ``index.html`` — what was written, with the validity of each rule on the demo date.
+Each step reports what it wrote; a failing step is reported and the others still run.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from toolkit.manifest import ROOT
+
+EXAMPLES = ROOT / "examples"
+COMPARED = ("gd-measure", "js-rules", "cx-rules")
+VERSION_PAIR = ("internet-cafe-2019", "internet-cafe-2022")
+RULES = ("gd-measure", "gd-staff", "js-rules", "cx-rules", "order-735", "sz-guide")
+
+
+@dataclass
+class Step:
+    name: str
+    outputs: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class DemoResult:
+    out: Path
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Step]:
+        return [s for s in self.steps if s.error]
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return path
+
+
+def compare_step(corpus, out: Path, step: Step) -> None:
+    from toolkit.compare.align import align
+    from toolkit.compare.export import write_reports
+
+    docs = [corpus.document(d) for d in COMPARED]
+    paths = write_reports(align(docs), out)
+    step.outputs += list(paths.values())
+
+
+def versions_step(corpus, out: Path, step: Step) -> None:
+    from toolkit.versions.diff import diff
+    from toolkit.versions.export import changeset_json
+    from toolkit.versions.report_docx import changeset_docx
+    from toolkit.versions.report_html import changeset_html
+
+    old, new = (corpus.document(d) for d in VERSION_PAIR)
+    cs = diff(old, new)
+    folder = out / "versions"
+    step.outputs.append(_write(folder / "对照表.docx", changeset_docx(cs)))
+    step.outputs.append(_write(folder / "对照表.html", changeset_html(cs).encode("utf-8")))
+    step.outputs.append(_write(folder / "changes.json", json.dumps(
+        changeset_json(cs), ensure_ascii=False, indent=2).encode("utf-8")))
+    step.notes.append(f"{len([c for c in cs.changes if c.kind != 'unchanged'])} changed articles")
+
+
+def decisions_step(corpus, out: Path, step: Step) -> None:
+    from toolkit.rules import decide_case
+    from toolkit.rules.cases import load_case
+
+    for path in sorted((EXAMPLES / "decide").glob("*.yaml")):
+        kind = path.stem.split("_")[0]
+        decision = decide_case(load_case(path, kind), corpus)
+        data = json.dumps(decision.to_json(), ensure_ascii=False, indent=2, default=str)
+        step.outputs.append(_write(out / "decisions" / f"{path.stem}.json", data.encode("utf-8")))
+        step.notes.append(f"{path.stem}: {decision.outcome_label}")
+
+
+def notices_step(corpus, out: Path, step: Step) -> None:
+    from toolkit.documents.cases import load_case, parse_case, read_data
+    from toolkit.documents.decision import load_decision
+    from toolkit.documents.render import generate
+
+    folder = out / "notices"
+    cases = sorted(EXAMPLES.glob("*.yaml")) + sorted((EXAMPLES / "more").glob("*.yaml"))
+    for path in cases:
+        case = load_case(path)
+        result = generate(case.type, case, corpus, folder)
+        step.outputs.append(result.path)
+        step.notes += [f"{path.name}: {w}" for w in result.warnings]
+    # A decision feeding a notice: the application decided in decisions/, written as a refusal.
+    decided = out / "decisions" / "application_guangdong.json"
+    if decided.exists():
+        data = read_data(EXAMPLES / "refusal.yaml")
+        data.pop("grounds", None)  # the grounds come from the decision
+        case = parse_case(data, str(EXAMPLES / "refusal.yaml"))
+        result = generate("refusal", case, corpus, folder / "from-decision", decision=load_decision(decided))
+        step.outputs.append(result.path)
+
+
+def _index(result: DemoResult, statuses: list[tuple[str, str, str]]) -> bytes:
+    rows = "".join(
+        f"<tr><td>{html.escape(d)}</td><td>{html.escape(t)}</td><td>{html.escape(s)}</td></tr>"
+        for d, t, s in statuses)
+    parts = []
+    for step in result.steps:
+        links = "".join(
+            f'<li><a href="{html.escape(str(p.relative_to(result.out)))}">'
+            f"{html.escape(str(p.relative_to(result.out)))}</a></li>" for p in step.outputs)
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in step.notes)
+        err = f'<p class="err">{html.escape(step.error)}</p>' if step.error else ""
+        parts.append(f"<h2>{html.escape(step.name)}</h2>{err}<ul>{links}</ul>"
+                     + (f"<ul class='notes'>{notes}</ul>" if notes else ""))
+    return (
+        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>policykit demo</title>"
+        "<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em;max-width:60em}"
+        "td,th{border:1px solid #ccc;padding:.3em .6em}table{border-collapse:collapse}"
+        ".err{color:#b00}.notes{color:#555}</style></head><body>"
+        "<h1>policykit demo</h1><h2>Rules in force on the demo date</h2>"
+        f"<table><tr><th>document</th><th>title</th><th>status</th></tr>{rows}</table>"
+        + "".join(parts) + "</body></html>").encode("utf-8")
+
+
+def run_demo(db: Path, out: Path, *, on: date | None = None,
+             extra_steps: list[tuple[str, Callable]] | None = None,
+             report: Callable[[Step], None] | None = None) -> DemoResult:
+    """Run every demo step against the store at ``db``, writing under ``out``."""
+    from toolkit.corpus import Corpus
+
+    on = on or date.today()
+    out.mkdir(parents=True, exist_ok=True)
+    result = DemoResult(out)
+    corpus = Corpus.open(db)
+    steps = [("regional comparison", compare_step), ("version diff", versions_step),
+             ("decisions", decisions_step), ("notices and agreements", notices_step)]
+    for name, fn in steps + list(extra_steps or []):
+        step = Step(name)
+        try:
+            fn(corpus, out, step)
+        except Exception as e:  # a demo step failing must not hide the others' output
+            step.error = f"{type(e).__name__}: {e}"
+        result.steps.append(step)
+        if report:
+            report(step)
+    statuses = []
+    for doc_id in RULES:
+        doc = corpus.document(doc_id)
+        statuses.append((doc_id, doc.title, corpus.status(doc_id, on).label + f"（{on.isoformat()}）"))
+    index = Step("index", [_write(out / "index.html", _index(result, statuses))])
+    result.steps.append(index)
+    if report:
+        report(index)
+    return result
