@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from toolkit.fileio import atomic_write
 from toolkit.manifest import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -47,15 +46,6 @@ class DemoResult:
         return [s for s in self.steps if s.error]
 
 
-def _write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-    return path
-
-
 def compare_step(corpus, out: Path, step: Step) -> None:
     from toolkit.compare.align import align
     from toolkit.compare.export import write_reports
@@ -74,9 +64,9 @@ def versions_step(corpus, out: Path, step: Step) -> None:
     old, new = (corpus.document(d) for d in VERSION_PAIR)
     cs = diff(old, new)
     folder = out / "versions"
-    step.outputs.append(_write(folder / "对照表.docx", changeset_docx(cs)))
-    step.outputs.append(_write(folder / "对照表.html", changeset_html(cs).encode("utf-8")))
-    step.outputs.append(_write(folder / "changes.json", json.dumps(
+    step.outputs.append(atomic_write(folder / "对照表.docx", changeset_docx(cs)))
+    step.outputs.append(atomic_write(folder / "对照表.html", changeset_html(cs).encode("utf-8")))
+    step.outputs.append(atomic_write(folder / "changes.json", json.dumps(
         changeset_json(cs), ensure_ascii=False, indent=2).encode("utf-8")))
     step.notes.append(f"{len([c for c in cs.changes if c.kind != 'unchanged'])} changed articles")
 
@@ -89,7 +79,7 @@ def decisions_step(corpus, out: Path, step: Step) -> None:
         kind = path.stem.split("_")[0]
         decision = decide_case(load_case(path, kind), corpus)
         data = json.dumps(decision.to_json(), ensure_ascii=False, indent=2, default=str)
-        step.outputs.append(_write(out / "decisions" / f"{path.stem}.json", data.encode("utf-8")))
+        step.outputs.append(atomic_write(out / "decisions" / f"{path.stem}.json", data.encode("utf-8")))
         step.notes.append(f"{path.stem}: {decision.outcome_label}")
 
 
@@ -163,7 +153,7 @@ def run_demo(db: Path, out: Path, *, on: date | None = None,
     for doc_id in RULES:
         doc = corpus.document(doc_id)
         statuses.append((doc_id, doc.title, corpus.status(doc_id, on).label + f"（{on.isoformat()}）"))
-    index = Step("index", [_write(out / "index.html", _index(result, statuses))])
+    index = Step("index", [atomic_write(out / "index.html", _index(result, statuses))])
     result.steps.append(index)
     if report:
         report(index)

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +27,7 @@ from rich.table import Table
 
 from extractors.normalize import cn_to_int
 from toolkit.cli.main import db_path
+from toolkit.fileio import atomic_write
 from toolkit.linking import relink
 from toolkit.model import Document, Node
 from toolkit.store import DocSummary, Store, StoreError
@@ -86,24 +86,6 @@ def _console(stderr: bool = False) -> Console:
 
 def _open_store(ctx: click.Context) -> Store:
     return Store(db_path(ctx), create=False)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and os.replace."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a written export is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _region_names() -> dict[str, str]:
@@ -397,7 +379,7 @@ def export(ctx: click.Context, doc: str, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream: UTF-8 whatever the locale
     else:
-        atomic_write(output, data)
+        atomic_write(output, data, make_parents=False)
         click.echo(f"wrote {output}", err=True)
 
 

@@ -12,7 +12,6 @@ import functools
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -24,6 +23,7 @@ from rich.table import Table
 
 from extractors.normalize import cn_to_int
 from toolkit.cli.main import db_path
+from toolkit.fileio import atomic_write
 from toolkit.store import Store, StoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,19 +59,11 @@ def _store(ctx: click.Context) -> Store:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Complete or absent: a temporary file in the same folder, then os.replace."""
+    """Complete or absent (toolkit.fileio); a missing folder is the user's error, not created."""
     path = Path(path)
     if not path.parent.is_dir():
         _fail(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data, make_parents=False)
 
 
 def _console() -> Console:
