@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "agreement": "toolkit.cli.notices:agreement",
     "templates": "toolkit.cli.notices:templates",
     "check": "toolkit.cli.notices:check",
+    "batch": "toolkit.cli.batch:batch",
     "demo": "toolkit.cli.demo:demo",
 }
 

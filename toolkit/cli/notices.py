@@ -4,6 +4,9 @@ Thin: parse the arguments, call toolkit.documents, print. Every error is printed
 (the file, the field, the reason) with exit code 2; nothing is written unless the whole document
 rendered. ``check`` dispatches on the file's suffix: .docx → the GB/T 9704 layout checker,
 .pdf → ``toolkit.documents.pdf_check.check_pdf`` (the issuing area's checker).
+
+``notice --pdf`` issues the notice: the 文号 is allocated in the 发文登记簿, printed, and the
+notice sealed, converted, checked, optionally signed and registered (toolkit.documents.notice_issue).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import NoReturn
 
 import click
 
+from toolkit.cli.issuing import issuing_errors, issuing_options, make_signer, register_db
 from toolkit.cli.main import db_path
 
 
@@ -71,11 +75,87 @@ def _run(ctx: click.Context, command: str, kind: str, doc_type: str, case_path: 
               type=click.Path(dir_okay=False, path_type=Path),
               help="Decision engine output (JSON): its grounds and citations replace the case's.")
 @click.option("--date", "on", default=None, help="成文日期 YYYY-MM-DD (overrides the case's date).")
+@click.option("--pdf", is_flag=True,
+              help="Issue it: 文号 from the register, sealed DOCX + checked PDF, registered.")
+@issuing_options
 @click.pass_context
 def notice(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
-           decision_path: Path | None, on: str | None) -> None:
-    """Fill in a notice (GB/T 9704 DOCX) from case data, quoting the region's rules exactly."""
-    _run(ctx, "notice", "notice", doc_type, case_path, out_dir, decision_path, on)
+           decision_path: Path | None, on: str | None, pdf: bool, sign: bool,
+           sign_p12: Path | None, sign_key: Path | None, sign_cert: Path | None,
+           passphrase_env: str, test_cert: Path | None, office: str | None,
+           register_path: Path | None) -> None:
+    """Fill in a notice (GB/T 9704 DOCX) from case data, quoting the region's rules exactly.
+
+    Without --pdf: a DOCX draft (the case's doc_number, or a draft marker). With --pdf: issued,
+    with the next 文号 of the office's series in the 发文登记簿."""
+    issuing = (sign, sign_p12, sign_key, sign_cert, test_cert, office, register_path)
+    if not pdf:
+        if any(x not in (None, False) for x in issuing):
+            _fail("notice", "--sign、--office、--register 只用于签发：请同时给出 --pdf")
+        _run(ctx, "notice", "notice", doc_type, case_path, out_dir, decision_path, on)
+        return
+    signer = make_signer(lambda m: _fail("notice", m), pdf=pdf, sign=sign, sign_p12=sign_p12,
+                         sign_key=sign_key, sign_cert=sign_cert, passphrase_env=passphrase_env,
+                         test_cert=test_cert)
+    from toolkit.documents.cases import CaseError
+
+    try:
+        _issue(ctx, doc_type, case_path, out_dir, decision_path, on, office, register_path,
+               signer)
+    except CaseError as e:  # already names the file
+        _fail("notice", str(e))
+    except issuing_errors() as e:
+        _fail("notice", f"{case_path}: {e}")
+
+
+def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
+           decision_path: Path | None, on: str | None, office: str | None,
+           register_file: Path | None, signer) -> None:
+    """``notice --pdf``: every check first (no number taken on failure), then issue."""
+    from toolkit.corpus import Corpus
+    from toolkit.documents.cases import parse_case, read_data
+    from toolkit.documents.decision import load_decision
+    from toolkit.documents.doctypes import of_kind
+    from toolkit.documents.issue import IssueOptions
+    from toolkit.documents.notice_issue import (
+        find_office,
+        issue_notices,
+        prepare_notice,
+        with_issuer,
+    )
+    from toolkit.documents.numbering import load_offices
+    from toolkit.documents.register import Register
+    from toolkit.documents.render import with_date
+
+    types = of_kind("notice")
+    if doc_type not in types:
+        _fail("notice", f"未知的类型 {doc_type!r}：可用 {'、'.join(types)}（policykit templates 查看）")
+    when = _date("notice", on)
+    offices = load_offices()
+    given = find_office(offices, office) if office else None
+    case = parse_case(with_issuer(read_data(case_path), given), str(case_path), doc_type)
+    if when is not None:
+        case = with_date(case, when)
+    decision = load_decision(decision_path) if decision_path else None
+    corpus = Corpus.open(db_path(ctx))
+    prepared = prepare_notice(doc_type, case, corpus, offices, decision=decision, office=office,
+                              case_id=case.case_id or case_path.stem)
+    if case.doc_number:
+        click.echo(f"注意：案件文件的发文字号 {case.doc_number} 不使用，文号由发文登记簿分配", err=True)
+    options = IssueOptions(sign=signer, reason=prepared.doc.name)
+    with Register(register_db(ctx, register_file)) as reg:
+        (outcome,) = issue_notices([prepared], register=reg, out_dir=out_dir, offices=offices,
+                                   options=options)
+    for w in prepared.warnings:
+        click.echo(f"注意：{w}", err=True)
+    for f in outcome.findings:
+        if f.severity == "warning":
+            click.echo(f"注意：{f}", err=True)
+    if outcome.status != "issued":
+        _fail("notice", f"{case_path}: {outcome.number} 未能签发，已在发文登记簿作废：{outcome.error}")
+    click.echo(outcome.number)
+    click.echo(str(outcome.docx))
+    click.echo(str(outcome.pdf))
 
 
 @click.command("agreement")

@@ -91,11 +91,16 @@ class Institution(_Model):
 
 
 class CaseBase(_Model):
-    """Fields every notice has: issuer, 文号, date, 主送, attachments, 版记."""
+    """Fields every notice has: issuer, 文号, date, 主送, attachments, 版记.
+
+    ``doc_number`` is optional: issuing (``--pdf``, ``policykit batch``) takes the 文号 from the
+    发文登记簿; a draft without one prints a draft marker. ``case_id`` names the case in the
+    register."""
 
     type: str = Field(title="文书类型")
     region: Text = Field(title="地区")
-    doc_number: Text = Field(title="发文字号")
+    doc_number: Text | None = Field(None, title="发文字号")
+    case_id: Text | None = Field(None, title="案件编号")
     date: dt.date = Field(title="成文日期")
     issuer: Issuer = Field(title="发文机关")
     addressee: Text = Field(title="主送机关")
@@ -105,8 +110,8 @@ class CaseBase(_Model):
 
     @field_validator("doc_number")
     @classmethod
-    def _doc_number(cls, v: str) -> str:
-        if not DOC_NUMBER_RE.match(v):
+    def _doc_number(cls, v: str | None) -> str | None:
+        if v is not None and not DOC_NUMBER_RE.match(v):
             raise ValueError("应形如“揭医保〔2026〕12号”：六角括号〔〕、四位年份、序号不加“第”、不编虚位（不写 012）")
         return v
 

@@ -29,6 +29,9 @@ Context = dict[str, Any]
 Built = tuple[Context, list[str]]
 
 _CN_NUM = "零一二三四五六七八九十"
+# Printed in the 发文字号 line of a draft whose case gives no number; issuing replaces it with
+# the number the 发文登记簿 allocates (and `policykit check` reports a draft as unnumbered).
+DRAFT_NUMBER = "（草稿：文号签发时分配）"
 
 
 def cn_number(n: int) -> str:
@@ -78,7 +81,7 @@ def common(case: C.CaseBase) -> Context:
     rec = case.recordal
     return {
         "issuer_mark": case.issuer.mark or case.issuer.name,
-        "doc_number": case.doc_number,
+        "doc_number": case.doc_number or DRAFT_NUMBER,
         "addressee": case.addressee,
         "signature": case.issuer.name,
         "date_cn": format_date_cn(case.date),

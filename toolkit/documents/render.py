@@ -156,7 +156,10 @@ _UNSAFE = re.compile(r"[\\/:*?\"<>|\s]+")
 
 
 def output_name(doc_type: str, case: BaseModel) -> str:
-    number = getattr(case, "doc_number", None) or getattr(case, "agreement_no", "")
+    number = getattr(case, "doc_number", None) or getattr(case, "agreement_no", None)
+    if not number:  # a draft: the 文号 comes when it is issued
+        case_id = getattr(case, "case_id", None)
+        number = f"{case_id}_草稿" if case_id else "草稿"
     return f"{doc_type}_{_UNSAFE.sub('_', number)}.docx"
 
 

@@ -1,0 +1,142 @@
+"""Issuing notices: the notice generator feeding the issuing chain (toolkit.documents.issue).
+
+Everything that can be known before a 文号 is taken is done first, so a case that cannot be
+issued consumes no number: the case is validated, its issuing office is found in
+``corpus/offices.yaml``, and its whole context (every quote from the corpus, every deadline) is
+built. Only then does :func:`issue_notices` hand the prepared notices to ``issue_batch``, which
+reserves the numbers in order and calls back to render each DOCX with its own number printed in
+the 发文字号 line; sealing, LibreOffice (once per batch), the PDF checks and signing follow. A
+notice that fails after its number was reserved is voided with the reason (issue.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from toolkit.corpus import Corpus
+from toolkit.documents.decision import Decision
+from toolkit.documents.doctypes import TYPES, DocType
+from toolkit.documents.issue import (
+    IssuedDocument,
+    IssueOptions,
+    IssueRequest,
+    Timings,
+    issue_batch,
+)
+from toolkit.documents.numbering import DEFAULT_OFFICES, NumberingError, Office, Offices
+from toolkit.documents.register import Register
+from toolkit.documents.render import build_context, render_bytes
+
+
+class OfficeError(Exception):
+    """The case's issuing office is not in the offices table (or contradicts --office)."""
+
+
+@dataclass(frozen=True)
+class PreparedNotice:
+    """A validated notice with its context built and its office known: ready for a number."""
+
+    doc: DocType
+    case: BaseModel
+    office: Office
+    context: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    case_id: str | None = None
+
+    @property
+    def template_version(self) -> str:
+        return template_version(self.doc.template)
+
+    def render(self, number: str) -> bytes:
+        """The DOCX with ``number`` printed as its 发文字号."""
+        return render_bytes(self.doc.template, self.context | {"doc_number": number})
+
+
+@cache
+def template_version(template: Path) -> str:
+    """``refusal.docx@3f2a9c0d1e4b``: the template file and the start of its SHA-256, recorded
+    in the register so an issued notice names the exact template it was filled from."""
+    digest = hashlib.sha256(template.read_bytes()).hexdigest()[:12]
+    return f"{template.name}@{digest}"
+
+
+def find_office(offices: Offices, key: str) -> Office:
+    """An office by id or full name; an unknown one is an :class:`OfficeError` in clerk words."""
+    try:
+        return offices.get(key)
+    except NumberingError:
+        names = "、".join(o.name for o in offices)
+        where = DEFAULT_OFFICES.relative_to(DEFAULT_OFFICES.parents[1])
+        raise OfficeError(f"发文机关“{key}”不在发文机关表（{where}）中，未分配文号"
+                          f"（已有：{names}）") from None
+
+
+def with_issuer(data: Any, office: Office | None) -> Any:
+    """Case data with ``issuer.name`` taken from ``--office`` where the case leaves it out."""
+    if office is None or not isinstance(data, dict):
+        return data
+    issuer = data.get("issuer")
+    if issuer is None or issuer == "":
+        issuer = {}
+    if isinstance(issuer, dict) and not str(issuer.get("name") or "").strip():
+        return data | {"issuer": issuer | {"name": office.name}}
+    return data
+
+
+def office_of(case: BaseModel, offices: Offices, office: str | None = None) -> Office:
+    """The issuing office: ``--office`` (id or name) or else the case's 署名 (issuer.name).
+    The 署名 and the office's name (on its seal) must agree."""
+    issuer = case.issuer.name
+    if office is None:
+        return find_office(offices, issuer)
+    found = find_office(offices, office)
+    if found.name != issuer:
+        raise OfficeError(f"发文机关（issuer.name）“{issuer}”与 --office 的“{found.name}”不一致，"
+                          "未分配文号")
+    return found
+
+
+def prepare_notice(doc_type: str, case: BaseModel, corpus: Corpus, offices: Offices, *,
+                   decision: Decision | None = None, office: str | None = None,
+                   case_id: str | None = None) -> PreparedNotice:
+    """Everything short of the number. Raises OfficeError, DocumentError, CorpusError."""
+    doc = TYPES[doc_type]
+    if doc.kind != "notice":
+        raise OfficeError(f"{doc.name}不是公文，没有文号，不能签发")
+    found = office_of(case, offices, office)
+    context, warnings = build_context(doc, case, corpus, decision)
+    return PreparedNotice(doc, case, found, context, list(warnings),
+                          case_id or getattr(case, "case_id", None))
+
+
+def issue_notices(notices: Sequence[PreparedNotice], *, register: Register, out_dir: Path,
+                  offices: Offices, options: IssueOptions, timings: Timings | None = None,
+                  on_render: Callable[[PreparedNotice, str], None] | None = None,
+                  ) -> list[IssuedDocument]:
+    """Number, render, seal, convert (one LibreOffice run per batch and worker), check, sign
+    and register every notice; one outcome per notice, in order."""
+
+    def source(notice: PreparedNotice) -> Callable[[str], bytes]:
+        def render(number: str) -> bytes:
+            data = notice.render(number)
+            if on_render is not None:
+                on_render(notice, number)
+            return data
+        return render
+
+    requests = [
+        IssueRequest(source(n), n.office.id, n.doc.name, case_id=n.case_id, doc_date=n.case.date,
+                     template_version=n.template_version)
+        for n in notices
+    ]
+    if not requests:
+        return []
+    return issue_batch(requests, register=register, out_dir=out_dir, offices=offices,
+                       options=options, timings=timings)
