@@ -17,11 +17,7 @@ import click
 from toolkit.cli.issuing import issuing_errors, issuing_options, make_signer, register_db
 from toolkit.cli.main import db_path
 
-STAGES = {
-    "validate": "检查各行",
-    "render": "编号、生成 DOCX",
-    "pdf": "盖章、转 PDF、检查、签名",
-}
+STAGES = {"validate": "检查各行", "render": "编号、生成 DOCX", "pdf": "盖章"}
 STATUS = {"issued": "已签发", "invalid": "未签发（未占用文号）", "voided": "已作废"}
 
 
@@ -33,7 +29,7 @@ def _fail(message: str) -> NoReturn:
 class _Bar:
     """A rich progress bar per stage, on stderr (plain lines when stderr is not a terminal)."""
 
-    def __init__(self) -> None:
+    def __init__(self, labels: dict[str, str]) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -47,19 +43,22 @@ class _Bar:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                  MofNCompleteColumn(), TimeElapsedColumn(), console=self.console)
         self.tasks: dict[str, int] = {}
+        self.labels = labels
 
     def __enter__(self) -> _Bar:
-        self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.tasks:
+            self.progress.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in STAGES:
+        if stage not in self.labels:
             return
+        if not self.tasks:  # started by the first row, so a refused table prints only its error
+            self.progress.start()
         if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(STAGES[stage], total=max(total, 1))
+            self.tasks[stage] = self.progress.add_task(self.labels[stage], total=max(total, 1))
         self.progress.update(self.tasks[stage], completed=done, total=max(total, 1))
 
 
@@ -112,13 +111,17 @@ def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bo
     options = IssueOptions(pdf=pdf, sign=signer, workers=workers)
     try:
         corpus = Corpus.open(db_path(ctx))
-        with Register(register_db(ctx, register_path)) as reg, _Bar() as bar:
+        labels = STAGES | {"pdf": STAGES["pdf"] + ("、转 PDF、检查" if pdf else "") +
+                                  ("、签名" if signer else "")}
+        with Register(register_db(ctx, register_path)) as reg, _Bar(labels) as bar:
             result = run_batch(table, doc_type, corpus=corpus, register=reg, out_dir=out_dir,
                                options=options, office=office, make_zip=make_zip, progress=bar)
     except issuing_errors() as e:
         _fail(str(e))
 
-    out = Console(soft_wrap=False)
+    out = Console()
+    if not out.is_terminal:  # a log or a pipe: no wrapping of 文号 and file names
+        out = Console(width=160)
     _summary(result, out)
     for path in (result.extract_csv, result.extract_xlsx, result.zip):
         if path is not None:

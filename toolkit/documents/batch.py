@@ -108,9 +108,8 @@ def run_batch(table: str | Path, doc_type: str, *, corpus: Corpus, register: Reg
     outcomes: dict[int, RowOutcome] = {}
     ready: list[tuple[int, PreparedNotice]] = []
     for done, row in enumerate(parsed, 1):
-        case_id = None
+        case_id = row.case_id or f"{sheet.path.stem}#{row.row}"
         if row.ok:
-            case_id = row.case.case_id or f"{sheet.path.stem}#{row.row}"
             try:
                 ready.append((row.row, prepare_notice(doc_type, row.case, corpus, offices,
                                                       office=office, case_id=case_id)))

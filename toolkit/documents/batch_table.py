@@ -87,6 +87,7 @@ class RowCase:
     row: int
     case: BaseModel | None
     problems: list[str] = field(default_factory=list)
+    case_id: str | None = None  # the row's case_id cell, valid or not
 
     @property
     def ok(self) -> bool:
@@ -414,7 +415,9 @@ def parse_rows(schema: Schema, sheet: Sheet, prepare=None) -> list[RowCase]:
         except CaseError as e:
             problems += e.problems
             case = None
-        out.append(RowCase(number, None if problems else case, problems))
+        case_id = clean_cell(cells.get("case_id"), "text")
+        out.append(RowCase(number, None if problems else case, problems,
+                           None if case_id is None else str(case_id)))
     return out
 
 
