@@ -129,11 +129,13 @@ def test_csv_rows_count_as_excel_shows_them_and_gbk_is_read(tmp_path):
     rows[0] = rows[0] | {"grounds.facts": "经核查，\n你单位因违法违规被解除协议。"}  # two lines, one cell
     rows[2] = rows[2] | {"received_on": "明天"}
     schema = schema_for("refusal")
-    data = csv_bytes(schema.headers, [[r[h] for h in schema.headers] for r in rows])
+    values = [[r[h] for h in schema.headers] for r in rows]
+    values.insert(1, [""] * len(schema.headers))  # a blank row: skipped, but it has a number
+    data = csv_bytes(schema.headers, values)
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes(data.decode("utf-8-sig").encode("gb18030"))  # Excel's plain "CSV" in China
     parsed = parse_rows(schema, read_sheet(gbk))
-    assert [(r.row, r.ok) for r in parsed] == [(2, True), (3, False), (4, False)]
+    assert [(r.row, r.ok) for r in parsed] == [(2, True), (4, False), (5, False)]
     assert parsed[0].case.grounds[0].facts == "经核查，\n你单位因违法违规被解除协议。"
     assert parsed[2].problems[0].startswith("收到申请日期（received_on）：")
 
@@ -169,3 +171,14 @@ def test_table_level_problems_stop_the_batch(tmp_path):
     dup.write_bytes(csv_bytes(["region", "region"], [["a", "b"]]))
     with pytest.raises(BatchError, match="列名 'region' 出现了两次"):
         read_sheet(dup)
+
+
+def test_docs_list_every_notice_types_columns():
+    """docs/notices.md's column table is the schema (required columns in bold)."""
+    from toolkit.documents.doctypes import of_kind
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "notices.md").read_text(encoding="utf-8")
+    for key in of_kind("notice"):
+        cols = ", ".join(f"**`{c.header}`**" if c.required and not c.repeated else f"`{c.header}`"
+                         for c in schema_for(key).columns)
+        assert f"| {key} | {cols} |" in docs, key
