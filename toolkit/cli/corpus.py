@@ -211,7 +211,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     for name in ("documents", "articles", "pages", "status"):
         table.add_column(name)
     for o in outcomes.values():
-        table.add_row(o.file, str(o.documents), str(o.articles), "" if o.pages is None else
+        table.add_row(Path(o.file).name, str(o.documents), str(o.articles), "" if o.pages is None else
                       str(o.pages), "failed" if o.error else "ok")
     _console().print(table)
     if linked:
