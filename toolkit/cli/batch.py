@@ -53,8 +53,8 @@ class _Bar:
             self.progress.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.labels:
-            return
+        if stage not in self.labels or (total == 0 and stage not in self.tasks):
+            return  # a stage with nothing to do (every row refused) gets no bar
         if not self.tasks:  # started by the first row, so a refused table prints only its error
             self.progress.start()
         if stage not in self.tasks:
@@ -108,7 +108,10 @@ def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bo
         _fail("--workers 至少为 1")
     signer = make_signer(_fail, pdf=pdf, sign=sign, sign_p12=sign_p12, sign_key=sign_key,
                          sign_cert=sign_cert, passphrase_env=passphrase_env, test_cert=test_cert)
-    options = IssueOptions(pdf=pdf, sign=signer, workers=workers)
+    from toolkit.documents.doctypes import TYPES
+
+    reason = TYPES[doc_type].name if doc_type in TYPES else None  # the signature's /Reason
+    options = IssueOptions(pdf=pdf, sign=signer, workers=workers, reason=reason)
     try:
         corpus = Corpus.open(db_path(ctx))
         labels = STAGES | {"pdf": STAGES["pdf"] + ("、转 PDF、检查" if pdf else "") +
