@@ -227,7 +227,7 @@ def test_concept_map_nodes_land_in_one_row(al, store_path):
 
     checked, eligible = 0, set()
     for key, concept in concepts.concepts.items():
-        main = {regions[r]: names[0] for r, names in concept.nodes.items() if r in regions and ":" not in names[0]}
+        main = {regions[r]: names[0].removesuffix("#own") for r, names in concept.nodes.items() if r in regions and ":" not in names[0]}
         if len(main) < 2:
             continue
         eligible.add(key)

@@ -54,6 +54,7 @@ class NodeRef:
     doc_id: str
     eid: str
     fallback: bool = False  # taken from the fallback region (the region's own rule is silent)
+    own: bool = False  # quote the node's own words only, not the items below it ("eid#own")
 
 
 @dataclass
@@ -88,11 +89,12 @@ class ConceptMap:
         return [self._ref(n, region, fallback) for n in names]
 
     def _ref(self, name: str, region: str, fallback: bool) -> NodeRef:
+        name, own = (name[: -len("#own")], True) if name.endswith("#own") else (name, False)
         if ":" in name:
             doc_id, eid = name.split(":", 1)
         else:
             doc_id, eid = self.regions[region]["rule"], name
-        return NodeRef(doc_id, eid, fallback)
+        return NodeRef(doc_id, eid, fallback, own)
 
     def concept(self, key: str) -> Concept:
         try:
@@ -196,7 +198,7 @@ class Corpus:
         return None
 
     def cite_node(self, doc_id: str, eid: str, on: date, *, concept: str | None = None,
-                  fallback: bool = False) -> Citation:
+                  fallback: bool = False, own: bool = False) -> Citation:
         doc = self.document(doc_id)
         state = self.status(doc_id, on)
         if not state.in_force:
@@ -205,12 +207,13 @@ class Corpus:
         if node is None:
             raise CorpusError(f"{doc_id} has no node {eid!r} (the concept map and the corpus disagree)")
         return Citation(concept=concept, doc_id=doc_id, eid=eid, doc_title=doc.title,
-                        label=self.store.label(doc_id, eid), text=node.full_text(),
+                        label=self.store.label(doc_id, eid),
+                        text=node.display() if own else node.full_text(),
                         source=self.publishing_number(doc), fallback=fallback)
 
     def cite(self, concept: str, region: str, on: date, *, pharmacy: bool = False) -> list[Citation]:
         """The nodes stating ``concept`` in ``region``'s rules, as in force on ``on``."""
-        return [self.cite_node(r.doc_id, r.eid, on, concept=concept, fallback=r.fallback)
+        return [self.cite_node(r.doc_id, r.eid, on, concept=concept, fallback=r.fallback, own=r.own)
                 for r in self.concepts.refs(concept, region, pharmacy=pharmacy)]
 
     def region_rule(self, region: str) -> str:

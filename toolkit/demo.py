@@ -6,6 +6,8 @@ Reads an ingested store and writes, under one folder:
 - ``decisions/`` — each example case decided, as JSON (the notice generator's input);
 - ``notices/`` — a DOCX for every example case (every type, the three regions), and one refusal
   notice generated from a decision (``--from-decision``);
+- ``issued/`` — two notices numbered in the register, sealed, converted to PDF and signed with a
+  TEST certificate made in ``test-certificate/`` (the demo says so), then verified;
 - ``index.html`` — what was written, with the validity of each rule on the demo date.
 Each step reports what it wrote; a failing step is reported and the others still run.
 """
@@ -105,6 +107,38 @@ def notices_step(corpus, out: Path, step: Step) -> None:
         step.outputs.append(result.path)
 
 
+ISSUED = ("refusal.yaml", "more/chuxiong-termination.yaml")
+
+
+def issue_step(corpus, out: Path, step: Step) -> None:
+    """Two notices issued for real: 文号 from the register (the demo store), sealed, converted to
+    PDF by LibreOffice, checked, and signed with a TEST certificate made here."""
+    from toolkit.documents.cases import load_case
+    from toolkit.documents.issue import IssueOptions
+    from toolkit.documents.notice_issue import issue_notices, prepare_notice
+    from toolkit.documents.numbering import load_offices
+    from toolkit.documents.register import Register
+    from toolkit.documents.sign import make_test_certificate, verify_pdf
+
+    cert = make_test_certificate(out / "test-certificate")
+    step.notes.append(f"TEST certificate (not for real use): {cert.ca_cert}")
+    offices = load_offices()
+    notices = []
+    for name in ISSUED:
+        case = load_case(EXAMPLES / name)
+        notices.append(prepare_notice(case.type, case, corpus, offices, case_id=Path(name).stem))
+    signer = cert.signer()
+    with Register(corpus.store.path) as register:
+        outcomes = issue_notices(notices, register=register, out_dir=out / "issued", offices=offices,
+                                 options=IssueOptions(sign=signer, workers=2))
+    for outcome in outcomes:
+        if outcome.status != "issued":
+            raise RuntimeError(f"{outcome.number}: {outcome.error}")
+        check = verify_pdf(outcome.pdf, trust_roots=[cert.ca_cert])
+        step.outputs += [outcome.docx, outcome.pdf]
+        step.notes.append(f"{outcome.number}: signature {check.status}")
+
+
 def _index(result: DemoResult, statuses: list[tuple[str, str, str]]) -> bytes:
     rows = "".join(
         f"<tr><td>{html.escape(d)}</td><td>{html.escape(t)}</td><td>{html.escape(s)}</td></tr>"
@@ -139,7 +173,8 @@ def run_demo(db: Path, out: Path, *, on: date | None = None,
     result = DemoResult(out)
     corpus = Corpus.open(db)
     steps = [("regional comparison", compare_step), ("version diff", versions_step),
-             ("decisions", decisions_step), ("notices and agreements", notices_step)]
+             ("decisions", decisions_step), ("notices and agreements", notices_step),
+             ("issued notices (文号, seal, PDF, signature)", issue_step)]
     for name, fn in steps + list(extra_steps or []):
         step = Step(name)
         try:

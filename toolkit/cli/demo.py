@@ -25,6 +25,8 @@ def demo(ctx: click.Context, out: Path, on: str | None) -> None:
     def report(step) -> None:
         mark = "failed" if step.error else "ok"
         click.echo(f"[{mark}] {step.name}: {len(step.outputs)} files")
+        for note in step.notes:
+            click.echo(f"    {note}")
         if step.error:
             click.echo(f"    {step.error}", err=True)
 
