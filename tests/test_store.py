@@ -304,3 +304,24 @@ def test_search_never_crashes_on_syntax(full, query):
 def test_bigrams():
     assert bigrams("医保协议") == "医保 保协 协议"
     assert bigrams("自2021年6月，中") == "自2 20 02 21 1年 年6 6月 中"
+
+
+def test_store_shares_a_file_with_the_register(tmp_path):
+    """`policykit issue` may create the 发文登记簿 (reg_* tables) before anything is ingested
+    there; the store then still opens the file, and still refuses other programs' databases."""
+    import sqlite3
+
+    from toolkit.documents.register import Register
+
+    path = tmp_path / "shared.db"
+    with Register(path):
+        pass
+    with Store(path) as s:
+        assert s.documents() == []
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE foo (x)")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="not a policykit store"):
+        Store(other)

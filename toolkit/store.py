@@ -401,7 +401,9 @@ class Store:
             # read again under the write lock: another process may have created it meanwhile
             if self.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
                 return
-            if self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            # The 发文登记簿 may share the file (its tables are reg_*): that is not foreign data.
+            if self.conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'reg\\_%' ESCAPE '\\'"
+                                 " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchone()[0]:
                 raise StoreError(f"{self.path}: an SQLite file that is not a policykit store")
             # statement by statement: executescript() would commit the open transaction
             for statement in _SCHEMA.split(";\n"):
