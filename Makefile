@@ -41,10 +41,13 @@ lint: venv
 
 bench: deps
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/layers.py
 	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/compare_quality.py
 	$(BIN)/python bench/diff.py
 	$(BIN)/python bench/notices.py
 	$(BIN)/python bench/issue.py
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache
