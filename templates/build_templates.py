@@ -15,9 +15,7 @@ and tags use straight quotes only.
 from __future__ import annotations
 
 import io
-import os
 import sys
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from docx.shared import Pt, RGBColor, Twips
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from toolkit.documents import gbt9704 as G  # noqa: E402
+from toolkit.fileio import atomic_write  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CORE_DATE = "2026-01-01T00:00:00Z"  # fixed document properties: builds are byte-reproducible
@@ -668,21 +667,9 @@ def _normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def main() -> None:
     for rel, paras in TEMPLATES.items():
-        write_atomic(HERE / rel, build(paras))
+        atomic_write(HERE / rel, build(paras))
         print(f"wrote templates/{rel}")
 
 

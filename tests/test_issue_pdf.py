@@ -31,7 +31,6 @@ from toolkit.documents.issue import (
     IssueOptions,
     IssueRequest,
     issue_batch,
-    write_atomic,
 )
 from toolkit.documents.pdf import convert_docx_to_pdf
 from toolkit.documents.pdf_check import Expectations, PdfReport, inspect_pdf
@@ -40,6 +39,7 @@ from toolkit.documents.seal import seal_png
 from toolkit.documents.sealing import find_signature_block, press_seal
 from toolkit.documents.sign import TestCertificate, make_test_certificate, verify_pdf
 from toolkit.documents.specimen import build_specimen
+from toolkit.fileio import atomic_write
 
 SEAL_PT = 42 / 25.4 * 72
 
@@ -79,7 +79,7 @@ def _once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], di
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = root / "result.json"
         if not done.exists():
-            write_atomic(done, json.dumps(build(root), ensure_ascii=False).encode())
+            atomic_write(done, json.dumps(build(root), ensure_ascii=False).encode())
         return json.loads(done.read_text(encoding="utf-8"))
 
 

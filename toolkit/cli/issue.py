@@ -312,16 +312,16 @@ def verify(pdf: Path, trust: tuple[Path, ...], as_json: bool) -> None:
 @_one_line_errors
 def seal(office: str, bottom_text: str | None, size_mm: float, dpi: int, output: Path) -> None:
     """Draw a round red seal PNG (transparent background) for an office."""
-    from toolkit.documents.issue import write_atomic
     from toolkit.documents.numbering import NumberingError, load_offices
     from toolkit.documents.seal import seal_png
+    from toolkit.fileio import atomic_write
 
     try:
         name = load_offices().get(office).name
     except NumberingError:
         name = office  # not in the table: print the name as given
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(output, seal_png(name, bottom_text=bottom_text, diameter_mm=size_mm, dpi=dpi))
+    atomic_write(output, seal_png(name, bottom_text=bottom_text, diameter_mm=size_mm, dpi=dpi))
     click.echo(f"{output}: seal of {name}, {size_mm:g} mm at {dpi} dpi")
 
 

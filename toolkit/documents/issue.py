@@ -25,7 +25,6 @@ The notice generator wires in with a render callback (``render_notice`` stands f
 from __future__ import annotations
 
 import io
-import os
 import resource
 import tempfile
 import time
@@ -59,6 +58,7 @@ from toolkit.documents.sealing import (
     tighten,
 )
 from toolkit.documents.sign import Signer, StampPlacement, default_stamp_box, verify_pdf_bytes
+from toolkit.fileio import atomic_write
 
 DocSource = bytes | Path | str | Callable[[str], bytes]
 
@@ -356,20 +356,6 @@ def _date_in_docx(docx: bytes) -> date | None:
     return None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder + os.replace: complete or absent."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _expectations(prepared: PreparedDocx, options: IssueOptions) -> Expectations:
     b = prepared.block
     return Expectations(
@@ -476,7 +462,7 @@ def issue_batch(
         try:
             with timings.stage("write"):
                 for role, path in files.items():
-                    write_atomic(path, blobs[role])
+                    atomic_write(path, blobs[role])
             with timings.stage("register"):
                 outcome.entry = register.mark_issued(outcome.number, files)
         except Exception as exc:  # noqa: BLE001

@@ -9,9 +9,7 @@ render leaves nothing behind.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -31,6 +29,7 @@ from toolkit.documents.cases import CaseError, explain
 from toolkit.documents.context import text_width
 from toolkit.documents.decision import Decision
 from toolkit.documents.doctypes import TYPES, DocType
+from toolkit.fileio import atomic_write
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -140,18 +139,6 @@ def centre_signature(doc) -> None:
         ind.set(qn("w:right"), str(round(chars * G.BODY_SIZE_PT * 20)))
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\s]+")
 
 
@@ -204,5 +191,5 @@ def generate(doc_type: str, case: BaseModel, corpus: Corpus, out_dir: Path, *,
     context, warnings = build_context(doc, case, corpus, decision)
     data = render_bytes(doc.template, context)
     path = Path(out_dir) / output_name(doc_type, case)
-    write_atomic(path, data)
+    atomic_write(path, data)
     return Result(path, doc_type, warnings)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from toolkit.documents.fonts import require_family
+from toolkit.fileio import atomic_write
 
 STAMP_LABELS = "签章时间：:"
 STAMP_TEXT = "签章：%(office)s\n时间：%(ts)s"
@@ -475,10 +476,7 @@ def make_test_certificate(
         ),
     }
     for name, content in files.items():
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, directory / name)
+        atomic_write(directory / name, content)
     return TestCertificate(
         ca_cert=directory / "ca.pem",
         signer_p12=directory / "signer.p12",
