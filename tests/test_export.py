@@ -74,7 +74,11 @@ def test_json_contract_on_sample():
         rule.id, rule.title, None, rule.issuers)
     assert (j["date"], j["effective"], j["effective_inferred"]) == ("2021-05-26", "2021-06-01",
                                                                     False)
-    assert (j["expires"], j["expires_inferred"]) == ("2024-05-31", True)
+    # `expires` is the last day in force with every known event (here the 2024 extension);
+    # `dates.expires` keeps what the rule itself says (有效期3年 → 2024-05-31, computed).
+    assert (j["expires"], j["expires_inferred"]) == ("2027-06-01", False)
+    assert [e["what"] for e in j["validity_evidence"]] == ["effective", "expires", "validity_extended"]
+    assert (j["dates"]["expires"]["value"], j["dates"]["expires"]["inferred"]) == ("2024-05-31", True)
     assert j["dates"]["expires"]["note"] == rule.expires.note
     assert (j["parent"], document_to_json(notice)["attachments"]) == (notice.id, notice.attachments)
     assert j["meta"]["published"] == "2021-05-26"  # a manifest date, as ISO text

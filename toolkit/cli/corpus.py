@@ -227,13 +227,26 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
 
 # --- list ------------------------------------------------------------------------------------
 
-def _summary_json(s: DocSummary, regions: dict[str, str]) -> dict[str, Any]:
+def _summary_json(s: DocSummary, regions: dict[str, str], state: Any) -> dict[str, Any]:
     d = asdict(s)
     d["region_name"] = regions.get(s.region or "", s.region)
-    for k in ("effective", "expires"):
-        d[k] = d[k].isoformat() if d[k] else None
+    # effective / expires as every known lifecycle event settles them (an extension stated by
+    # another notice counts), with the status on the day of listing.
+    d["effective"] = state.effective.isoformat() if state.effective else None
+    d["expires"] = state.last_day.isoformat() if state.last_day else None
+    d["status"] = state.label if state.effective else None
+    d["status_on"] = state.on.isoformat()
     d["children"], d["aliases"] = list(s.children), list(s.aliases)
     return d
+
+
+def _states(store: Store, docs: list[DocSummary]) -> dict[str, Any]:
+    from datetime import date
+
+    from toolkit.versions.status import document_status
+
+    today = date.today()
+    return {s.id: document_status(store, s.id, today) for s in docs}
 
 
 @click.command("list")
@@ -241,24 +254,35 @@ def _summary_json(s: DocSummary, regions: dict[str, str]) -> dict[str, Any]:
 @click.pass_context
 @_one_line_errors
 def list_documents(ctx: click.Context, as_json: bool) -> None:
-    """The stored documents (id, kind, 文号, title, region, effective, expires)."""
+    """The stored documents (id, kind, 文号, title, region, effective, last day, status today)."""
     with _open_store(ctx) as store:
         docs = store.documents()
+        states = _states(store, docs)
     regions = _region_names()
     if as_json:
-        click.echo(json.dumps([_summary_json(s, regions) for s in docs], ensure_ascii=False,
-                              indent=2))
+        click.echo(json.dumps([_summary_json(s, regions, states[s.id]) for s in docs],
+                              ensure_ascii=False, indent=2))
         return
     table = Table("id", "kind", "文号", caption="* inferred" if any(
-        s.expires_inferred or s.effective_inferred for s in docs) else None)
+        e.inferred for st in states.values() for e in st.evidence) else None)
     table.add_column("title", overflow="fold")
-    for name in ("region", "effective", "expires"):
+    for name in ("region", "effective", "last day", "status today"):
         table.add_column(name, no_wrap=True)
     for s in docs:
+        st = states[s.id]
         table.add_row(s.id, s.kind, s.doc_number or "", s.title,
                       regions.get(s.region or "", s.region or ""),
-                      _date(s.effective, s.effective_inferred), _date(s.expires, s.expires_inferred))
+                      _date(st.effective, _inferred(st, "effective")),
+                      _date(st.last_day, _inferred(st, "expires", "validity_extended", st.last_day)),
+                      st.label if st.effective else "")
     _console().print(table)
+
+
+def _inferred(state: Any, *what: Any) -> bool:
+    """Whether the evidence deciding a date was inferred (computed, not printed)."""
+    kinds = [w for w in what if isinstance(w, str)]
+    day = next((w for w in what if not isinstance(w, str)), None)
+    return any(e.inferred for e in state.evidence if e.what in kinds and (day is None or e.date == day))
 
 
 # --- show ------------------------------------------------------------------------------------

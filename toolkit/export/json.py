@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from toolkit.model import DateFact, Document, Node, Span
+from toolkit.model import DateFact, Document, LifecycleEvent, Node, Span
+from toolkit.versions.validity import validity_window
 
 SCHEMA_ID = "https://policykit.example/schema/policykit-document.schema.json"
 FORMAT = "policykit-document/1"
@@ -73,12 +74,15 @@ def _fact(fact: DateFact | None) -> dict[str, Any] | None:
     return fact.to_json() if fact else None
 
 
-def document_to_json(doc: Document) -> dict[str, Any]:
+def document_to_json(doc: Document, events: list[LifecycleEvent] | None = None) -> dict[str, Any]:
     """The document, its dates (ISO, with whether inferred), its tree with refs, its layers."""
     refs: dict[str, list[Span]] = {}
     for span in sorted(doc.spans, key=lambda s: (s.eid, s.start, s.end)):
         if span.label == "REF":
             refs.setdefault(span.eid, []).append(span)
+    effective, last, evidence = validity_window(doc, events)
+    decisive = next((e for e in reversed(evidence) if e.date and last and
+                     e.what in ("expires", "validity_extended") and e.date == last), None)
     return {
         "$schema": SCHEMA_ID,
         "format": FORMAT,
@@ -98,10 +102,13 @@ def document_to_json(doc: Document) -> dict[str, Any]:
         "attachments": list(doc.attachments),
         "parent": doc.parent,
         "children": list(doc.children),
-        "effective": _iso(doc.effective),
+        "effective": effective.isoformat() if effective else None,
         "effective_inferred": bool(doc.effective and doc.effective.inferred),
-        "expires": _iso(doc.expires),
-        "expires_inferred": bool(doc.expires and doc.expires.inferred),
+        # The last day in force given every lifecycle event known (an extension stated by another
+        # document of the chain counts); `dates.expires` keeps what the document itself says.
+        "expires": last.isoformat() if last else None,
+        "expires_inferred": bool(decisive and decisive.inferred),
+        "validity_evidence": [e.to_json() for e in evidence],
         "validity": doc.validity,
         "dates": {
             "signed": _fact(doc.signed),
