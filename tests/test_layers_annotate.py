@@ -24,8 +24,10 @@ def test_gd_measure_dates_from_its_own_clauses():
     m = gd["gd-measure"]
     assert (m.effective.value, m.effective.quote, m.effective.eid, m.effective.inferred) == (
         date(2021, 6, 1), "自2021年6月1日起施行", "chp_7__art_53__para_1", False)
-    # The computed last day is an event (extensions elsewhere may move it), not doc.expires.
-    assert (m.expires, m.validity) == (None, "3年")
+    # doc.expires is what the rule says of itself — computed, so marked inferred; the extension
+    # stated elsewhere stays an event, and validity weighs the two.
+    assert (m.expires.value, m.expires.inferred, m.expires.quote, m.validity) == (
+        date(2024, 5, 31), True, "有效期3年", "3年")
     (exp,) = [e for e in m.events if e.type == "expires"]
     assert (exp.date, exp.inferred, exp.target, exp.quote) == (date(2024, 5, 31), True, "gd-measure", "有效期3年")
     assert exp.note == "有效期3年 from 2021-06-01: last day in force 2024-05-31"
