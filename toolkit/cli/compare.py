@@ -8,43 +8,27 @@ files are written complete or not at all, and only after every folder was checke
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
 
 import click
 
+from toolkit.cli.errors import fail as _fail
+from toolkit.cli.errors import one_line_errors
 from toolkit.cli.main import db_path
 from toolkit.store import Store, StoreError
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+def _known() -> tuple[type[BaseException], ...]:
+
+    return (StoreError, ValueError)  # ValueError: align's own refusals (one document, no articles)
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"policykit: {message}", err=True)
-    sys.exit(code)
+_errors = one_line_errors(_known)
 
 
-def _errors(fn: F) -> F:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except StoreError as exc:
-            _fail(str(exc).strip("'\""))
-        except ValueError as exc:  # align's own refusals: one document, twice the same, no articles
-            _fail(str(exc))
-        except OSError as exc:
-            _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-        except Exception as exc:
-            if os.environ.get("POLICYKIT_DEBUG"):
-                raise
-            _fail(f"internal error: {type(exc).__name__}: {exc}", 1)
 
-    return wrapper  # type: ignore[return-value]
 
 
 def _rule(store: Store, key: str) -> str:

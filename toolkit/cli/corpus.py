@@ -7,18 +7,15 @@ library, print. A problem is one line on stderr (no traceback): exit code 2 for 
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import re
 import sys
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
@@ -26,6 +23,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from extractors.normalize import cn_to_int
+from toolkit.cli.errors import fail as _fail
+from toolkit.cli.errors import one_line_errors
 from toolkit.cli.main import db_path
 from toolkit.fileio import atomic_write
 from toolkit.linking import relink
@@ -34,49 +33,22 @@ from toolkit.store import DocSummary, Store, StoreError
 
 WORKERS = 2  # the machines have two cores; parsing is CPU-bound, saving stays in this process
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 # --- errors and output -----------------------------------------------------------------------
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"policykit: {message}", err=True)
-    sys.exit(code)
+def _known() -> tuple[type[BaseException], ...]:
+    from toolkit.manifest import ManifestError
+
+    return (StoreError, ManifestError)
 
 
-def _one_line_errors(fn: F) -> F:
-    """Known errors become one line and exit 2; anything else one line and exit 1 (no traceback;
-    set POLICYKIT_DEBUG=1 to see it)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from toolkit.manifest import ManifestError
-
-        try:
-            return fn(*args, **kwargs)
-        except (StoreError, ManifestError) as exc:
-            _fail(str(exc))
-        except BrokenPipeError:  # `policykit list | head`: the reader left, nothing to report
-            _quiet_stdout()
-            sys.exit(1)
-        except OSError as exc:
-            _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-        except Exception as exc:
-            if os.environ.get("POLICYKIT_DEBUG"):
-                raise
-            _fail(f"internal error: {type(exc).__name__}: {exc}", 1)
-
-    return wrapper  # type: ignore[return-value]
+_one_line_errors = one_line_errors(_known)
 
 
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
+
+
+
 
 
 def _console(stderr: bool = False) -> Console:

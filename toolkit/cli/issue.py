@@ -8,59 +8,39 @@ certificate is not trusted, 4 when the PDF has no signature.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
 
 import click
 
+from toolkit.cli.errors import fail as _fail
+from toolkit.cli.errors import one_line_errors
 from toolkit.cli.main import db_path
 
-F = TypeVar("F", bound=Callable[..., Any])
 VERIFY_EXIT = {"intact": 0, "tampered": 1, "untrusted": 3, "unsigned": 4}
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"policykit: {message}", err=True)
-    sys.exit(code)
+def _known() -> tuple[type[BaseException], ...]:
+    from toolkit.documents.fonts import FontError
+    from toolkit.documents.issue import IssueError
+    from toolkit.documents.numbering import NumberingError
+    from toolkit.documents.pdf import ConversionError, LibreOfficeMissing
+    from toolkit.documents.register import RegisterError
+    from toolkit.documents.seal import SealError
+    from toolkit.documents.sealing import SealingError
+    from toolkit.documents.sign import SigningError, VerifyError
+
+    return (RegisterError, NumberingError, IssueError, LibreOfficeMissing, ConversionError,
+            SealError, SealingError, SigningError, VerifyError, FontError)
 
 
-def _one_line_errors(fn: F) -> F:
-    """Known errors → one line, exit 2; anything else one line, exit 1 (POLICYKIT_DEBUG=1 shows
-    the traceback)."""
+_one_line_errors = one_line_errors(_known)
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from toolkit.documents.fonts import FontError
-        from toolkit.documents.issue import IssueError
-        from toolkit.documents.numbering import NumberingError
-        from toolkit.documents.pdf import ConversionError, LibreOfficeMissing
-        from toolkit.documents.register import RegisterError
-        from toolkit.documents.seal import SealError
-        from toolkit.documents.sealing import SealingError
-        from toolkit.documents.sign import SigningError, VerifyError
 
-        known = (
-            RegisterError, NumberingError, IssueError, LibreOfficeMissing, ConversionError,
-            SealError, SealingError, SigningError, VerifyError, FontError,
-        )  # fmt: skip
-        try:
-            return fn(*args, **kwargs)
-        except known as exc:
-            _fail(str(exc))
-        except OSError as exc:
-            _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-        except Exception as exc:
-            if os.environ.get("POLICYKIT_DEBUG"):
-                raise
-            _fail(f"internal error: {type(exc).__name__}: {exc}", 1)
 
-    return wrapper  # type: ignore[return-value]
 
 
 def _open_register(ctx: click.Context, *, create: bool = False):

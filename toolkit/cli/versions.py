@@ -8,50 +8,34 @@ Output files are written through a temporary file and ``os.replace``: complete o
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from extractors.normalize import cn_to_int
+from toolkit.cli.errors import fail as _fail
+from toolkit.cli.errors import one_line_errors
 from toolkit.cli.main import db_path
 from toolkit.fileio import atomic_write
 from toolkit.store import Store, StoreError
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+def _known() -> tuple[type[BaseException], ...]:
+    from toolkit.manifest import ManifestError
+    from toolkit.versions.history import ArticleNotFound
+
+    return (StoreError, ManifestError, ArticleNotFound)
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"policykit: {message}", err=True)
-    sys.exit(code)
+_errors = one_line_errors(_known)
 
 
-def _errors(fn: F) -> F:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from toolkit.manifest import ManifestError
-        from toolkit.versions.history import ArticleNotFound
 
-        try:
-            return fn(*args, **kwargs)
-        except (StoreError, ManifestError, ArticleNotFound) as exc:
-            _fail(str(exc).strip("'\""))
-        except OSError as exc:
-            _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-        except Exception as exc:
-            if os.environ.get("POLICYKIT_DEBUG"):
-                raise
-            _fail(f"internal error: {type(exc).__name__}: {exc}", 1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _store(ctx: click.Context) -> Store:

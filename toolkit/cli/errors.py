@@ -1,0 +1,58 @@
+"""How every command fails: one line on stderr naming what went wrong, never a traceback.
+
+Known errors (the ones an area raises for bad input: an unknown document, a bad date, a missing
+LibreOffice…) exit 2; anything unexpected exits 1 as "internal error" — set POLICYKIT_DEBUG=1 to
+see the traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"policykit: {message}", err=True)
+    sys.exit(code)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+
+
+def one_line_errors(known: Callable[[], tuple[type[BaseException], ...]]) -> Callable[[F], F]:
+    """Decorate a command: ``known()`` (called lazily, so heavy modules load only on error
+    paths) lists the exceptions that are the user's to fix."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except BrokenPipeError:  # `policykit list | head`: the reader left, nothing to report
+                _quiet_stdout()
+                sys.exit(1)
+            except Exception as exc:
+                if isinstance(exc, known()):
+                    fail(str(exc).strip("'\""))
+                if isinstance(exc, OSError):
+                    fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+                if os.environ.get("POLICYKIT_DEBUG"):
+                    raise
+                fail(f"internal error: {type(exc).__name__}: {exc}", 1)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
