@@ -6,18 +6,15 @@ conversion of the "naive" variants that the checks must reject.
 
 from __future__ import annotations
 
-import fcntl
 import io
-import json
-import os
 import re
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pdfplumber
 import pytest
+from batch_samples import run_once
 from click.testing import CliRunner
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -39,7 +36,6 @@ from toolkit.documents.seal import seal_png
 from toolkit.documents.sealing import find_signature_block, press_seal
 from toolkit.documents.sign import TestCertificate, make_test_certificate, verify_pdf
 from toolkit.documents.specimen import build_specimen
-from toolkit.fileio import atomic_write
 
 SEAL_PT = 42 / 25.4 * 72
 
@@ -67,20 +63,6 @@ class Naive:
     wrong_even_footer: PdfReport
 
 
-def _once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict]) -> dict:
-    """Run ``build`` once per test run even under pytest-xdist: the workers share the run's
-    temp root, and a file lock makes the second worker wait for the first one's result."""
-    base = factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # the run's root, shared by gw0 and gw1
-    root = base / f"shared-{name}"
-    root.mkdir(exist_ok=True)
-    with open(base / f"shared-{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = root / "result.json"
-        if not done.exists():
-            atomic_write(done, json.dumps(build(root), ensure_ascii=False).encode())
-        return json.loads(done.read_text(encoding="utf-8"))
 
 
 def _issue_specimens(root: Path) -> dict:
@@ -106,7 +88,7 @@ def _issue_specimens(root: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory: pytest.TempPathFactory) -> Issued:
-    data = _once(tmp_path_factory, "issued", _issue_specimens)
+    data = run_once(tmp_path_factory, "issued", _issue_specimens)
     cert_dir = Path(data["cert"])
     cert = TestCertificate(
         cert_dir / "ca.pem", cert_dir / "signer.p12", cert_dir / "signer-key.pem",
@@ -134,7 +116,7 @@ def _render_naive(root: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def naive(tmp_path_factory: pytest.TempPathFactory) -> Naive:
-    data = _once(tmp_path_factory, "naive", _render_naive)
+    data = run_once(tmp_path_factory, "naive", _render_naive)
     block = find_signature_block(Document(io.BytesIO(specimen_docx(fill_page=True))))
     expect = Expectations(
         date_text=block.date_text,
