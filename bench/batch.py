@@ -31,13 +31,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 from notices import build_store  # noqa: E402
 
 from toolkit.corpus import Corpus  # noqa: E402
-from toolkit.documents.batch import run_batch  # noqa: E402
-from toolkit.documents.batch_table import case_cells, schema_for, write_case_table  # noqa: E402
-from toolkit.documents.issue import IssueOptions, Timings  # noqa: E402
-from toolkit.documents.notice_issue import issue_notices, prepare_notice  # noqa: E402
-from toolkit.documents.numbering import load_offices  # noqa: E402
-from toolkit.documents.register import Register  # noqa: E402
-from toolkit.documents.sign import make_test_certificate, verify_pdf  # noqa: E402
+from toolkit.issuing.batch import run_batch  # noqa: E402
+from toolkit.issuing.batch_table import case_cells, schema_for, write_case_table  # noqa: E402
+from toolkit.issuing.issue import IssueOptions, Timings  # noqa: E402
+from toolkit.issuing.notice_issue import issue_notices, prepare_notice  # noqa: E402
+from toolkit.issuing.numbering import load_offices  # noqa: E402
+from toolkit.issuing.register import Register  # noqa: E402
+from toolkit.issuing.sign import make_test_certificate, verify_pdf  # noqa: E402
 
 DISTRICTS = ("榕城区", "揭东区", "揭西县", "惠来县", "普宁市")
 NAMES = ("康宁", "仁和", "安康", "惠民", "济生", "同德", "长青", "益民", "福康", "永安",

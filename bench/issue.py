@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from issue_samples import OFFICE_ID, specimen_docx  # noqa: E402
 
-from toolkit.documents.issue import IssueOptions, IssueRequest, Timings, issue_batch  # noqa: E402
-from toolkit.documents.pdf import convert_docx_to_pdf  # noqa: E402
-from toolkit.documents.register import Register  # noqa: E402
-from toolkit.documents.sign import make_test_certificate, verify_pdf  # noqa: E402
+from toolkit.issuing.issue import IssueOptions, IssueRequest, Timings, issue_batch  # noqa: E402
+from toolkit.issuing.pdf import convert_docx_to_pdf  # noqa: E402
+from toolkit.issuing.register import Register  # noqa: E402
+from toolkit.issuing.sign import make_test_certificate, verify_pdf  # noqa: E402
 
 
 def _cpu_seconds() -> float:

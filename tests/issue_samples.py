@@ -1,4 +1,4 @@
-"""Specimen 公文 for the issuing tests and bench/issue.py: layout from toolkit.documents.specimen,
+"""Specimen 公文 for the issuing tests and bench/issue.py: layout from toolkit.issuing.specimen,
 every word from the bundled corpus (the 揭阳 notice and the Guangdong rule it forwards)."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import re
 from datetime import date
 from pathlib import Path
 
-from toolkit.documents.numbering import load_offices
-from toolkit.documents.sealing import date_text
-from toolkit.documents.specimen import SpecimenText, build_specimen
+from toolkit.issuing.numbering import load_offices
+from toolkit.issuing.sealing import date_text
+from toolkit.issuing.specimen import SpecimenText, build_specimen
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN_000 = ROOT / "tests" / "data" / "clean" / "000_b3443c26a488e755.txt"

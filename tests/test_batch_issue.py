@@ -20,11 +20,11 @@ from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from toolkit.cli.main import cli
-from toolkit.documents import issue as issue_module
-from toolkit.documents.batch import EXTRACT_HEADERS
-from toolkit.documents.batch_table import schema_for, write_case_table
-from toolkit.documents.register import Register, sha256_file
-from toolkit.documents.sign import verify_pdf
+from toolkit.issuing import issue as issue_module
+from toolkit.issuing.batch import EXTRACT_HEADERS
+from toolkit.issuing.batch_table import schema_for, write_case_table
+from toolkit.issuing.register import Register, sha256_file
+from toolkit.issuing.sign import verify_pdf
 
 NUMBERS = ["揭医保〔2026〕1号", "揭医保〔2026〕2号", "揭医保〔2026〕3号"]
 STEMS = ["揭医保-2026-1", "揭医保-2026-2", "揭医保-2026-3"]
@@ -201,7 +201,7 @@ def test_office_option_fills_the_issuer_column(corpus_store, tmp_path):
     rows = [{h: v for h, v in r.items() if not h.startswith("issuer.")} for r in five_rows()[:1]]
     headers = [h for h in schema.headers if not h.startswith("issuer.")]
     table = tmp_path / "no_issuer.csv"
-    from toolkit.documents.batch_table import csv_bytes
+    from toolkit.issuing.batch_table import csv_bytes
 
     table.write_bytes(csv_bytes(headers, [[r[h] for h in headers] for r in rows]))
     db = store_copy(corpus_store, tmp_path / "policykit.db")
@@ -218,9 +218,9 @@ def test_office_option_fills_the_issuer_column(corpus_store, tmp_path):
 def test_a_row_failing_after_numbering_is_voided_with_the_reason(corpus_store, tmp_path,
                                                                  monkeypatch):
     from toolkit.corpus import Corpus
-    from toolkit.documents.batch import run_batch
-    from toolkit.documents.issue import IssueOptions
-    from toolkit.documents.notice_issue import PreparedNotice
+    from toolkit.issuing.batch import run_batch
+    from toolkit.issuing.issue import IssueOptions
+    from toolkit.issuing.notice_issue import PreparedNotice
 
     real = PreparedNotice.render
 

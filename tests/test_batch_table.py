@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from batch_samples import BAD_DATE_ROW, BATCH_EXAMPLES, MISSING_ROW, five_rows, make_examples
 
-from toolkit.documents.batch_table import (
+from toolkit.documents.cases import CASE_MODELS, load_case, parse_case
+from toolkit.documents.doctypes import TYPES
+from toolkit.issuing.batch_table import (
     BatchError,
     case_cells,
     check_headers,
@@ -21,8 +23,6 @@ from toolkit.documents.batch_table import (
     schema_for,
     write_case_table,
 )
-from toolkit.documents.cases import CASE_MODELS, load_case, parse_case
-from toolkit.documents.doctypes import TYPES
 
 REFUSAL_HEADERS = [
     "case_id", "region", "date", "issuer.name", "issuer.mark", "addressee",

@@ -18,17 +18,17 @@ from issue_samples import ISSUE_DATE, OFFICE_ID, specimen_docx
 from PIL import Image
 
 from toolkit.cli.main import cli
-from toolkit.documents.issue import (
+from toolkit.issuing.issue import (
     IssueError,
     IssueOptions,
     IssueRequest,
     issue_batch,
     issue_document,
 )
-from toolkit.documents.numbering import NumberingError
-from toolkit.documents.pdf import ConversionError, LibreOfficeMissing, convert_docx_to_pdf
-from toolkit.documents.register import Register, sha256_file
-from toolkit.documents.sign import PadesSigner, SigningError, make_test_certificate
+from toolkit.issuing.numbering import NumberingError
+from toolkit.issuing.pdf import ConversionError, LibreOfficeMissing, convert_docx_to_pdf
+from toolkit.issuing.register import Register, sha256_file
+from toolkit.issuing.sign import PadesSigner, SigningError, make_test_certificate
 
 DOCX_ONLY = IssueOptions(pdf=False)
 

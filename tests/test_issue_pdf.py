@@ -22,20 +22,20 @@ from docx.oxml.ns import qn
 from issue_samples import FILL_PAGE_LINES, ISSUE_DATE, OFFICE_ID, specimen_docx, specimen_text
 
 from toolkit.cli.main import cli
-from toolkit.documents.fonts import FONTS_CONF, fontconfig_env
-from toolkit.documents.issue import (
+from toolkit.issuing.fonts import FONTS_CONF, fontconfig_env
+from toolkit.issuing.issue import (
     MAPPED_FONTS,
     IssueOptions,
     IssueRequest,
     issue_batch,
 )
-from toolkit.documents.pdf import convert_docx_to_pdf
-from toolkit.documents.pdf_check import Expectations, PdfReport, inspect_pdf
-from toolkit.documents.register import Register, sha256_file
-from toolkit.documents.seal import seal_png
-from toolkit.documents.sealing import find_signature_block, press_seal
-from toolkit.documents.sign import TestCertificate, make_test_certificate, verify_pdf
-from toolkit.documents.specimen import build_specimen
+from toolkit.issuing.pdf import convert_docx_to_pdf
+from toolkit.issuing.pdf_check import Expectations, PdfReport, inspect_pdf
+from toolkit.issuing.register import Register, sha256_file
+from toolkit.issuing.seal import seal_png
+from toolkit.issuing.sealing import find_signature_block, press_seal
+from toolkit.issuing.sign import TestCertificate, make_test_certificate, verify_pdf
+from toolkit.issuing.specimen import build_specimen
 
 SEAL_PT = 42 / 25.4 * 72
 
@@ -320,7 +320,7 @@ def test_flipped_byte_is_tampered_and_cli_exit_codes(issued: Issued, tmp_path: P
 def test_failed_page_check_is_tightened_and_rendered_again() -> None:
     # a signature block NOT kept with the body, two lines short of a full page: the two blank
     # lines above the 署名 push it onto page 2 alone; tightening removes them and re-renders
-    from toolkit.documents.issue import PdfJob, produce_pdfs
+    from toolkit.issuing.issue import PdfJob, produce_pdfs
 
     text = specimen_text(fill_page=True)
     short = build_specimen(replace(text, body=list(text.body[: FILL_PAGE_LINES - 2])))

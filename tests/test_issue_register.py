@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.documents.numbering import (
+from toolkit.issuing.numbering import (
     DocNumber,
     NumberingError,
     format_number,
@@ -19,7 +19,7 @@ from toolkit.documents.numbering import (
     parse_number,
     parse_offices,
 )
-from toolkit.documents.register import Register, RegisterError
+from toolkit.issuing.register import Register, RegisterError
 
 SERIES = {"prefix": "揭医保", "office": "jieyang-ybj", "doc_type": "通知", "year": 2026}
 

@@ -13,8 +13,8 @@ from docx.oxml.ns import qn
 from issue_samples import specimen_docx, specimen_text
 from PIL import Image
 
-from toolkit.documents.seal import SealError, make_seal, seal_png, seal_size_px
-from toolkit.documents.sealing import (
+from toolkit.issuing.seal import SealError, make_seal, seal_png, seal_size_px
+from toolkit.issuing.sealing import (
     SealingError,
     date_text,
     doc_date_from_text,
@@ -138,7 +138,7 @@ def test_date_text_has_no_leading_zeros() -> None:
 def test_joint_signature_block_gets_one_seal_over_all_lines() -> None:
     from dataclasses import replace
 
-    from toolkit.documents.specimen import build_specimen
+    from toolkit.issuing.specimen import build_specimen
 
     names = ["湛江市医疗保障局", "湛江市卫生健康局"]
     docx = build_specimen(replace(specimen_text(), signature=names))

@@ -17,11 +17,11 @@ from docx import Document
 
 from toolkit.cli.main import cli
 from toolkit.documents.doctypes import TYPES
-from toolkit.documents.issue import MAPPED_FONTS
-from toolkit.documents.numbering import load_offices
-from toolkit.documents.pdf_check import Expectations, inspect_pdf
-from toolkit.documents.register import Register, sha256_file
-from toolkit.documents.sealing import find_signature_block
+from toolkit.issuing.issue import MAPPED_FONTS
+from toolkit.issuing.numbering import load_offices
+from toolkit.issuing.pdf_check import Expectations, inspect_pdf
+from toolkit.issuing.register import Register, sha256_file
+from toolkit.issuing.sealing import find_signature_block
 
 CASE = EXAMPLES / "refusal.yaml"
 SEAL_PT = 42 / 25.4 * 72

@@ -311,7 +311,7 @@ def test_store_shares_a_file_with_the_register(tmp_path):
     there; the store then still opens the file, and still refuses other programs' databases."""
     import sqlite3
 
-    from toolkit.documents.register import Register
+    from toolkit.issuing.register import Register
 
     path = tmp_path / "shared.db"
     with Register(path):

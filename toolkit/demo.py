@@ -114,11 +114,11 @@ def issue_step(corpus, out: Path, step: Step) -> None:
     """Two notices issued for real: 文号 from the register (the demo store), sealed, converted to
     PDF by LibreOffice, checked, and signed with a TEST certificate made here."""
     from toolkit.documents.cases import load_case
-    from toolkit.documents.issue import IssueOptions
-    from toolkit.documents.notice_issue import issue_notices, prepare_notice
-    from toolkit.documents.numbering import load_offices
-    from toolkit.documents.register import Register
-    from toolkit.documents.sign import make_test_certificate, verify_pdf
+    from toolkit.issuing.issue import IssueOptions
+    from toolkit.issuing.notice_issue import issue_notices, prepare_notice
+    from toolkit.issuing.numbering import load_offices
+    from toolkit.issuing.register import Register
+    from toolkit.issuing.sign import make_test_certificate, verify_pdf
 
     cert = make_test_certificate(out / "test-certificate")
     step.notes.append(f"TEST certificate (not for real use): {cert.ca_cert}")

@@ -2,7 +2,7 @@
 
 Four 不予受理通知书 cases, the first being examples/refusal.yaml, the others the same notice to
 other applicants on other grounds (items of the Guangdong refusal list, 第九条). The columns are
-the refusal case model's (toolkit.documents.batch_table), so the tables always match the code:
+the refusal case model's (toolkit.issuing.batch_table), so the tables always match the code:
 
     .venv/bin/python examples/batch/make_examples.py      # rewrites the two files here
     .venv/bin/policykit batch examples/batch/refusal.xlsx --type refusal -o out/batch --pdf
@@ -17,8 +17,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from toolkit.documents.batch_table import case_cells, schema_for, write_case_table  # noqa: E402
 from toolkit.documents.cases import parse_case, read_data  # noqa: E402
+from toolkit.issuing.batch_table import case_cells, schema_for, write_case_table  # noqa: E402
 
 # applicant, received_on, grounds (item → the facts the clerk found), case id
 VARIANTS = [

@@ -1,6 +1,6 @@
 """``policykit batch cases.xlsx|cases.csv --type TYPE -o out/``: one notice per row, issued.
 
-Thin: read the options, run toolkit.documents.batch with a progress bar, print the summary
+Thin: read the options, run toolkit.issuing.batch with a progress bar, print the summary
 table and every failed row again at the end. Exit 0 when every row was issued, 1 when any row
 failed (the others are issued all the same), 2 when the table or an option is unusable (nothing
 issued).
@@ -100,9 +100,9 @@ def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bo
     from rich.console import Console
 
     from toolkit.corpus import Corpus
-    from toolkit.documents.batch import run_batch
-    from toolkit.documents.issue import IssueOptions
-    from toolkit.documents.register import Register
+    from toolkit.issuing.batch import run_batch
+    from toolkit.issuing.issue import IssueOptions
+    from toolkit.issuing.register import Register
 
     if workers < 1:
         _fail("--workers 至少为 1")

@@ -24,14 +24,14 @@ VERIFY_EXIT = {"intact": 0, "tampered": 1, "untrusted": 3, "unsigned": 4}
 
 
 def _known() -> tuple[type[BaseException], ...]:
-    from toolkit.documents.fonts import FontError
-    from toolkit.documents.issue import IssueError
-    from toolkit.documents.numbering import NumberingError
-    from toolkit.documents.pdf import ConversionError, LibreOfficeMissing
-    from toolkit.documents.register import RegisterError
-    from toolkit.documents.seal import SealError
-    from toolkit.documents.sealing import SealingError
-    from toolkit.documents.sign import SigningError, VerifyError
+    from toolkit.issuing.fonts import FontError
+    from toolkit.issuing.issue import IssueError
+    from toolkit.issuing.numbering import NumberingError
+    from toolkit.issuing.pdf import ConversionError, LibreOfficeMissing
+    from toolkit.issuing.register import RegisterError
+    from toolkit.issuing.seal import SealError
+    from toolkit.issuing.sealing import SealingError
+    from toolkit.issuing.sign import SigningError, VerifyError
 
     return (RegisterError, NumberingError, IssueError, LibreOfficeMissing, ConversionError,
             SealError, SealingError, SigningError, VerifyError, FontError)
@@ -44,7 +44,7 @@ _one_line_errors = one_line_errors(_known)
 
 
 def _open_register(ctx: click.Context, *, create: bool = False):
-    from toolkit.documents.register import Register
+    from toolkit.issuing.register import Register
 
     path = db_path(ctx)
     if not create and not path.exists():
@@ -155,7 +155,7 @@ def register_recover(ctx: click.Context, older_than_hours: float | None) -> None
 
 
 def _signer_from_options(p12: Path | None, key: Path | None, cert: Path | None, passphrase_env: str, test_cert: Path | None):
-    from toolkit.documents.sign import PadesSigner, SigningError, make_test_certificate
+    from toolkit.issuing.sign import PadesSigner, SigningError, make_test_certificate
 
     chosen = [x for x in (p12, key, test_cert) if x is not None]
     if len(chosen) > 1:
@@ -211,8 +211,8 @@ def issue(ctx: click.Context, docx: tuple[Path, ...], office: str, doc_type: str
 
     Each DOCX needs a PK-DocNumber paragraph (the 文号 is written there) and a signature block
     (PK-Signature / PK-Date styles, or a 署名 line directly above a date-only line)."""
-    from toolkit.documents.issue import IssueOptions, IssueRequest, issue_batch
-    from toolkit.documents.numbering import DEFAULT_OFFICES, load_offices
+    from toolkit.issuing.issue import IssueOptions, IssueRequest, issue_batch
+    from toolkit.issuing.numbering import DEFAULT_OFFICES, load_offices
 
     signer = _signer_from_options(sign_p12, sign_key, sign_cert, passphrase_env, test_cert)
     offices = load_offices(offices_file or DEFAULT_OFFICES)
@@ -249,7 +249,7 @@ def verify(pdf: Path, trust: tuple[Path, ...], as_json: bool) -> None:
     """Check a signed PDF: intact / tampered / untrusted, who signed and when.
 
     Exit 0 intact and trusted, 1 tampered, 3 intact but untrusted, 4 unsigned."""
-    from toolkit.documents.sign import verify_pdf
+    from toolkit.issuing.sign import verify_pdf
 
     result = verify_pdf(pdf, trust_roots=list(trust) or None)
     if as_json:
@@ -292,9 +292,9 @@ def verify(pdf: Path, trust: tuple[Path, ...], as_json: bool) -> None:
 @_one_line_errors
 def seal(office: str, bottom_text: str | None, size_mm: float, dpi: int, output: Path) -> None:
     """Draw a round red seal PNG (transparent background) for an office."""
-    from toolkit.documents.numbering import NumberingError, load_offices
-    from toolkit.documents.seal import seal_png
     from toolkit.fileio import atomic_write
+    from toolkit.issuing.numbering import NumberingError, load_offices
+    from toolkit.issuing.seal import seal_png
 
     try:
         name = load_offices().get(office).name
@@ -310,7 +310,7 @@ def seal(office: str, bottom_text: str | None, size_mm: float, dpi: int, output:
 @_one_line_errors
 def test_certificate(directory: Path) -> None:
     """Create a self-signed TEST CA and signer certificate (for demos; never real documents)."""
-    from toolkit.documents.sign import make_test_certificate
+    from toolkit.issuing.sign import make_test_certificate
 
     tc = make_test_certificate(directory)
     click.echo(f"TEST certificate (not for real documents) in {directory}:")

@@ -68,17 +68,17 @@ def issuing_errors() -> tuple[type[BaseException], ...]:
     """Exceptions of the issuing chain that are one line for the clerk, not a traceback."""
     from toolkit.corpus import CorpusError
     from toolkit.documents.basis import DocumentError
-    from toolkit.documents.batch_table import BatchError
     from toolkit.documents.cases import CaseError
-    from toolkit.documents.fonts import FontError
-    from toolkit.documents.issue import IssueError
-    from toolkit.documents.notice_issue import OfficeError
-    from toolkit.documents.numbering import NumberingError
-    from toolkit.documents.pdf import ConversionError, LibreOfficeMissing
-    from toolkit.documents.register import RegisterError
-    from toolkit.documents.seal import SealError
-    from toolkit.documents.sealing import SealingError
-    from toolkit.documents.sign import SigningError
+    from toolkit.issuing.batch_table import BatchError
+    from toolkit.issuing.fonts import FontError
+    from toolkit.issuing.issue import IssueError
+    from toolkit.issuing.notice_issue import OfficeError
+    from toolkit.issuing.numbering import NumberingError
+    from toolkit.issuing.pdf import ConversionError, LibreOfficeMissing
+    from toolkit.issuing.register import RegisterError
+    from toolkit.issuing.seal import SealError
+    from toolkit.issuing.sealing import SealingError
+    from toolkit.issuing.sign import SigningError
 
     return (CaseError, DocumentError, CorpusError, OfficeError, BatchError, IssueError,
             NumberingError, RegisterError, LibreOfficeMissing, ConversionError, SealError,

@@ -3,10 +3,10 @@
 Thin: parse the arguments, call toolkit.documents, print. Every error is printed on stderr
 (the file, the field, the reason) with exit code 2; nothing is written unless the whole document
 rendered. ``check`` dispatches on the file's suffix: .docx → the GB/T 9704 layout checker,
-.pdf → ``toolkit.documents.pdf_check.check_pdf`` (the issuing area's checker).
+.pdf → ``toolkit.issuing.pdf_check.check_pdf`` (the issuing area's checker).
 
 ``notice --pdf`` issues the notice: the 文号 is allocated in the 发文登记簿, printed, and the
-notice sealed, converted, checked, optionally signed and registered (toolkit.documents.notice_issue).
+notice sealed, converted, checked, optionally signed and registered (toolkit.issuing.notice_issue).
 """
 
 from __future__ import annotations
@@ -116,16 +116,16 @@ def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
     from toolkit.documents.cases import parse_case, read_data
     from toolkit.documents.decision import load_decision
     from toolkit.documents.doctypes import of_kind
-    from toolkit.documents.issue import IssueOptions
-    from toolkit.documents.notice_issue import (
+    from toolkit.documents.render import with_date
+    from toolkit.issuing.issue import IssueOptions
+    from toolkit.issuing.notice_issue import (
         find_office,
         issue_notices,
         prepare_notice,
         with_issuer,
     )
-    from toolkit.documents.numbering import load_offices
-    from toolkit.documents.register import Register
-    from toolkit.documents.render import with_date
+    from toolkit.issuing.numbering import load_offices
+    from toolkit.issuing.register import Register
 
     types = of_kind("notice")
     if doc_type not in types:
@@ -224,9 +224,9 @@ def check(path: Path) -> None:
         except Exception as e:  # not a DOCX at all (zip/XML error): one line, not a traceback
             _fail("check", f"{path}: 不是可读取的 DOCX 文件（{e}）")
     elif suffix == ".pdf":
-        if importlib.util.find_spec("toolkit.documents.pdf_check") is None:
-            _fail("check", f"{path}: PDF 检查模块（toolkit.documents.pdf_check）尚未安装")
-        pdf_check = importlib.import_module("toolkit.documents.pdf_check")
+        if importlib.util.find_spec("toolkit.issuing.pdf_check") is None:
+            _fail("check", f"{path}: PDF 检查模块（toolkit.issuing.pdf_check）尚未安装")
+        pdf_check = importlib.import_module("toolkit.issuing.pdf_check")
         findings = [str(f) for f in pdf_check.check_pdf(path)]
     else:
         _fail("check", f"{path}: 只能检查 .docx 或 .pdf 文件")

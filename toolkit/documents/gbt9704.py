@@ -39,7 +39,7 @@ GRID_TYPE = "lines"
 
 RED = "FF0000"
 
-# Official font names, kept in the DOCX (rendering maps them with toolkit/documents/fonts).
+# Official font names, kept in the DOCX (rendering maps them with toolkit/issuing/fonts).
 FANGSONG = "仿宋_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
 HEITI = "黑体"

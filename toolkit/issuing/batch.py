@@ -21,7 +21,9 @@ from pathlib import Path
 
 from toolkit.corpus import Corpus, CorpusError
 from toolkit.documents.basis import DocumentError
-from toolkit.documents.batch_table import (
+from toolkit.documents.doctypes import TYPES
+from toolkit.fileio import atomic_write
+from toolkit.issuing.batch_table import (
     BatchError,
     check_headers,
     csv_bytes,
@@ -30,9 +32,8 @@ from toolkit.documents.batch_table import (
     schema_for,
     xlsx_bytes,
 )
-from toolkit.documents.doctypes import TYPES
-from toolkit.documents.issue import IssueOptions, Timings
-from toolkit.documents.notice_issue import (
+from toolkit.issuing.issue import IssueOptions, Timings
+from toolkit.issuing.notice_issue import (
     OfficeError,
     PreparedNotice,
     find_office,
@@ -40,9 +41,8 @@ from toolkit.documents.notice_issue import (
     prepare_notice,
     with_issuer,
 )
-from toolkit.documents.numbering import Offices, load_offices
-from toolkit.documents.register import Register, RegisterEntry
-from toolkit.fileio import atomic_write
+from toolkit.issuing.numbering import Offices, load_offices
+from toolkit.issuing.register import Register, RegisterEntry
 
 # (stage, done, total): validate → render → pdf → extract
 Progress = Callable[[str, int, int], None]

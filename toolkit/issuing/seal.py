@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from toolkit.documents.fonts import require_family
+from toolkit.issuing.fonts import require_family
 
 MM_PER_INCH = 25.4
 SUPERSAMPLE = 4

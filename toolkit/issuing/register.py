@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from toolkit.documents.numbering import DocNumber, NumberingError, parse_number
+from toolkit.issuing.numbering import DocNumber, NumberingError, parse_number
 
 STATUSES = ("reserved", "issued", "voided")
 

@@ -28,8 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from toolkit.documents.fonts import require_family
 from toolkit.fileio import atomic_write
+from toolkit.issuing.fonts import require_family
 
 STAMP_LABELS = "签章时间：:"
 STAMP_TEXT = "签章：%(office)s\n时间：%(ts)s"

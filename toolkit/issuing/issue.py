@@ -42,12 +42,13 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
-from toolkit.documents.numbering import Office, Offices, load_offices, parse_number
-from toolkit.documents.pdf import convert_docx_to_pdf, soffice_path
-from toolkit.documents.pdf_check import Expectations, Finding, inspect_pdf
-from toolkit.documents.register import Register, RegisterEntry
-from toolkit.documents.seal import seal_png
-from toolkit.documents.sealing import (
+from toolkit.fileio import atomic_write
+from toolkit.issuing.numbering import Office, Offices, load_offices, parse_number
+from toolkit.issuing.pdf import convert_docx_to_pdf, soffice_path
+from toolkit.issuing.pdf_check import Expectations, Finding, inspect_pdf
+from toolkit.issuing.register import Register, RegisterEntry
+from toolkit.issuing.seal import seal_png
+from toolkit.issuing.sealing import (
     STYLE_NUMBER,
     PreparedDocx,
     SealingError,
@@ -57,8 +58,7 @@ from toolkit.documents.sealing import (
     prepare_docx,
     tighten,
 )
-from toolkit.documents.sign import Signer, StampPlacement, default_stamp_box, verify_pdf_bytes
-from toolkit.fileio import atomic_write
+from toolkit.issuing.sign import Signer, StampPlacement, default_stamp_box, verify_pdf_bytes
 
 DocSource = bytes | Path | str | Callable[[str], bytes]
 

@@ -1,4 +1,4 @@
-"""Issuing notices: the notice generator feeding the issuing chain (toolkit.documents.issue).
+"""Issuing notices: the notice generator feeding the issuing chain (toolkit.issuing.issue).
 
 Everything that can be known before a 文号 is taken is done first, so a case that cannot be
 issued consumes no number: the case is validated, its issuing office is found in
@@ -23,16 +23,16 @@ from pydantic import BaseModel
 from toolkit.corpus import Corpus
 from toolkit.documents.decision import Decision
 from toolkit.documents.doctypes import TYPES, DocType
-from toolkit.documents.issue import (
+from toolkit.documents.render import build_context, render_bytes
+from toolkit.issuing.issue import (
     IssuedDocument,
     IssueOptions,
     IssueRequest,
     Timings,
     issue_batch,
 )
-from toolkit.documents.numbering import DEFAULT_OFFICES, NumberingError, Office, Offices
-from toolkit.documents.register import Register
-from toolkit.documents.render import build_context, render_bytes
+from toolkit.issuing.numbering import DEFAULT_OFFICES, NumberingError, Office, Offices
+from toolkit.issuing.register import Register
 
 
 class OfficeError(Exception):

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from toolkit.documents.fonts import fontconfig_env
+from toolkit.issuing.fonts import fontconfig_env
 
 INSTALL_HINT = (
     "LibreOffice is not installed: run make demo / apt-get install libreoffice-writer-nogui"
