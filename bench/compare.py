@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 from compare_baselines import by_difflib, by_number  # noqa: E402
 
-from extractors.pipeline import parse_file  # noqa: E402
 from toolkit.compare import quality  # noqa: E402
 from toolkit.compare.align import align  # noqa: E402
 from toolkit.compare.export import write_reports  # noqa: E402
 from toolkit.compare.provisions import provisions  # noqa: E402
 from toolkit.compare.redline import _redlines  # noqa: E402
 from toolkit.compare.synthetic import make_variant  # noqa: E402
+from toolkit.ingest import parse_source  # noqa: E402
 from toolkit.manifest import load_manifest  # noqa: E402
 from toolkit.store import Store  # noqa: E402
 
@@ -131,7 +131,7 @@ def main() -> int:
         db, out = Path(tmp) / "bench.db", Path(tmp) / "out"
         with Store(db) as store:  # ingest: not timed
             for f in FILES:
-                store.save(parse_file(CLEAN / f"{f}.txt", manifest=manifest))
+                store.save(parse_source(CLEAN / f"{f}.txt", manifest=manifest))
         first = _three_way(db, out)
         runs = [_three_way(db, out) for _ in range(RUNS)]
         diffs = [_difflib_texts(db) for _ in range(RUNS)]

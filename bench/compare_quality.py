@@ -21,11 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 from compare_baselines import by_difflib, by_number  # noqa: E402
 
-from extractors.pipeline import parse_file  # noqa: E402
 from toolkit.compare import quality  # noqa: E402
 from toolkit.compare.align import align  # noqa: E402
 from toolkit.compare.provisions import provisions  # noqa: E402
 from toolkit.compare.synthetic import make_variant  # noqa: E402
+from toolkit.ingest import parse_source  # noqa: E402
 from toolkit.manifest import load_manifest  # noqa: E402
 
 CLEAN = ROOT / "tests" / "data" / "clean"
@@ -36,7 +36,7 @@ VARIANTS = 30
 
 
 def load(doc_id: str):
-    parsed = parse_file(CLEAN / f"{FILES[doc_id]}.txt", manifest=load_manifest(), layers=False)
+    parsed = parse_source(CLEAN / f"{FILES[doc_id]}.txt", manifest=load_manifest(), layers=False)
     return next(d for d in parsed.documents if d.id == doc_id)
 
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from extractors.normalize import int_to_cn  # noqa: E402
-from extractors.pipeline import parse_file  # noqa: E402
+from toolkit.ingest import parse_source  # noqa: E402
 from toolkit.manifest import load_manifest  # noqa: E402
 from toolkit.versions.diff import diff  # noqa: E402
 from toolkit.versions.units import article_body  # noqa: E402
@@ -40,7 +40,7 @@ LIMIT = 0.5
 
 
 def _rule(stem: str, doc_id: str):
-    parsed = parse_file(CLEAN / f"{stem}.txt", manifest=load_manifest(), layers=False)
+    parsed = parse_source(CLEAN / f"{stem}.txt", manifest=load_manifest(), layers=False)
     return next(d for d in parsed.documents if d.id == doc_id)
 
 
@@ -128,7 +128,7 @@ def main() -> int:
             path = Path(tmp) / f"{name}.md"
             path.write_text(_markdown("医疗保障定点管理综合规则", chs), encoding="utf-8")
             paths.append(path)
-        old, new = (next(d for d in parse_file(p, layers=False).documents if d.articles()) for p in paths)
+        old, new = (next(d for d in parse_source(p, layers=False).documents if d.articles()) for p in paths)
     text_old = "\n".join(a.full_text() for a in old.articles())
     text_new = "\n".join(a.full_text() for a in new.articles())
     result = diff(old, new)

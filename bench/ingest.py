@@ -51,7 +51,7 @@ def pages_per_second(pdfs: list[Path], rounds: int) -> tuple[float, float, int]:
     import pdfplumber
 
     from extractors.nlp import get_nlp
-    from extractors.pipeline import parse_file
+    from toolkit.ingest import parse_source
     from toolkit.manifest import load_manifest
 
     manifest = load_manifest()
@@ -71,7 +71,7 @@ def pages_per_second(pdfs: list[Path], rounds: int) -> tuple[float, float, int]:
             start = time.process_time()
             with Store(Path(tmp) / "b.db") as store:
                 for pdf in pdfs:
-                    store.save(parse_file(pdf, manifest=manifest))
+                    store.save(parse_source(pdf, manifest=manifest))
             full.append(time.process_time() - start)
     return min(bare), min(full), pages
 

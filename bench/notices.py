@@ -34,14 +34,14 @@ _cases: list = []
 
 
 def build_store(path: Path) -> None:
-    from extractors.pipeline import parse_file
+    from toolkit.ingest import parse_source
     from toolkit.manifest import load_manifest
     from toolkit.store import Store
 
     manifest = load_manifest()
     with Store(path) as store:
         for f in sorted((ROOT / "corpus" / "sources").glob("*.pdf")):
-            store.save(parse_file(f, manifest=manifest))
+            store.save(parse_source(f, manifest=manifest))
 
 
 def _init(db: str) -> None:

@@ -18,8 +18,6 @@ from extractors.readers.base import ReadError, ReadResult
 from extractors.structure import has_articles, looks_like_heading, parse_guide, parse_structure
 from toolkit.manifest import DocumentEntry, Manifest, SourceEntry
 from toolkit.model import DateFact, Document, LifecycleEvent, Node
-from toolkit.versions.status import with_lifecycle_facts
-from toolkit.versions.works import apply_manifest_events
 
 SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".txt": "text", ".md": "markdown"}
 
@@ -97,16 +95,10 @@ def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bo
     _link(docs, chain)
     _infer_doc_numbers(docs)
     _caption_facts(docs, chain)
-    apply_manifest_events(docs, entry)
     if layers:
         from extractors.layers.annotate import annotate_source
 
         warnings += annotate_source(docs, manifest=manifest)
-        for doc in docs:
-            # The dates a document states about itself (施行, 有效期 → its last day, marked
-            # inferred when computed) become its effective/expires facts.
-            facts = with_lifecycle_facts(doc)
-            doc.effective, doc.expires = facts.effective, facts.expires
     return ParsedSource(
         source_id=source_id,
         path=str(path),

@@ -34,10 +34,10 @@ def source_path(key: str, fmt: str = "pdf") -> Path:
 @cache
 def parsed(key: str, fmt: str = "pdf", layers: bool = True):
     """A source parsed with the bundled manifest (cached for the session)."""
-    from extractors.pipeline import parse_file
+    from toolkit.ingest import parse_source
     from toolkit.manifest import load_manifest
 
-    return parse_file(source_path(key, fmt), manifest=load_manifest(), layers=layers)
+    return parse_source(source_path(key, fmt), manifest=load_manifest(), layers=layers)
 
 
 @cache

@@ -148,11 +148,11 @@ CORPUS_PDFS = sorted((ROOT / "corpus" / "sources").glob("*.pdf"))
 @functools.cache
 def parsed_corpus() -> tuple:
     """The six bundled PDFs parsed with the manifest, once per test process."""
-    from extractors.pipeline import parse_file
+    from toolkit.ingest import parse_source
     from toolkit.manifest import load_manifest
 
     manifest = load_manifest()
-    return tuple(parse_file(p, manifest=manifest) for p in CORPUS_PDFS)
+    return tuple(parse_source(p, manifest=manifest) for p in CORPUS_PDFS)
 
 
 def corpus_documents() -> list[Document]:

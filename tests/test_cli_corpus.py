@@ -171,9 +171,9 @@ def _slow_parse(path, *, manifest=None):
 
 def test_ingest_parses_in_two_processes(tmp_path, monkeypatch):
     # The pool is forked, so the workers see this replacement of the parser.
-    import extractors.pipeline
+    import toolkit.ingest
 
-    monkeypatch.setattr(extractors.pipeline, "parse_file", _slow_parse)
+    monkeypatch.setattr(toolkit.ingest, "parse_source", _slow_parse)
     files = [tmp_path / f"{i}.txt" for i in range(6)]
     results = list(corpus_cli._results(files, None))
     pids = {parsed.source_id for _, parsed, _ in results}

@@ -8,7 +8,7 @@ import pytest
 from conftest import DATA, parsed
 
 from extractors.layers.lifecycle import document_events, expiry, find_lifecycle, lifecycle_spans
-from extractors.pipeline import parse_file
+from toolkit.ingest import parse_source
 
 
 def docs(key: str) -> dict:
@@ -95,7 +95,7 @@ def test_spans_on_the_corpus():
 
 
 def test_repeal_on_the_effective_date():
-    doc = parse_file(DATA / "versions" / "reg-internet-cafe-2019.md", layers=False).documents[0]
+    doc = parse_source(DATA / "versions" / "reg-internet-cafe-2019.md", layers=False).documents[0]
     events = document_events(doc)
     assert [(e.type, e.date, e.target, e.inferred) for e in events] == [
         ("effective", date(2002, 11, 15), doc.id, False),

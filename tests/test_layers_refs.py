@@ -7,7 +7,7 @@ from conftest import DATA, STEMS, parsed
 
 from extractors.layers.definitions import definitions_table, find_definitions
 from extractors.layers.refs import corpus_resolver, find_citations, ref_spans
-from extractors.pipeline import parse_file
+from toolkit.ingest import parse_source
 from toolkit.model import Document, Node
 
 
@@ -193,7 +193,7 @@ def test_order_735_previous_paragraph_and_own_articles(corpus):
 
 
 def test_internet_cafe_regulation_this_article_paragraphs():
-    doc = parse_file(DATA / "versions" / "reg-internet-cafe-2019.md", layers=False).documents[0]
+    doc = parse_source(DATA / "versions" / "reg-internet-cafe-2019.md", layers=False).documents[0]
     spans = refs(doc)
     art8 = [(s.text, s.data["target_eid"]) for s in spans if s.eid == "chp_2__art_8__para_3"]
     assert art8 == [("本条第一款", "chp_2__art_8__para_1"), ("第二款", "chp_2__art_8__para_2")]

@@ -28,7 +28,7 @@ def _layers_wired() -> bool:
 @functools.cache
 def parsed_sources() -> tuple:
     from extractors.layers.lifecycle import document_events
-    from extractors.pipeline import parse_file
+    from toolkit.ingest import parse_source
     from toolkit.manifest import load_manifest
     from toolkit.versions.works import apply_manifest_events
 
@@ -37,7 +37,7 @@ def parsed_sources() -> tuple:
     wired = _layers_wired()
     out = []
     for path in paths:
-        parsed = parse_file(path, manifest=manifest, layers=wired)
+        parsed = parse_source(path, manifest=manifest, layers=wired)
         by_id = {d.id: d for d in parsed.documents}
         for doc in parsed.documents if not wired else ():
             if doc.effective is None and not any(e.type == "effective" for e in doc.events):

@@ -35,10 +35,10 @@ EDITS = DATA / "versions" / "edits"
 @functools.cache
 def base_document(source: str, doc_id: str) -> Document:
     """A document of the bundled corpus parsed from its clean text (no layers: fast)."""
-    from extractors.pipeline import parse_file
+    from toolkit.ingest import parse_source
     from toolkit.manifest import load_manifest
 
-    parsed = parse_file(source_path(source, "clean"), manifest=load_manifest(), layers=False)
+    parsed = parse_source(source_path(source, "clean"), manifest=load_manifest(), layers=False)
     return next(d for d in parsed.documents if d.id == doc_id)
 
 
@@ -172,7 +172,7 @@ def fixture(name: str, tmp: str | None = None) -> Fixture:
     """Apply the named script to its base document, write the new version, parse it back."""
     import tempfile
 
-    from extractors.pipeline import parse_file
+    from toolkit.ingest import parse_source
 
     data = script(name)
     base = data["base"]
@@ -181,7 +181,7 @@ def fixture(name: str, tmp: str | None = None) -> Fixture:
     folder = Path(tmp or tempfile.mkdtemp(prefix="pk-versions-"))
     path = folder / f"{name}.md"
     path.write_text(edited.markdown(), encoding="utf-8")
-    [new] = [d for d in parse_file(path, layers=False).documents if d.articles()]
+    [new] = [d for d in parse_source(path, layers=False).documents if d.articles()]
     return Fixture(name, data, old, new, edited)
 
 

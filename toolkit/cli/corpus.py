@@ -90,11 +90,11 @@ class Outcome:
 def _parse(path: str, manifest: Any) -> tuple[Any, str | None]:
     """Worker: (ParsedSource, None) or (None, reason). Errors travel as text: a ReadError does
     not survive pickling, and a parser bug must not stop the other files."""
-    from extractors.pipeline import parse_file
     from extractors.readers.base import ReadError
+    from toolkit.ingest import parse_source
 
     try:
-        return parse_file(path, manifest=manifest), None
+        return parse_source(path, manifest=manifest), None
     except ReadError as exc:
         return None, exc.reason
     except Exception as exc:  # a parser bug on one file: report it, keep going
