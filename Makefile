@@ -5,7 +5,8 @@ BIN     := $(VENV)/bin
 OUT     := out
 DB      := $(OUT)/policykit.db
 APT_PKGS := libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai \
-            fonts-lxgw-wenkai tesseract-ocr tesseract-ocr-chi-sim poppler-utils
+            fonts-lxgw-wenkai tesseract-ocr tesseract-ocr-chi-sim poppler-utils \
+            postgresql chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test deps system venv lint bench clean
