@@ -5,6 +5,8 @@ Thin: parse the arguments, call the library, print. Any error is one line on std
 
 from __future__ import annotations
 
+import calendar as month_calendar
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -21,10 +23,17 @@ def _fail(message: str) -> NoReturn:
 
 
 def _date(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
+    text = text.strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if not m:
         _fail(f"{what}: {text!r} is not a date written YYYY-MM-DD")
+    year, month, day = (int(g) for g in m.groups())
+    if not 1 <= month <= 12:
+        _fail(f"{what}: {text} does not exist (there is no month {month})")
+    days = month_calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        _fail(f"{what}: {text} does not exist ({year}年{month}月只有{days}天)")
+    return date(year, month, day)
 
 
 def _interval(text: str) -> tuple[date, date]:
@@ -91,7 +100,9 @@ def add(
     except (cal_lib.CalendarError, ValueError, TypeError) as e:
         _fail(str(e))
     click.echo(result.end.isoformat())
-    click.echo(result.format_cn(trigger))
+    # The last day is in the period: "即…前" would read as "before" it, so it is named plainly.
+    click.echo(f"自{trigger}起{result.n}{result.unit.cn}内")
+    click.echo(f"期限届满日：{cal_lib.format_date_cn(result.end)}（含当日）")
     if result.rolled_from is not None:
         click.echo(
             f"(last day {result.rolled_from.isoformat()} is a rest day: moved to the next "

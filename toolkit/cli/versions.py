@@ -20,6 +20,7 @@ from rich.table import Table
 from extractors.normalize import cn_to_int
 from toolkit.cli.errors import fail as _fail
 from toolkit.cli.errors import one_line_errors
+from toolkit.cli.lookup import resolve
 from toolkit.cli.main import db_path
 from toolkit.fileio import atomic_write
 from toolkit.store import Store, StoreError
@@ -74,7 +75,7 @@ def diff_cmd(ctx: click.Context, old: str, new: str, docx_path: Path | None, htm
     from toolkit.versions.export import changeset_json
 
     with _store(ctx) as store:
-        a, b = store.document(store.resolve(old)), store.document(store.resolve(new))
+        a, b = store.document(resolve(store, old)), store.document(resolve(store, new))
     if not a.articles() or not b.articles():
         _fail(f"{a.id if not a.articles() else b.id} has no articles to compare")
     cs = diff(a, b)
@@ -135,29 +136,47 @@ def _parse_date(value: str) -> date:
 @click.pass_context
 @_errors
 def status_cmd(ctx: click.Context, doc: str, on: str | None, as_json: bool) -> None:
-    """Is DOC in force on a date? 尚未施行 / 现行有效 / 已失效, with the clauses that decide it."""
+    """Is DOC in force on a date? 尚未施行 / 现行有效 / 已失效, with the clauses that decide it.
+
+    Documents are named by 文号 (a rule without one by the 文号 of the notice publishing it)."""
+    from toolkit.cli.corpus import where_names
     from toolkit.versions.status import document_status
+    from toolkit.versions.wording import evidence_line
 
     when = _parse_date(on) if on else date.today()
     with _store(ctx) as store:
-        doc_id = store.resolve(doc)
+        doc_id = resolve(store, doc)
         st = document_status(store, doc_id, when)
-        title = store.summary(doc_id).title
+        summary = store.summary(doc_id)
+        where = where_names(store)
+        publisher = store.summary(summary.parent) if summary.parent else None
+        lines = [(evidence_line(e, lambda d, eid: _place(where, d, eid, doc_id, store)), e.note)
+                 for e in st.evidence]
     if as_json:
-        click.echo(json.dumps({**st.to_json(), "title": title}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**st.to_json(), "title": summary.title, "doc_number": summary.doc_number},
+                              ensure_ascii=False, indent=2))
         return
-    last = st.last_day.isoformat() if st.last_day else "open-ended"
-    first = st.effective.isoformat() if st.effective else "unknown"
-    click.echo(f"《{title}》({doc_id}) on {when.isoformat()}: {st.label}")
-    click.echo(f"  in force {first} – {last}")
-    for e in st.evidence:
-        where = f"{e.doc_id} {e.eid}" if e.eid else (e.doc_id or "")
-        mark = " (inferred)" if e.inferred else ""
-        quote = f" “{e.quote}”" if e.quote else ""
-        day = e.date.isoformat() if e.date else "—"
-        click.echo(f"  {e.what} {day}{mark}: {where}{quote}")
-        if e.note:
-            click.echo(f"      {e.note}")
+    number = summary.doc_number or (f"{publisher.doc_number}印发" if publisher and publisher.doc_number else "")
+    last = st.last_day.isoformat() if st.last_day else "长期（未定有效期）"
+    first = st.effective.isoformat() if st.effective else "不明"
+    click.echo(f"《{summary.title}》{f'（{number}）' if number else ''} {when.isoformat()}：{st.label}")
+    click.echo(f"  施行期间 {first} 至 {last}   [{doc_id}]")
+    for line, note in lines:
+        click.echo(f"  {line}")
+        if note:
+            click.echo(f"      {note}")
+
+
+def _place(where: Any, doc_id: str | None, eid: str | None, subject: str, store: Store) -> str:
+    """A piece of evidence's place: the cited node alone for the document itself (第五十三条),
+    else the other document's 文号 (or title) and node; a version of the same work by its id."""
+    if doc_id == subject:
+        return store.label(doc_id, eid) if eid else ""
+    if doc_id and doc_id != subject:
+        mine, theirs = store.summary(subject), store.summary(doc_id)
+        if mine.doc_number and mine.doc_number == theirs.doc_number:
+            return f"{doc_id}（同一文号的另一版本）"
+    return where(doc_id, eid)
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -189,7 +208,7 @@ def history_cmd(ctx: click.Context, doc: str, article: str, as_json: bool) -> No
 
     key = _article_key(article)
     with _store(ctx) as store:
-        h = article_history(store, store.resolve(doc), key)
+        h = article_history(store, resolve(store, doc), key)
     if as_json:
         click.echo(json.dumps(h.to_json(), ensure_ascii=False, indent=2))
         return
