@@ -87,10 +87,16 @@ def test_no_store_is_one_line(tmp_path):
 def test_status_text(db, day, label):
     r = run(db, "status", "广东办法", "--on", day)  # the manifest's short name
     assert r.exit_code == 0, r.output
-    first = r.stdout.splitlines()[0]
-    assert first == f"《广东省医疗机构医疗保障定点管理暂行办法》(gd-measure) on {day}: {label}"
-    assert "validity_extended 2027-06-01: gd-notice-2024-4" in r.stdout
-    assert "“有效期延长至2027年6月1日”" in r.stdout
+    lines = r.stdout.splitlines()
+    # named by the 文号 of the notice that publishes it (the measure itself has none)
+    assert lines[0] == f"《广东省医疗机构医疗保障定点管理暂行办法》（粤医保规〔2021〕1号印发） {day}：{label}"
+    assert lines[1] == "  施行期间 2021-06-01 至 2027-06-01   [gd-measure]"
+    assert "  有效期延长至 2027-06-01：粤医保规〔2024〕4号“有效期延长至2027年6月1日”" in lines
+    assert "  施行 2021-06-01：第五十三条“自2021年6月1日起施行”" in lines
+    # the measure's own inferred end says what replaced it
+    assert ("  有效期届满 2024-05-31（推定）：第五十三条“有效期3年”（已由粤医保规〔2024〕4号延长至2027-06-01）"
+            in lines)
+    assert "gd-notice-2024-4 para_1" not in r.stdout and "validity_extended" not in r.stdout
 
 
 def test_status_json(db):
@@ -103,7 +109,13 @@ def test_status_json(db):
 
 @pytest.mark.parametrize("args,message", [
     (["status", "nope", "--on", "2024-01-01"], "policykit: no document 'nope' in the store (try `policykit list`)"),
-    (["status", "gd-measure", "--on", "2024-02-30"], "policykit: --on: not a date (YYYY-MM-DD): '2024-02-30'"),
+    (["status", "gd-measure", "--on", "2023-02-29"], "policykit: --on: 2023-02-29 does not exist (2023年2月只有28天)"),
+    (["status", "gd-measure", "--on", "2024/02/03"], "policykit: --on: '2024/02/03' is not a date written YYYY-MM-DD"),
+    (["status", "gd-measur"], "policykit: no document 'gd-measur' in the store; did you mean gd-measure? "
+                              "(`policykit list` shows them all)"),
+    (["history", "internet-cafe-2O22", "11"], "policykit: no document 'internet-cafe-2O22' in the store; did you "
+                                             "mean internet-cafe-2022 or internet-cafe-2019? (`policykit list` "
+                                             "shows them all)"),
     (["history", "nope", "11"], "policykit: no document 'nope' in the store (try `policykit list`)"),
     (["history", "internet-cafe-2019", "第九十九条"], "policykit: internet-cafe-2019 has no article 99"),
     (["history", "internet-cafe-2019", "eleven"], "policykit: not an article number: 'eleven' (try 11 or 第十一条)"),

@@ -5,8 +5,6 @@ Thin: parse the arguments, call the library, print. Any error is one line on std
 
 from __future__ import annotations
 
-import calendar as month_calendar
-import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import NoReturn
 import click
 
 from toolkit import calendar as cal_lib
+from toolkit.cli.dates import parse_day
 
 
 def _fail(message: str) -> NoReturn:
@@ -23,17 +22,10 @@ def _fail(message: str) -> NoReturn:
 
 
 def _date(text: str, what: str) -> date:
-    text = text.strip()
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
-    if not m:
-        _fail(f"{what}: {text!r} is not a date written YYYY-MM-DD")
-    year, month, day = (int(g) for g in m.groups())
-    if not 1 <= month <= 12:
-        _fail(f"{what}: {text} does not exist (there is no month {month})")
-    days = month_calendar.monthrange(year, month)[1]
-    if not 1 <= day <= days:
-        _fail(f"{what}: {text} does not exist ({year}年{month}月只有{days}天)")
-    return date(year, month, day)
+    try:
+        return parse_day(text)
+    except ValueError as e:
+        _fail(f"{what}: {e}")
 
 
 def _interval(text: str) -> tuple[date, date]:

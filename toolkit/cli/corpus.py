@@ -280,7 +280,8 @@ def list_documents(ctx: click.Context, as_json: bool, wide: bool) -> None:
         if extra:
             title.append("\n" + extra, style="dim")
         small.append([r[0], r[2], title, r[7]])
-    print_table(console, compact, small, caption=caption)
+    note = "标题下为地区与施行期间；类型等列未单独显示（--wide 显示全部列）"
+    print_table(console, compact, small, caption="\n".join(x for x in (caption, note) if x))
 
 
 def _inferred(state: Any, *what: Any) -> bool:

@@ -123,10 +123,12 @@ def _print_changes(cs: Any, unchanged: bool) -> None:
 # --- status ----------------------------------------------------------------------------------
 
 def _parse_date(value: str) -> date:
+    from toolkit.cli.dates import parse_day
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"--on: not a date (YYYY-MM-DD): {value!r}")
+        return parse_day(value)
+    except ValueError as e:
+        _fail(f"--on: {e}")
 
 
 @click.command("status")
@@ -141,7 +143,7 @@ def status_cmd(ctx: click.Context, doc: str, on: str | None, as_json: bool) -> N
     Documents are named by 文号 (a rule without one by the 文号 of the notice publishing it)."""
     from toolkit.cli.corpus import where_names
     from toolkit.versions.status import document_status
-    from toolkit.versions.wording import evidence_line
+    from toolkit.versions.wording import deciding_end, evidence_line
 
     when = _parse_date(on) if on else date.today()
     with _store(ctx) as store:
@@ -150,8 +152,16 @@ def status_cmd(ctx: click.Context, doc: str, on: str | None, as_json: bool) -> N
         summary = store.summary(doc_id)
         where = where_names(store)
         publisher = store.summary(summary.parent) if summary.parent else None
-        lines = [(evidence_line(e, lambda d, eid: _place(where, d, eid, doc_id, store)), e.note)
-                 for e in st.evidence]
+        decider = deciding_end(st)
+        lines = []
+        for e in st.evidence:
+            line = evidence_line(e, lambda d, eid: _place(where, d, eid, doc_id, store))
+            if e.what == "expires" and decider is not None and e.date != st.last_day:
+                # a superseded date says what superseded it
+                by = _place(where, decider.doc_id, None, doc_id, store)
+                later = "延长至" if decider.what == "validity_extended" else "提前终止于"
+                line += f"（已由{by}{later}{st.last_day.isoformat()}）"
+            lines.append((line, e.note))
     if as_json:
         click.echo(json.dumps({**st.to_json(), "title": summary.title, "doc_number": summary.doc_number},
                               ensure_ascii=False, indent=2))
