@@ -34,7 +34,7 @@ def test_diff_json_to_stdout(db):
     r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--json", "-")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert data["counts"] == {"unchanged": 29, "modified": 2, "renumbered": 6, "added": 1}
+    assert data["counts"] == {"unchanged": 23, "modified": 8, "renumbered": 6, "added": 1}
     assert [e["type"] for e in data["changes"]].count("renumbering") == 6
     assert data["article_map"]["37"] == "38"
 
@@ -44,7 +44,8 @@ def test_diff_writes_docx_html_json(db, tmp_path):
     r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022",
             *[a for k, p in out.items() for a in (f"--{k}", str(p))])
     assert r.exit_code == 0, r.output
-    assert "第三十二条改为第三十三条" in r.stdout and "added 1" in r.stdout
+    assert "第三十四条改为第三十五条" in r.stdout and "新增1条" in r.stdout
+    assert "internet-cafe" not in r.stdout.split("wrote")[0]
     table = docx.Document(io.BytesIO(out["docx"].read_bytes())).tables[0]
     assert [c.text for c in table.rows[0].cells] == ["原条文", "修改后条文", "修改说明"]
     assert out["html"].read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
@@ -78,6 +79,52 @@ def test_no_store_is_one_line(tmp_path):
     r = run(tmp_path / "none.db", "status", "gd-measure")
     assert r.exit_code == 2 and "no store here" in r.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_diff_pins_override_the_match_in_every_output(db, tmp_path):
+    """--pin 31=31,32 (a split the engine did not see) and --pin 第三十七条=38: 人工指定 everywhere."""
+    out = {k: tmp_path / f"p.{k}" for k in ("docx", "html", "json")}
+    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--pin", "31=31,32",
+            "--pin", "第三十七条=chp_5__art_38", *[a for k, p in out.items() for a in (f"--{k}", str(p))])
+    assert r.exit_code == 0, r.output
+    data = json.loads(out["json"].read_text(encoding="utf-8"))
+    split = next(e for e in data["changes"] if e["old"] == ["chp_4__art_31"])
+    assert (split["kind"], split["new"], split["manual"]) == ("split", ["chp_4__art_31", "chp_4__art_32"], True)
+    last = next(e for e in data["changes"] if e["old"] == ["chp_5__art_37"])
+    assert last["manual"] and last["new"] == ["chp_5__art_38"]
+    assert [e for e in data["changes"] if e["manual"]] == [split, last]
+    assert not any(e["kind"] == "added" for e in data["changes"])  # 32 is now part of the split
+    assert data["pins"] == {"chp_4__art_31": ["chp_4__art_31", "chp_4__art_32"], "chp_5__art_37": ["chp_5__art_38"]}
+    assert "（人工指定）" in r.stdout and "人工指定对应2处" in r.stdout
+    page = out["html"].read_text(encoding="utf-8")
+    assert page.count('<span class="manual"') == 2
+    notes = [row.cells[2].text for row in docx.Document(io.BytesIO(out["docx"].read_bytes())).tables[0].rows[1:]]
+    assert [n for n in notes if n.startswith("【人工指定】")] == [
+        "【人工指定】第三十一条拆分为第三十一条、第三十二条，文字修改", "【人工指定】第三十七条改为第三十八条"]
+
+
+@pytest.mark.parametrize("pin, message", [
+    ("31=99", "policykit: pin '99': internet-cafe-2022 has no article 99 (write 11, 第十一条 or an eId)"),
+    ("99=31", "policykit: pin '99': internet-cafe-2019 has no article 99 (write 11, 第十一条 or an eId)"),
+    ("31", "policykit: --pin '31': write OLD=NEW, e.g. --pin 11=11 or --pin 12=12,13 (article numbers or eIds)"),
+])
+def test_diff_bad_pin_is_one_line(db, pin, message):
+    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--pin", pin)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip() == message
+
+
+def test_diff_terminal_fits_80_columns_and_speaks_chinese(db):
+    from rich.cells import cell_len
+
+    r = CliRunner(env={**ENV, "COLUMNS": "80"}).invoke(cli, ["--db", str(db), "diff", "internet-cafe-2019",
+                                                            "internet-cafe-2022", "--collapse"])
+    assert r.exit_code == 0, r.output
+    assert max(cell_len(line) for line in r.stdout.splitlines()) <= 80
+    flat = r.stdout.replace("│", "").replace(" ", "").replace("\n", "")
+    assert "第三十四条至第三十七条依次改为第三十五条至第三十八条（4条，仅条号变化）" in flat
+    for english in ("renumbered", "modified", "substantive", "unchanged"):
+        assert english not in r.stdout
 
 
 # --- status ----------------------------------------------------------------------------------
@@ -136,7 +183,7 @@ def test_history_follows_content_across_renumbering(db):
     assert data["work"] == "internet-cafe-regulation"
     steps = [(s["version"]["doc_id"], s["nums"], s["change"], s["note"]) for s in data["steps"]]
     assert steps == [("internet-cafe-2019", ["第三十二条"], "", ""),
-                     ("internet-cafe-2022", ["第三十三条"], "renumbered", "第三十二条改为第三十三条")]
+                     ("internet-cafe-2022", ["第三十三条"], "renumbered", "第三十二条改为第三十三条，标点修改")]
     assert data["steps"][0]["text"].split(" ", 1)[1] == data["steps"][1]["text"].split(" ", 1)[1]
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from extractors.normalize import cn_to_int
 from toolkit.cli.errors import fail as _fail
@@ -28,9 +27,10 @@ from toolkit.store import Store, StoreError
 
 def _known() -> tuple[type[BaseException], ...]:
     from toolkit.manifest import ManifestError
+    from toolkit.versions.diff import PinError
     from toolkit.versions.history import ArticleNotFound
 
-    return (StoreError, ManifestError, ArticleNotFound)
+    return (StoreError, ManifestError, ArticleNotFound, PinError)
 
 
 _errors = one_line_errors(_known)
@@ -57,6 +57,21 @@ def _console() -> Console:
 
 # --- diff ------------------------------------------------------------------------------------
 
+def parse_pins(values: tuple[str, ...]) -> dict[str, list[str]]:
+    """``--pin OLD=NEW[,NEW…]`` values as {old: [new…]} (article numbers, 第N条 or eIds, as typed);
+    ``OLD=`` says the old article has no counterpart."""
+    out: dict[str, list[str]] = {}
+    for value in values:
+        left, sep, right = value.partition("=")
+        left = left.strip()
+        if not sep or not left:
+            _fail(f"--pin {value!r}: write OLD=NEW, e.g. --pin 11=11 or --pin 12=12,13 (article numbers or eIds)")
+        if left in out:
+            _fail(f"--pin {value!r}: old article {left} is pinned twice")
+        out[left] = [x.strip() for x in right.replace("，", ",").split(",") if x.strip()]
+    return out
+
+
 @click.command("diff")
 @click.argument("old")
 @click.argument("new")
@@ -66,28 +81,38 @@ def _console() -> Console:
               help="Write the 对照表 as one self-contained HTML page.")
 @click.option("--json", "json_path", help="Write the change set as JSON to a file, or - for stdout.")
 @click.option("--unchanged", is_flag=True, help="Also list unchanged articles.")
+@click.option("--pin", "pins", multiple=True, metavar="OLD=NEW[,NEW]",
+              help="Override the automatic match: old article → new article(s), by number (11, 第十一条) "
+                   "or eId; several new ones for a split, OLD= for no counterpart. Repeatable; shown as 人工指定.")
+@click.option("--collapse/--no-collapse", default=None,
+              help="Fold runs of articles whose number alone changed into one row (HTML: on by default, "
+                   "expandable; DOCX and terminal: off).")
+@click.option("--wide", is_flag=True, help="Terminal table with every column, nothing cut.")
 @click.pass_context
 @_errors
 def diff_cmd(ctx: click.Context, old: str, new: str, docx_path: Path | None, html_path: Path | None,
-             json_path: str | None, unchanged: bool) -> None:
+             json_path: str | None, unchanged: bool, pins: tuple[str, ...], collapse: bool | None,
+             wide: bool) -> None:
     """Article-level changes from OLD to NEW (ids, short names, 文号 or titles)."""
-    from toolkit.versions.diff import diff
+    from toolkit.versions.diff import diff, pins_from_refs
     from toolkit.versions.export import changeset_json
 
+    refs = parse_pins(pins)
     with _store(ctx) as store:
         a, b = store.document(resolve(store, old)), store.document(resolve(store, new))
     if not a.articles() or not b.articles():
         _fail(f"{a.id if not a.articles() else b.id} has no articles to compare")
-    cs = diff(a, b)
+    cs = diff(a, b, pins=pins_from_refs(a, b, refs))
     outputs: list[tuple[Path, bytes]] = []
     if docx_path:
         from toolkit.versions.report_docx import changeset_docx
 
-        outputs.append((docx_path, changeset_docx(cs, unchanged=unchanged)))
+        outputs.append((docx_path, changeset_docx(cs, unchanged=unchanged, collapse=bool(collapse))))
     if html_path:
         from toolkit.versions.report_html import changeset_html
 
-        outputs.append((html_path, changeset_html(cs, unchanged=unchanged).encode("utf-8")))
+        outputs.append((html_path, changeset_html(cs, unchanged=unchanged,
+                                                  collapse=True if collapse is None else collapse).encode("utf-8")))
     data = json.dumps(changeset_json(cs, unchanged=unchanged), ensure_ascii=False, indent=2) + "\n"
     if json_path and json_path != "-":
         outputs.append((Path(json_path), data.encode("utf-8")))
@@ -99,25 +124,36 @@ def diff_cmd(ctx: click.Context, old: str, new: str, docx_path: Path | None, htm
     if json_path == "-":
         click.echo(data, nl=False)
         return
-    _print_changes(cs, unchanged)
+    _print_changes(cs, unchanged, bool(collapse), wide)
     for path, _ in outputs:
         click.echo(f"wrote {path}")
 
 
-def _print_changes(cs: Any, unchanged: bool) -> None:
+def _print_changes(cs: Any, unchanged: bool, collapse: bool, wide: bool) -> None:
+    from rich.text import Text
+
+    from toolkit.cli.tables import Column, print_table
+    from toolkit.versions.diff import MANUAL_LABEL
+    from toolkit.versions.report_html import run_summary, runs, stale_lines, version_rows
+
     console = _console()
-    table = Table(title=f"{cs.old} → {cs.new}", show_lines=False)
-    for col in ("change", "old", "new", "substantive", "修改说明"):
-        table.add_column(col)
-    for c in cs.changes:
-        if c.kind == "unchanged" and not unchanged:
+    for label, value in version_rows(cs):
+        console.print(Text.assemble((f"{label}：", "bold"), value))
+    columns = [Column("原条文", 10, fold=True), Column("修改后条文", 10, fold=True), Column("修改类型", 8, fold=True),
+               Column("实质修改", 4, priority=2), Column("修改说明", 14, fold=True, priority=1)]
+    rows = []
+    shown = [c for c in cs.changes if unchanged or c.kind != "unchanged"]
+    for group in runs(shown, collapse):
+        if len(group) > 1:
+            rows.append(["", "", "条号变更", "否", run_summary(group)])
             continue
-        table.add_row(c.kind, "、".join(r.num for r in c.old), "、".join(r.num for r in c.new),
-                      "yes" if c.substantive else "no", c.note)
-    console.print(table)
-    console.print("  ".join(f"{k} {v}" for k, v in cs.counts().items()))
-    for s in cs.stale_refs:
-        console.print(f"stale reference {s.eid}: “{s.quote}” cites old {s.old_num}; {s.suggestion}")
+        c = group[0]
+        kinds = "、".join(c.labels) + (f"（{MANUAL_LABEL}）" if c.manual else "")
+        rows.append(["、".join(r.num for r in c.old), "、".join(r.num for r in c.new), kinds,
+                     "是" if c.substantive else "否", c.note])
+    print_table(console, columns, rows, wide=wide)
+    for line in stale_lines(cs):
+        console.print(f"引用条文序号待核对：{line}")
 
 
 # --- status ----------------------------------------------------------------------------------
