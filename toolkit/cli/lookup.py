@@ -12,7 +12,7 @@ import difflib
 
 from toolkit.store import Store, UnknownDocument
 
-CUTOFF = 0.6  # difflib ratio below which a name is not offered
+CUTOFF = 0.75  # difflib ratio below which a name is not offered (no-such-rule is not js-rules)
 
 
 def suggestions(store: Store, key: str, limit: int = 3) -> list[str]:
