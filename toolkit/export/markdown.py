@@ -66,6 +66,9 @@ def metadata_rows(doc: Document, status: Status | None = None, where: Where | No
         ("抄送", "、".join(doc.cc) if doc.cc else None),
     ]
     rows = [(k, v) for k, v in rows if v]
+    if where is not None:  # other documents by 文号 (or title), their id after it
+        named = {"上级文件": [doc.parent] if doc.parent else [], "下级文件": list(doc.children)}
+        rows = [(k, "、".join(f"{where(i, None)}（{i}）" for i in named[k]) if k in named else v) for k, v in rows]
     if status is None:
         return rows
     from toolkit.versions.wording import validity_rows
