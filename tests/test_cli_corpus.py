@@ -411,6 +411,7 @@ def test_show_says_what_superseded_an_inferred_last_day(db):
     assert rows["有效期至"] == "2027-06-01（粤医保规〔2024〕4号：“有效期延长至2027年6月1日”）"
     assert rows["原定有效期至"] == "2024-05-31（推定：有效期3年，自施行之日起算；已由粤医保规〔2024〕4号延长至2027-06-01）"
     assert rows["施行日期"] == "2021-06-01" and rows["有效期"] == "3年"
+    assert rows["上级文件"] == "粤医保规〔2021〕1号（gd-notice-2021-1）"  # by 文号, not only an id
 
 
 def test_markdown_export_says_what_superseded_an_inferred_last_day(db):

@@ -190,7 +190,9 @@ def test_history_follows_content_across_renumbering(db):
 def test_history_of_the_rewritten_and_the_inserted_article(db):
     r = run(db, "history", "internet-cafe-2019", "11")
     assert r.exit_code == 0, r.output
-    assert "internet-cafe-2022 (2022-03-29) 第十一条: 文字修改" in r.stdout
+    assert r.stdout.splitlines()[0] == "《互联网上网服务营业场所管理条例》第十一条（internet-cafe-2019）在2个版本中："
+    assert "2022年3月29日版（internet-cafe-2022）第十一条：文字修改" in r.stdout
+    assert "2016年2月6日版（internet-cafe-2019）第十一条：（最早的版本）" in r.stdout
     r = run(db, "history", "internet-cafe-2022", "32", "--json")
     steps = json.loads(r.stdout)["steps"]
     assert [(s["nums"], s["change"]) for s in steps] == [([], "absent"), (["第三十二条"], "added")]

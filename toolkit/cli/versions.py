@@ -258,10 +258,16 @@ def history_cmd(ctx: click.Context, doc: str, article: str, as_json: bool) -> No
     if as_json:
         click.echo(json.dumps(h.to_json(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"work {h.work}: article {key} of {h.doc_id} in {len(h.steps)} version(s)")
+    from toolkit.versions.diff import KIND_LABELS
+
+    asked = next((s for s in h.steps if s.version.doc_id == h.doc_id), None)
+    num = "、".join(asked.nums) if asked and asked.nums else f"第{key}条"
+    title = h.steps[0].version.title if h.steps else h.work
+    click.echo(f"《{title}》{num}（{h.doc_id}）在{len(h.steps)}个版本中：")
     for s in h.steps:
-        day = s.version.date.isoformat() if s.version.date else "undated"
-        what = s.note or s.change or "—"
-        click.echo(f"\n{s.version.doc_id} ({day}) {'、'.join(s.nums) or '—'}: {what}")
+        day = s.version.date
+        when = f"{day.year}年{day.month}月{day.day}日版" if day else "日期不明的版本"
+        what = s.note or {"": "（最早的版本）", "absent": "（本版本无此条）"}.get(s.change, KIND_LABELS.get(s.change, s.change))
+        click.echo(f"\n{when}（{s.version.doc_id}）{'、'.join(s.nums) or '—'}：{what}")
         if s.text:
             click.echo(s.text)
