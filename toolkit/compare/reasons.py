@@ -184,6 +184,17 @@ def strength(score: float) -> Strength:
     return Strength(last["label"], bool(last.get("weak")), last.get("advice", ""))
 
 
+def weak_below() -> float:
+    """The score under which a pair is weak (the lowest band above the weak one starts there)."""
+    bands = wording()["strength"]
+    return min((b["from"] for b in bands if not b.get("weak")), default=0.0)
+
+
+def weak_legend() -> str:
+    """The sentence every report prints about weak rows."""
+    return f"弱匹配：相似度低于{weak_below():g}、共同用语很少的对齐，请人工核对。"
+
+
 def doc_name(info: DocInfo) -> str:
     return info.short or info.title
 

@@ -28,7 +28,7 @@ from lxml import etree
 
 from toolkit.compare.align import Alignment, Row
 from toolkit.compare.params_table import ParamRow, alignment_parameters, provision_of, wording
-from toolkit.compare.reasons import row_reasons
+from toolkit.compare.reasons import row_reasons, weak_legend
 from toolkit.compare.redline import Op, row_redlines
 from toolkit.compare.report_html import doc_heading
 
@@ -322,7 +322,7 @@ def render_docx(alignment: Alignment, parameters: list[ParamRow] | None = None) 
         _font(doc.add_paragraph().add_run(f"{role}：《{d.title}》{('（' + d.doc_number + '）') if d.doc_number else ''}"))
     _font(doc.add_paragraph().add_run("每行第一个文件为参照；其他各列为相对参照的修改：删除线为删除，下划线加粗为新增。"
                                       "按内容对齐，非按条号。“未规定”：该文件没有规定这一参数的条文。"
-                                      "底色标出的“弱匹配”行相似度低于0.2、共同用语很少，请人工核对。"), size=8.5)
+                                      "底色标出的" + weak_legend()), size=8.5)
     _heading(doc, "一、关键参数差异")
     _parameters(doc, alignment, parameters)
     _heading(doc, "二、条文对照")

@@ -19,7 +19,7 @@ from html import escape
 
 from toolkit.compare.align import Alignment, DocInfo, Row
 from toolkit.compare.params_table import ParamRow, alignment_parameters, provision_of, wording
-from toolkit.compare.reasons import RowReason, row_reasons
+from toolkit.compare.reasons import RowReason, row_reasons, weak_legend
 from toolkit.compare.redline import Op, row_redlines
 
 CSS = """
@@ -216,7 +216,7 @@ def render_html(alignment: Alignment, parameters: list[ParamRow] | None = None) 
         f'<p class="legend">每行第一个文件为参照；其他各列为相对参照的修改：<del>删除</del> <ins>新增</ins>。'
         f"按内容对齐（非按条号），{aligned} 行对齐。"
         f"“{escape(wording()['silent'])}”：该文件没有规定这一参数的条文。"
-        f'<span class="weak-mark">弱匹配</span>：相似度低于0.2、共同用语很少的对齐，请人工核对。</p>'
+        f'<span class="weak-mark">弱匹配</span>{escape(weak_legend().removeprefix("弱匹配"))}</p>'
         f'<h2 id="parameters">关键参数差异</h2>{_parameters(alignment, parameters)}'
         f'<h2 id="matrix">条文对照</h2>{_matrix(alignment)}'
         f'<h2 id="only">仅一方规定的条文</h2>{_only(alignment)}'

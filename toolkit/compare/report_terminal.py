@@ -18,7 +18,7 @@ from rich.text import Text
 from toolkit.citations import node_label
 from toolkit.compare.align import Alignment, DocInfo
 from toolkit.compare.params_table import ParamRow, alignment_parameters, wording
-from toolkit.compare.reasons import row_reasons
+from toolkit.compare.reasons import row_reasons, weak_legend
 from toolkit.compare.redline import row_redlines
 
 STATUS_STYLE = {"same": "green", "different": "bold red", "partial": "yellow", "only": "dim"}
@@ -126,7 +126,7 @@ def print_report(alignment: Alignment, console: Console | None = None, *, redlin
     console.print(parameters_table(alignment, parameters))
     console.print(Text(f"{wording()['silent']}：该文件没有规定这一参数的条文。", style="dim"))
     console.print(matrix_table(alignment))
-    console.print(Text("弱匹配：相似度低于0.2、共同用语很少的对齐，请人工核对。", style="dim"))
+    console.print(Text(weak_legend(), style="dim"))
     console.print(Panel(only_panel(alignment), title="仅一方规定的条文", title_align="left"))
     if redlines:
         for panel in redline_panels(alignment):
