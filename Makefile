@@ -45,6 +45,7 @@ bench: deps
 	$(BIN)/python bench/layers.py
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/compare_quality.py
+	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/diff.py
 	$(BIN)/python bench/notices.py
 	$(BIN)/python bench/issue.py

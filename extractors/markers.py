@@ -38,6 +38,7 @@ class Marker:
     heading: str | None  # chapter title or 【article title】
     rest: str  # the text after the marker
     sub: int | None = None  # 之一 → 1 for inserted articles (第十条之一)
+    printed: str | None = None  # the marker as printed when its brackets differ from num: (五)
 
 
 def match_division(text: str) -> Marker | None:
@@ -75,14 +76,21 @@ def match_item(text: str) -> Marker | None:
     if not m:
         return None
     num = normalize_item_brackets(m.group(1)).replace(" ", "")
-    return Marker("item", num, cn_to_int(num[1:-1]), None, m.group(2).strip())
+    return Marker("item", num, cn_to_int(num[1:-1]), None, m.group(2).strip(), printed=_printed(m.group(1), num))
+
+
+def _printed(raw: str, num: str) -> str | None:
+    """The marker as printed (blanks aside) when normalising its brackets changed it."""
+    raw = re.sub(r"\s+", "", raw)
+    return raw if raw != num else None
 
 
 def match_subitem(text: str) -> Marker | None:
     m = _SUBITEM_PAREN.match(text)
     if m:
         num = normalize_item_brackets(m.group(1)).replace(" ", "")
-        return Marker("subitem_paren", num, cn_to_int(num[1:-1]), None, m.group(2).strip())
+        return Marker("subitem_paren", num, cn_to_int(num[1:-1]), None, m.group(2).strip(),
+                      printed=_printed(m.group(1), num))
     m = _SUBITEM_DOT.match(text)
     if m:
         rest = m.group(2).strip()

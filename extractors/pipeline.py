@@ -120,11 +120,11 @@ def _entry_for(cd: ChainDoc, entry: SourceEntry | None) -> DocumentEntry | None:
                  if d.matches(doc_number=cd.doc_number, title=cd.title, kind=cd.kind, position=cd.position)), None)
 
 
-def _body(cd: ChainDoc, file: str) -> list[Node]:
+def _body(cd: ChainDoc, file: str, printed: dict[str, str] | None = None) -> list[Node]:
     if cd.kind == "guide" or (not has_articles(cd.body) and sum(looks_like_heading(b) for b in cd.body) >= 3
                               and cd.kind not in ("notice", "decision")):
         return parse_guide(cd.body, file=file)
-    return parse_structure(cd.body, file=file)
+    return parse_structure(cd.body, file=file, printed=printed)
 
 
 def _build(cd: ChainDoc, chain: list[ChainDoc], source_id: str, file: str, entry: SourceEntry | None) -> Document:
@@ -160,7 +160,10 @@ def _build(cd: ChainDoc, chain: list[ChainDoc], source_id: str, file: str, entry
         attachments=list(cd.attachments),
         meta=meta,
     )
-    doc.root = Node(eid="", kind="body", children=_body(cd, file))
+    printed: dict[str, str] = {}
+    doc.root = Node(eid="", kind="body", children=_body(cd, file, printed))
+    if printed:  # item markers whose brackets the tree normalised: (一) where num says （一）
+        doc.meta["printed_nums"] = printed
     return doc
 
 

@@ -65,8 +65,9 @@ def _unique(eid: str, taken: set[str]) -> str:
 class StructureParser:
     """Builds the tree for one document body. Use :func:`parse_structure`."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, printed: dict[str, str] | None = None):
         self.file = file
+        self.printed = printed if printed is not None else {}  # eId → item marker as printed
         self.top: list[Node] = []
         self.open = _Open()
         self.taken: set[str] = set()
@@ -156,6 +157,7 @@ class StructureParser:
                 return False
         node = self._new(para.children, para.eid, "point", m.number or len(items) + 1, block,
                          num=m.num, number=m.number, text=m.rest)
+        self._printed(node, m)
         self.open.item = node
         self.open.subitem = None
         self.open.last_text = node
@@ -169,6 +171,7 @@ class StructureParser:
             if m.number == expected:
                 node = self._new(item.children, item.eid, "point", m.number or 1, block,
                                  num=m.num, number=m.number, text=m.rest)
+                self._printed(node, m)
                 self.open.subitem = node
                 self.open.last_text = node
                 return True
@@ -182,9 +185,15 @@ class StructureParser:
             return False
         node = self._new(para.children, para.eid, "point", m.number or 1, block,
                          num=m.num, number=m.number, text=m.rest)
+        self._printed(node, m)
         self.open.subitem = node
         self.open.last_text = node
         return True
+
+    def _printed(self, node: Node, m: Marker) -> None:
+        # num is normalised (（五）) for citations; a version diff needs the brackets as printed
+        if m.printed:
+            self.printed[node.eid] = m.printed
 
     def continuation(self, text: str) -> bool:
         """Append to the last text node when the previous block was cut mid-sentence.
@@ -230,9 +239,10 @@ def _is_caption(text: str) -> bool:
     return len(text) <= _CAPTION_MAX and not re.search(r"[，。；：、,;:（）()“”《》]", text)
 
 
-def parse_structure(blocks: list[Block], *, file: str) -> list[Node]:
-    """Blocks of a numbered body (a rule, a law, a notice) → top-level nodes."""
-    parser = StructureParser(file)
+def parse_structure(blocks: list[Block], *, file: str, printed: dict[str, str] | None = None) -> list[Node]:
+    """Blocks of a numbered body (a rule, a law, a notice) → top-level nodes. ``printed``, when
+    given, collects eId → item marker as printed where its brackets differ from ``num``."""
+    parser = StructureParser(file, printed)
     for block in _skip_table_of_contents(blocks):
         parser.feed(block)
     return parser.top

@@ -449,16 +449,18 @@ def test_cli_add_prints_end_and_phrase():
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "2026-12-01",
-        "自收到本通知之日起5个工作日内（即2026年12月1日前）",
+        "自收到本通知之日起5个工作日内",
+        "期限届满日：2026年12月1日（含当日）",
     ]
+    assert "前" not in result.stdout  # "即2026年12月1日前" reads as "before" the last day
 
 
 def test_cli_add_rolled_and_excluded():
     result = _run("add", "2026-09-21", "10", "--unit", "days")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:2] == ["2026-10-08", "自收到本通知之日起10日内（即2026年10月8日前）"]
-    assert "2026-10-01" in lines[2] and "第二百零三条" in lines[2]
+    assert lines[:3] == ["2026-10-08", "自收到本通知之日起10日内", "期限届满日：2026年10月8日（含当日）"]
+    assert "2026-10-01" in lines[3] and "第二百零三条" in lines[3]
     result = _run("add", "2026-03-01", "20", "--exclude", "2026-03-05..2026-03-10")
     assert result.stdout.splitlines()[0] == "2026-04-02"
 
@@ -477,7 +479,10 @@ def test_cli_errors_are_one_line_exit_2():
     cases = [
         (("add", f"{unknown - 1}-12-24", "10"), f"no official holiday calendar for {unknown}"),
         (("is-workday", f"{unknown}-01-04"), f"no official holiday calendar for {unknown}"),
-        (("add", "2026-13-01", "3"), "START: '2026-13-01' is not a date written YYYY-MM-DD"),
+        (("add", "2026-13-01", "3"), "START: 2026-13-01 does not exist (there is no month 13)"),
+        (("add", "2026-02-30", "3"), "START: 2026-02-30 does not exist (2026年2月只有28天)"),
+        (("add", "2026/02/03", "3"), "START: '2026/02/03' is not a date written YYYY-MM-DD"),
+        (("count", "2028-02-28", "2028-02-30"), "END: 2028-02-30 does not exist (2028年2月只有29天)"),
         (("add", "2026-11-24", "five"), "N: 'five' is not a whole number"),
         (("add", "2026-11-24", "0"), "positive whole number"),
         (("add", "2026-03-01", "5", "--exclude", "2026-03-09..2026-03-02"), "is before first day"),

@@ -353,3 +353,177 @@ def test_commands_are_listed():
     for name in ("ingest", "list", "show", "export", "search"):
         assert name in result.stdout
     assert ROOT.exists()
+
+
+# --- one item, validity, counts, narrow terminals, near names (issue #14, #13.5) -------------
+
+@pytest.mark.parametrize("ref", ["第九条第（五）项", "第九条第(五)项", "第九条第五项", "9.5",
+                                 "chp_2__art_9__para_1__point_5"])
+def test_show_one_item(db, ref):
+    result = run("show", "gd-measure", ref, db=db)
+    assert result.exit_code == 0, result.output
+    with Store(db) as s:
+        item = s.node("gd-measure", "chp_2__art_9__para_1__point_5")
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith(" 第九条第（五）项  [chp_2__art_9__para_1__point_5]")
+    assert lines[1:-1] == [item.full_text()] and lines[1].startswith("（五）因违法违规被解除协议未满3年")
+    assert lines[-1] == f"source: {item.source.file}, page {item.source.page}"
+
+
+def test_show_a_paragraph_and_a_sub_item(db):
+    result = run("show", "gd-measure", "第十二条第二款", db=db)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith("第十二条第二款  [chp_2__art_12__para_2]")
+    assert "公示期为7个工作日" in result.stdout
+    result = run("show", "cx-rules", "第十三条第（一）项第4目", db=db)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith("第十三条第（一）项第4目  [chp_2__art_13__para_1__point_1__point_4]")
+
+
+def test_show_an_item_that_is_not_there_says_what_to_type(db):
+    result = run("show", "gd-measure", "第九条第（十五）项", db=db)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == ("policykit: gd-measure has no '第九条第（十五）项' (try 9, 第九条, 第九条第（五）项, "
+                                     "9.5 or an eId; `policykit show gd-measure` lists the articles)")
+
+
+def _rows(stdout: str) -> dict[str, str]:
+    """The metadata table of `show` as field → value (folded cells joined)."""
+    rows: dict[str, str] = {}
+    key = None
+    for line in stdout.splitlines():
+        if not line.startswith("│"):
+            continue
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        if cells[0]:
+            key = cells[0]
+            rows[key] = cells[1]
+        elif key:
+            rows[key] += cells[1]
+    return rows
+
+
+def test_show_says_what_superseded_an_inferred_last_day(db):
+    result = run("show", "gd-measure", db=db)
+    assert result.exit_code == 0, result.output
+    rows = _rows(result.stdout)
+    assert "2024-05-31（推定）" != rows.get("有效期至")
+    assert rows["有效期至"] == "2027-06-01（粤医保规〔2024〕4号：“有效期延长至2027年6月1日”）"
+    assert rows["原定有效期至"] == "2024-05-31（推定：有效期3年，自施行之日起算；已由粤医保规〔2024〕4号延长至2027-06-01）"
+    assert rows["施行日期"] == "2021-06-01" and rows["有效期"] == "3年"
+    assert rows["上级文件"] == "粤医保规〔2021〕1号（gd-notice-2021-1）"  # by 文号, not only an id
+
+
+def test_markdown_export_says_what_superseded_an_inferred_last_day(db):
+    result = run("export", "gd-measure", "--format", "md", db=db)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "| 有效期至 | 2027-06-01（粤医保规〔2024〕4号：“有效期延长至2027年6月1日”） |" in lines
+    assert "| 原定有效期至 | 2024-05-31（推定：有效期3年，自施行之日起算；已由粤医保规〔2024〕4号延长至2027-06-01） |" in lines
+    assert "| 有效期至 | 2024-05-31（推定） |" not in lines
+
+
+def test_markdown_of_a_document_whose_own_date_stands():
+    from datetime import date
+
+    from toolkit.export.markdown import document_to_markdown
+    from toolkit.versions.status import with_lifecycle_facts
+    from toolkit.versions.validity import status
+
+    doc = with_lifecycle_facts(next(d for d in _parsed_staff() if d.id == "gd-staff"))
+    text = document_to_markdown(doc, status(doc, date(2026, 1, 1)))
+    assert "| 有效期至 | 2028-05-20（推定：有效期3年，自施行之日起算） |" in text.splitlines()
+    assert "原定有效期至" not in text
+
+
+def _parsed_staff():
+    from conftest import parsed
+
+    return parsed("001").documents
+
+
+def test_search_says_how_many_and_how_to_see_more(db):
+    with Store(db) as s:
+        total = len(s.search("定点", limit=10**6))
+    assert total > 20
+    result = run("search", "定点", db=db)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (f"20 of {total} hits for '定点' (best first); --limit {total} or --all "
+                                     f"shows them all, --doc ID narrows to one document")
+    everything = run("search", "定点", "--all", "--json", db=db)
+    assert len(json.loads(everything.stdout)) == total
+    few = run("search", "中止", "--doc", "js-rules", db=db)
+    assert few.stderr.strip().endswith("hits for '中止' in js-rules")
+
+
+def _table_rows(stdout: str) -> list[dict[str, str]]:
+    """A rich table's body rows as {header: cell text}, folded lines joined (blanks dropped)."""
+    lines = stdout.splitlines()
+    header = next(line for line in lines if line.startswith("┃"))
+    names = [c.strip() for c in header.strip("┃").split("┃")]
+    rows: list[dict[str, str]] = []
+    for line in lines:
+        if not line.startswith("│"):
+            continue
+        cells = [c.replace(" ", "") for c in line.strip("│").split("│")]
+        if cells[0] or not rows:
+            rows.append(dict.fromkeys(names, ""))
+        for name, cell in zip(names, cells, strict=True):
+            rows[-1][name] += cell
+    return rows
+
+
+def _widest(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max(cell_len(line) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_list_stays_readable_in_a_narrow_terminal(db, width):
+    result = CliRunner(env={**ENV, "COLUMNS": str(width)}).invoke(cli, ["--db", str(db), "list"])
+    assert result.exit_code == 0, result.output
+    assert _widest(result.stdout) <= width
+    header = next(line for line in result.stdout.splitlines() if "编号" in line)
+    cells = [c.strip() for c in header.strip("┃").split("┃")]
+    assert cells[:1] == ["编号"] and "标题" in cells and all(len(c) >= 2 for c in cells)
+    table = _table_rows(result.stdout)
+    with Store(db) as s:
+        docs = s.documents()
+    assert [r["编号"] for r in table] == [d.id for d in docs]  # ids are never cut
+    for d, r in zip(docs, table, strict=True):
+        assert r["标题"].startswith(d.title.replace(" ", ""))  # titles fold, whole
+    assert "--wide" in result.stdout
+
+
+def test_list_wide_shows_every_column_on_one_line(db):
+    result = CliRunner(env={**ENV, "COLUMNS": "80"}).invoke(cli, ["--db", str(db), "list", "--wide"])
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.stdout.splitlines() if "编号" in line)
+    assert [c.strip() for c in header.strip("┃").split("┃")] == [
+        "编号", "类型", "文号", "标题", "地区", "施行日期", "有效期至", "今日状态"]
+    with Store(db) as s:
+        titles = [d.title for d in s.documents()]
+    assert all(any(t in line for line in result.stdout.splitlines()) for t in titles)  # one line each
+
+
+def test_search_table_fits_80_columns(db):
+    result = CliRunner(env={**ENV, "COLUMNS": "80"}).invoke(cli, ["--db", str(db), "search", "定点"])
+    assert result.exit_code == 0 and _widest(result.stdout) <= 80
+    assert "第十七条第（一）项第1目" in result.stdout.replace("│", "").replace(" ", "").replace("\n", "") or \
+        "第十七条" in result.stdout
+
+
+@pytest.mark.parametrize("args", [("show", "gd-measur"), ("export", "gd-measur"), ("search", "中止", "--doc", "gd-measur")])
+def test_unknown_document_suggests_the_near_one(db, args):
+    result = run(*args, db=db)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == ("policykit: no document 'gd-measur' in the store; did you mean gd-measure? "
+                                     "(`policykit list` shows them all)")
+
+
+def test_an_alias_typo_suggests_the_alias(db):
+    result = run("show", "广东办", db=db)
+    assert result.exit_code == 2 and "did you mean 广东办法 (gd-measure)?" in result.stderr
+    far = run("show", "xyz", db=db)
+    assert far.stderr.strip() == "policykit: no document 'xyz' in the store (try `policykit list`)"

@@ -29,6 +29,27 @@ def test_terminal_view(store_path):
     assert "评估期限" in out and "20个工作日" in out
 
 
+def test_terminal_view_fits_80_columns_and_cites_as_printed(store_path):
+    from rich.cells import cell_len
+
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["--db", str(store_path), "compare", GD, JS, CX])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert max(cell_len(line) for line in out.splitlines()) <= 80
+    assert "不满3年" in out and "未规定" in out
+    wide = CliRunner(env={"COLUMNS": "250"}).invoke(cli, ["--db", str(store_path), "compare", GD, JS, CX]).output
+    assert "第十三条第（一）项第4目" in wide and "部分未规定" in wide and "弱匹配" in wide and "未规定" in wide
+    for internal in ("chp_", "agreement_term", "evaluation_period", "3年 <", "之后", "shared key terms"):
+        assert internal not in out and internal not in wide, internal
+
+
+def test_unknown_document_suggests_the_near_one(store_path):
+    result = run(store_path, "gd-measur", JS)
+    assert result.exit_code == 2
+    assert result.output.strip() == ("policykit: no document 'gd-measur' in the store; did you mean gd-measure? "
+                                     "(`policykit list` shows them all)")
+
+
 def test_json_to_stdout_with_names_and_document_numbers(store_path):
     # a short name, the 文号 of the notice publishing the rule, and a title
     result = run(store_path, "广东办法", "苏医保规〔2023〕3号", "楚雄州医疗保障定点管理经办规程实施细则（试行）", "--json", "-")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from compare_samples import CX, GD, JS, build_store, doc, three_way
 
-from toolkit.compare.params_table import format_value, parameter_table, provision_of
+from toolkit.compare.params_table import bound_text, format_value, parameter_table, provision_of
 from toolkit.model import Document
 
 
@@ -62,7 +62,9 @@ def test_same_only_and_second_occurrences(table):
     # renewal: 3 months before expiry (gd, js) vs within 30 days before (cx)
     renewal = table["renewal_window"]
     assert renewal.status == "different"
-    assert (renewal.values[CX].display(), renewal.values[CX].bound()) == ("30日", "到期前…内")
+    assert (renewal.values[CX].display(), renewal.values[CX].bound()) == ("30日", "到期前30日内")
+    assert renewal.values[GD].bound() == "提前3个月"
+    assert renewal.values[CX].label == "第三十三条" and fraud.label == "第十三条第（一）项第4目"
     assert "other" not in table
 
 
@@ -86,5 +88,28 @@ def test_format_value():
     assert format_value(3, "个月") == "3个月"
     assert format_value(20, "工作日") == "20个工作日"
     assert format_value(5.0, "%") == "5%"
-    assert format_value("2024-01-01", "date") == "2024-01-01"
+    assert format_value("2024-01-01", "date") == "2024年1月1日"
     assert format_value(None, "日") == "—"
+
+
+def test_bounds_read_as_the_rules_write_them():
+    """民法典 第一千二百五十九条: 以内 includes the number, 不满 excludes it (wording.yaml)."""
+    assert bound_text("<", "3年") == "不满3年"
+    assert bound_text("≤", "3个月", "DURATION") == "3个月以内"
+    assert bound_text("≤", "5%", "RATIO") == "不超过5%"
+    assert bound_text("≥", "100张", "COUNT") == "不少于100张"
+    assert bound_text(">", "180日", "DURATION") == "超过180日"
+    assert bound_text("after", "3个月") == "3个月后"
+    assert bound_text("before", "3个月") == "提前3个月"
+    assert bound_text("within_before", "30日") == "到期前30日内"
+    assert bound_text(None, "1年") == "1年"
+
+
+def test_status_counts_the_silent_documents(table):
+    assert table["agreement_term"].status == "partial" and table["agreement_term"].silent == [CX]
+    assert table["agreement_term"].status_label == "部分未规定"
+    assert table["suspension_count_for_termination"].status == "partial"
+    assert table["suspension_count_for_termination"].silent == [JS]
+    assert table["exit_notice"].status == "partial" and table["effective_date"].status == "different"
+    assert table["payment_deadline"].status == "same" and table["payment_deadline"].silent == []
+    assert table["penalty_ordinary"].status == "only" and table["penalty_ordinary"].silent == [GD, CX]

@@ -119,19 +119,84 @@ def test_html_split_row_has_one_block_per_provision(page):
 def test_html_parameter_table(page):
     row = page.get_element_by_id("param-evaluation_period")
     cells = row.findall("td")
-    assert cells[0].find_class("label")[0].text_content() == "评估期限"
-    values = [c.find("a").text for c in cells[1:4]]
-    assert values == ["3个月", "20个工作日", "15个工作日"]
+    assert cells[0].text_content() == "评估期限"  # the label alone: no internal key on the page
+    values = [c.find_class("value")[0].text for c in cells[1:4]]
+    assert values == ["3个月以内", "20个工作日以内", "15个工作日以内"]
+    # the article is printed, and it is the link into the matrix
+    assert [c.find("a").text for c in cells[1:4]] == ["第十二条第一款", "第十二条第二款", "第十五条"]
     assert [c.find("a").get("href") for c in cells[1:4]] == [
         "#gd-measure--chp_2__art_12", "#js-rules--chp_3__art_12", "#cx-rules--chp_3__art_15"]
     assert cells[4].text_content() == "不同" and row.get("class") == "different"
     assert page.get_element_by_id("param-payment_deadline").get("class") == "same"
 
 
+def _visible(page) -> str:
+    """The text a reader sees (attributes and the stylesheet aside)."""
+    body = copy.deepcopy(page.find("body"))
+    return body.text_content()
+
+
+def test_html_parameter_cells_cite_the_item_and_never_show_keys_or_comparators(page, al):
+    seen = _visible(page)
+    for p in alignment_parameters(al):
+        assert p.key not in seen, p.key  # evaluation_period, agreement_term … stay in attributes
+    for raw in ("3年 <", "3个月 之后", " ≥", " ≤", "到期前…内"):
+        assert raw not in seen, raw
+    ban = page.get_element_by_id("param-fraud_application_ban").findall("td")
+    assert [c.find_class("value")[0].text for c in ban[1:4]] == ["不满3年"] * 3
+    assert [c.find("a").text for c in ban[1:4]] == ["第九条第（四）项", "第九条第（四）项", "第十三条第（一）项第4目"]
+    rect = page.get_element_by_id("param-rectification_period").findall("td")
+    assert rect[1].find_class("value")[0].text == "3个月后"
+    renewal = page.get_element_by_id("param-renewal_window").findall("td")
+    assert [c.find_class("value")[0].text for c in renewal[1:4]] == ["提前3个月", "提前3个月", "到期前30日内"]
+    assert page.get_element_by_id("param-effective_date").findall("td")[1].find_class("value")[0].text == \
+        "2021年6月1日"
+
+
+@pytest.mark.parametrize("key, silent", [("agreement_term", CX), ("suspension_count_for_termination", JS),
+                                         ("exit_notice", CX)])
+def test_html_a_silent_region_is_never_the_same(page, al, key, silent):
+    """gd 1年, js 1年, cx nothing: 部分未规定 with 未规定 in the silent cell, never 相同."""
+    row = page.get_element_by_id(f"param-{key}")
+    cells = row.findall("td")
+    by_doc = {c.get("data-doc"): c for c in cells[1:4]}
+    assert by_doc[silent].text_content() == "未规定" and by_doc[silent].get("class") == "silent"
+    assert all(c.find("a") is not None for d, c in by_doc.items() if d != silent)
+    assert cells[4].text_content() == "部分未规定" != "相同"
+    assert row.get("class") == "partial"
+
+
+def test_no_row_with_a_silent_region_is_same(al):
+    for p in alignment_parameters(al):
+        if len(p.values) < len(al.documents):
+            assert p.status in ("partial", "different", "only"), p.key
+            assert p.silent == [d.id for d in al.documents if d.id not in p.values]
+        else:
+            assert p.silent == []
+
+
+def test_html_weak_rows_are_marked_and_reasons_are_whole_words(page, al):
+    rows = {int(tr.get("id")[4:]): tr for tr in page.iter("tr") if (tr.get("id") or "").startswith("row-")}
+    weak = {n for n, tr in rows.items() if tr.get("class") == "weak"}
+    scores = {n: r.score for n, r in enumerate(al.rows, 1) if r.aligned}
+    # every row scored below 0.2 is marked, and only rows with a pair below 0.2 are
+    assert {n for n, s in scores.items() if s < 0.2} <= weak
+    assert all(rows[n].find_class("weak-mark") for n in weak)
+    assert not any(rows[n].find_class("weak-mark") for n in set(rows) - weak)
+    gd36 = next(n for n, r in enumerate(al.rows, 1) if r.members.get(GD, [None])[0] and
+                r.members[GD][0].eid == "chp_4__art_36")
+    assert gd36 in weak and "弱匹配" in rows[gd36].find_class("why")[0].text_content()
+    # the reason names the shared words whole: no n-gram fragments of dates
+    for tr in rows.values():
+        why = tr.find_class("why")[0].text_content()
+        assert "shared key terms" not in why and "月1日起施行" not in why and "自202" not in why
+        assert "共同用语" in why or "几乎没有共同用语" in why
+
+
 def test_html_region_only_lists(page, al):
     only = page.get_element_by_id("only")
     h3 = [h.text_content() for h in only.getparent().iter("h3")]
-    assert h3[0].startswith("gd ") and h3[1].startswith("js ") and h3[2].startswith("cx ")
+    assert [h.rsplit("（", 1)[0] for h in h3] == [d.title for d in al.documents]
     assert page.get_element_by_id("js-rules--chp_7__art_43") is not None
     # region-only provisions are not in the matrix
     matrix = page.get_element_by_id("matrix").getnext()
@@ -155,11 +220,15 @@ def test_docx_is_a_landscape_table_report(al):
     params, matrix, *only = d.tables
     assert len(only) == 3  # one region-only table per document
     assert len(matrix.rows) == 1 + len(al.aligned_rows)
-    assert [c.text for c in matrix.rows[0].cells] == ["#", "gd 广东办法", "js 江苏细则", "cx 楚雄细则", "相似度与理由"]
+    assert [c.text for c in matrix.rows[0].cells] == ["#", "广东办法", "江苏细则", "楚雄细则", "相似度与理由"]
     assert len(params.rows) == 1 + len(alignment_parameters(al)) == 42
-    ev = next(r for r in params.rows if r.cells[0].text.startswith("评估期限"))
-    assert [c.text.split("（")[0] for c in ev.cells[1:4]] == ["3个月", "20个工作日", "15个工作日"]
+    ev = next(r for r in params.rows if r.cells[0].text == "评估期限")  # no key under the label
+    assert [c.paragraphs[0].text for c in ev.cells[1:4]] == [
+        "3个月以内 第十二条第一款", "20个工作日以内 第十二条第二款", "15个工作日以内 第十五条"]
     assert ev.cells[4].text == "不同"
+    term = next(r for r in params.rows if r.cells[0].text == "协议期限")
+    assert [c.paragraphs[0].text for c in term.cells[1:4]] == ["1年 第十三条", "1年 第十四条第二款", "未规定"]
+    assert term.cells[4].text == "部分未规定"
     row = next(r for r in matrix.rows[1:] if r.cells[1].text.startswith("第九条"))
     assert row.cells[1].text.startswith("第九条\n医疗机构存在下列情形之一的")
     assert row.cells[3].text.startswith("第十三条第（一）项\n【不予受理】")
@@ -169,6 +238,26 @@ def test_docx_is_a_landscape_table_report(al):
     assert matrix.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     normal = d.styles["Normal"].element.rPr.rFonts
     assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
+
+
+def test_docx_parameter_citations_link_to_the_provisions_and_weak_rows_are_shaded(al):
+    d = docx.Document(io.BytesIO(docx_bytes(al)))
+    body = d.element.body
+    marks = {b.get(qn("w:name")) for b in body.iter(qn("w:bookmarkStart"))}
+    params, matrix, *_ = d.tables
+    links = [h for h in params._tbl.iter(qn("w:hyperlink"))]
+    assert links and all(h.get(qn("w:anchor")) in marks for h in links)
+    texts = {"".join(t.text for t in h.iter(qn("w:t"))) for h in links}
+    assert {"第十二条第一款", "第九条第（四）项", "第十三条第（一）项第4目"} <= texts
+    ids = [b.get(qn("w:id")) for b in body.iter(qn("w:bookmarkStart"))]
+    assert len(ids) == len(set(ids))
+    weak = [r for r in matrix.rows[1:] if r.cells[-1].paragraphs[0].text.startswith("弱匹配")]
+    assert len(weak) >= 4
+    for r in weak:
+        assert r.cells[1]._tc.tcPr.find(qn("w:shd")).get(qn("w:fill")) == "FFF3CD"
+    strong = next(r for r in matrix.rows[1:] if r.cells[1].text.startswith("第九条"))
+    assert strong.cells[1]._tc.tcPr.find(qn("w:shd")) is None
+    assert "共同用语：" in strong.cells[-1].text and "shared key terms" not in strong.cells[-1].text
 
 
 def test_docx_bytes_do_not_depend_on_the_clock(al):
@@ -203,7 +292,9 @@ def test_csv_is_one_table(al):
     tables = [r["table"] for r in rows]
     assert tables == sorted(tables, key=["parameter", "aligned", "only"].index)
     ev = next(r for r in rows if r["id"] == "evaluation_period")
-    assert (ev["gd"], ev["js"], ev["cx"], ev["status"]) == ("3个月", "20个工作日", "15个工作日", "different")
+    assert (ev["gd"], ev["js"], ev["cx"], ev["status"]) == ("3个月以内", "20个工作日以内", "15个工作日以内", "不同")
+    term = next(r for r in rows if r["id"] == "agreement_term")
+    assert (term["gd"], term["js"], term["cx"], term["status"]) == ("1年", "1年", "未规定", "部分未规定")
     refusal = next(r for r in rows if r["gd_eids"] == "chp_2__art_9")
     assert refusal["cx"] == "第十三条第（一）项" and refusal["table"] == "aligned"
 
@@ -235,5 +326,7 @@ def test_terminal_view(al):
     text = console.export_text()
     assert "关键参数差异" in text and "条文对照" in text and "仅一方规定的条文" in text
     assert "20个工作日" in text and "15个工作日" in text
-    assert "仅 js（" in text and "第四十三条" in text
+    assert "仅江苏细则（" in text and "第四十三条" in text
+    assert "未规定" in text and "部分未规定" in text and "弱匹配" in text
+    assert "chp_" not in text and "agreement_term" not in text and "3年 <" not in text
     assert "#1 " in text  # redline panels

@@ -34,7 +34,7 @@ def test_diff_json_to_stdout(db):
     r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--json", "-")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert data["counts"] == {"unchanged": 29, "modified": 2, "renumbered": 6, "added": 1}
+    assert data["counts"] == {"unchanged": 23, "modified": 8, "renumbered": 6, "added": 1}
     assert [e["type"] for e in data["changes"]].count("renumbering") == 6
     assert data["article_map"]["37"] == "38"
 
@@ -44,7 +44,8 @@ def test_diff_writes_docx_html_json(db, tmp_path):
     r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022",
             *[a for k, p in out.items() for a in (f"--{k}", str(p))])
     assert r.exit_code == 0, r.output
-    assert "第三十二条改为第三十三条" in r.stdout and "added 1" in r.stdout
+    assert "第三十四条改为第三十五条" in r.stdout and "新增1条" in r.stdout
+    assert "internet-cafe" not in r.stdout.split("wrote")[0]
     table = docx.Document(io.BytesIO(out["docx"].read_bytes())).tables[0]
     assert [c.text for c in table.rows[0].cells] == ["原条文", "修改后条文", "修改说明"]
     assert out["html"].read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
@@ -80,6 +81,52 @@ def test_no_store_is_one_line(tmp_path):
     assert not (tmp_path / "none.db").exists()
 
 
+def test_diff_pins_override_the_match_in_every_output(db, tmp_path):
+    """--pin 31=31,32 (a split the engine did not see) and --pin 第三十七条=38: 人工指定 everywhere."""
+    out = {k: tmp_path / f"p.{k}" for k in ("docx", "html", "json")}
+    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--pin", "31=31,32",
+            "--pin", "第三十七条=chp_5__art_38", *[a for k, p in out.items() for a in (f"--{k}", str(p))])
+    assert r.exit_code == 0, r.output
+    data = json.loads(out["json"].read_text(encoding="utf-8"))
+    split = next(e for e in data["changes"] if e["old"] == ["chp_4__art_31"])
+    assert (split["kind"], split["new"], split["manual"]) == ("split", ["chp_4__art_31", "chp_4__art_32"], True)
+    last = next(e for e in data["changes"] if e["old"] == ["chp_5__art_37"])
+    assert last["manual"] and last["new"] == ["chp_5__art_38"]
+    assert [e for e in data["changes"] if e["manual"]] == [split, last]
+    assert not any(e["kind"] == "added" for e in data["changes"])  # 32 is now part of the split
+    assert data["pins"] == {"chp_4__art_31": ["chp_4__art_31", "chp_4__art_32"], "chp_5__art_37": ["chp_5__art_38"]}
+    assert "（人工指定）" in r.stdout and "人工指定对应2处" in r.stdout
+    page = out["html"].read_text(encoding="utf-8")
+    assert page.count('<span class="manual"') == 2
+    notes = [row.cells[2].text for row in docx.Document(io.BytesIO(out["docx"].read_bytes())).tables[0].rows[1:]]
+    assert [n for n in notes if n.startswith("【人工指定】")] == [
+        "【人工指定】第三十一条拆分为第三十一条、第三十二条，文字修改", "【人工指定】第三十七条改为第三十八条"]
+
+
+@pytest.mark.parametrize("pin, message", [
+    ("31=99", "policykit: pin '99': internet-cafe-2022 has no article 99 (write 11, 第十一条 or an eId)"),
+    ("99=31", "policykit: pin '99': internet-cafe-2019 has no article 99 (write 11, 第十一条 or an eId)"),
+    ("31", "policykit: --pin '31': write OLD=NEW, e.g. --pin 11=11 or --pin 12=12,13 (article numbers or eIds)"),
+])
+def test_diff_bad_pin_is_one_line(db, pin, message):
+    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--pin", pin)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip() == message
+
+
+def test_diff_terminal_fits_80_columns_and_speaks_chinese(db):
+    from rich.cells import cell_len
+
+    r = CliRunner(env={**ENV, "COLUMNS": "80"}).invoke(cli, ["--db", str(db), "diff", "internet-cafe-2019",
+                                                            "internet-cafe-2022", "--collapse"])
+    assert r.exit_code == 0, r.output
+    assert max(cell_len(line) for line in r.stdout.splitlines()) <= 80
+    flat = r.stdout.replace("│", "").replace(" ", "").replace("\n", "")
+    assert "第三十四条至第三十七条依次改为第三十五条至第三十八条（4条，仅条号变化）" in flat
+    for english in ("renumbered", "modified", "substantive", "unchanged"):
+        assert english not in r.stdout
+
+
 # --- status ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("day,label", [("2021-05-31", "尚未施行"), ("2026-11-23", "现行有效"),
@@ -87,10 +134,16 @@ def test_no_store_is_one_line(tmp_path):
 def test_status_text(db, day, label):
     r = run(db, "status", "广东办法", "--on", day)  # the manifest's short name
     assert r.exit_code == 0, r.output
-    first = r.stdout.splitlines()[0]
-    assert first == f"《广东省医疗机构医疗保障定点管理暂行办法》(gd-measure) on {day}: {label}"
-    assert "validity_extended 2027-06-01: gd-notice-2024-4" in r.stdout
-    assert "“有效期延长至2027年6月1日”" in r.stdout
+    lines = r.stdout.splitlines()
+    # named by the 文号 of the notice that publishes it (the measure itself has none)
+    assert lines[0] == f"《广东省医疗机构医疗保障定点管理暂行办法》（粤医保规〔2021〕1号印发） {day}：{label}"
+    assert lines[1] == "  施行期间 2021-06-01 至 2027-06-01   [gd-measure]"
+    assert "  有效期延长至 2027-06-01：粤医保规〔2024〕4号“有效期延长至2027年6月1日”" in lines
+    assert "  施行 2021-06-01：第五十三条“自2021年6月1日起施行”" in lines
+    # the measure's own inferred end says what replaced it
+    assert ("  有效期届满 2024-05-31（推定）：第五十三条“有效期3年”（已由粤医保规〔2024〕4号延长至2027-06-01）"
+            in lines)
+    assert "gd-notice-2024-4 para_1" not in r.stdout and "validity_extended" not in r.stdout
 
 
 def test_status_json(db):
@@ -103,7 +156,13 @@ def test_status_json(db):
 
 @pytest.mark.parametrize("args,message", [
     (["status", "nope", "--on", "2024-01-01"], "policykit: no document 'nope' in the store (try `policykit list`)"),
-    (["status", "gd-measure", "--on", "2024-02-30"], "policykit: --on: not a date (YYYY-MM-DD): '2024-02-30'"),
+    (["status", "gd-measure", "--on", "2023-02-29"], "policykit: --on: 2023-02-29 does not exist (2023年2月只有28天)"),
+    (["status", "gd-measure", "--on", "2024/02/03"], "policykit: --on: '2024/02/03' is not a date written YYYY-MM-DD"),
+    (["status", "gd-measur"], "policykit: no document 'gd-measur' in the store; did you mean gd-measure? "
+                              "(`policykit list` shows them all)"),
+    (["history", "internet-cafe-2O22", "11"], "policykit: no document 'internet-cafe-2O22' in the store; did you "
+                                             "mean internet-cafe-2022 or internet-cafe-2019? (`policykit list` "
+                                             "shows them all)"),
     (["history", "nope", "11"], "policykit: no document 'nope' in the store (try `policykit list`)"),
     (["history", "internet-cafe-2019", "第九十九条"], "policykit: internet-cafe-2019 has no article 99"),
     (["history", "internet-cafe-2019", "eleven"], "policykit: not an article number: 'eleven' (try 11 or 第十一条)"),
@@ -124,14 +183,16 @@ def test_history_follows_content_across_renumbering(db):
     assert data["work"] == "internet-cafe-regulation"
     steps = [(s["version"]["doc_id"], s["nums"], s["change"], s["note"]) for s in data["steps"]]
     assert steps == [("internet-cafe-2019", ["第三十二条"], "", ""),
-                     ("internet-cafe-2022", ["第三十三条"], "renumbered", "第三十二条改为第三十三条")]
+                     ("internet-cafe-2022", ["第三十三条"], "renumbered", "第三十二条改为第三十三条，标点修改")]
     assert data["steps"][0]["text"].split(" ", 1)[1] == data["steps"][1]["text"].split(" ", 1)[1]
 
 
 def test_history_of_the_rewritten_and_the_inserted_article(db):
     r = run(db, "history", "internet-cafe-2019", "11")
     assert r.exit_code == 0, r.output
-    assert "internet-cafe-2022 (2022-03-29) 第十一条: 文字修改" in r.stdout
+    assert r.stdout.splitlines()[0] == "《互联网上网服务营业场所管理条例》第十一条（internet-cafe-2019）在2个版本中："
+    assert "2022年3月29日版（internet-cafe-2022）第十一条：文字修改" in r.stdout
+    assert "2016年2月6日版（internet-cafe-2019）第十一条：（最早的版本）" in r.stdout
     r = run(db, "history", "internet-cafe-2022", "32", "--json")
     steps = json.loads(r.stdout)["steps"]
     assert [(s["nums"], s["change"]) for s in steps] == [([], "absent"), (["第三十二条"], "added")]

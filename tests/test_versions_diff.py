@@ -40,17 +40,54 @@ def test_real_pair_parses_as_two_versions_of_one_work():
         "2011-01-08", "2016-02-06", "2019-03-24", "2022-03-29"]
 
 
+def _half_width_items(path) -> set[int]:
+    """Articles of a Markdown source whose items are printed with half-width brackets: (一)."""
+    import re
+
+    from extractors.normalize import cn_to_int
+
+    found, article = set(), None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if m := re.match(r"^第([一二三四五六七八九十百]+)条", line):
+            article = cn_to_int(m.group(1))
+        elif re.match(r"^\([一二三四五六七八九十]+\)", line) and article:
+            found.add(article)
+    return found
+
+
 def test_real_pair_exact_change_set(cafe):
+    from conftest import SOURCES
+
     old, new = document(OLD), document(NEW)
     o = {a.number: a.eid for a in old.articles()}
     n = {a.number: a.eid for a in new.articles()}
-    expected = {("unchanged", (o[k],), (n[k],)) for k in range(1, 32) if k not in (9, 11)}
-    expected |= {("modified", (o[9],), (n[9],)), ("modified", (o[11],), (n[11],)),
-                 ("added", (), (n[32],))}
+    # the 2019 text prints its items (一)…, the 2022 text （一）…: every such article changed
+    bracketed = _half_width_items(SOURCES / "reg-internet-cafe-2019.md")
+    assert bracketed == {8, 10, 14, 15, 24, 31, 32, 33}
+    assert not _half_width_items(SOURCES / "reg-internet-cafe-2022.md")
+    changed = bracketed | {9, 11}
+    expected = {("unchanged", (o[k],), (n[k],)) for k in range(1, 32) if k not in changed}
+    expected |= {("modified", (o[k],), (n[k],)) for k in changed if k < 32}
+    expected |= {("added", (), (n[32],))}
     expected |= {("renumbered", (o[k],), (n[k + 1],)) for k in range(32, 38)}
     assert kinds(cafe) == expected
-    assert cafe.counts() == {"unchanged": 29, "modified": 2, "renumbered": 6, "added": 1}
+    assert cafe.counts() == {"unchanged": 23, "modified": 8, "renumbered": 6, "added": 1}
     assert n[32] == "chp_4__art_32" and o[37] == "chp_5__art_37" and n[38] == "chp_5__art_38"
+
+
+def test_item_marker_width_is_reported_like_body_text(cafe):
+    """(一) → （一） in an item marker is 标点修改, as (院) → （院） in body text is (#13.3)."""
+    marker = next(c for c in cafe.changes if c.new_eids == ["chp_2__art_8"])
+    body = next(c for c in cafe.changes if c.new_eids == ["chp_2__art_9"])
+    for c in (marker, body):
+        assert c.kind == "modified" and c.punctuation_only and c.note == "标点修改" and c.kinds == ["punctuation"]
+    assert [(s.op, s.text) for s in marker.redline if s.op != "equal"][:2] == [("delete", "(一)"), ("insert", "（一）")]
+    # renumbered and re-bracketed: one change with both kinds
+    both = next(c for c in cafe.changes if c.new_eids == ["chp_4__art_33"])
+    assert both.kinds == ["renumbered", "punctuation"] and both.note == "第三十二条改为第三十三条，标点修改"
+    # the citation grammar is untouched: the tree still says （一）
+    assert document(OLD).node("chp_2__art_8__para_1__point_1").num == "（一）"
+    assert document(OLD).meta["printed_nums"]["chp_2__art_8__para_1__point_1"] == "(一)"
 
 
 def test_real_pair_article_map(cafe):
@@ -84,9 +121,10 @@ def test_real_pair_rewritten_article_redline(cafe):
 
 def test_real_pair_notes_for_renumbered_articles(cafe):
     notes = [c.note for c in cafe.of_kind("renumbered")]
-    assert notes == ["第三十二条改为第三十三条", "第三十三条改为第三十四条", "第三十四条改为第三十五条",
+    assert notes == ["第三十二条改为第三十三条，标点修改", "第三十三条改为第三十四条，标点修改", "第三十四条改为第三十五条",
                      "第三十五条改为第三十六条", "第三十六条改为第三十七条", "第三十七条改为第三十八条"]
-    assert all(not c.substantive and not c.text_changed for c in cafe.of_kind("renumbered"))
+    assert all(not c.substantive for c in cafe.of_kind("renumbered"))
+    assert [c.renumber_only for c in cafe.of_kind("renumbered")] == [False, False, True, True, True, True]
 
 
 def test_real_pair_changes_in_new_document_order(cafe):
@@ -219,3 +257,50 @@ def test_redline_rebuilds_both_sides(old, new):
 def test_redline_folds_single_kept_characters():
     assert redline("申请审核", "承诺审核") == [Segment("delete", "申请"), Segment("insert", "承诺"),
                                             Segment("equal", "审核")]
+
+
+# --- pinned matches (#13.3) ------------------------------------------------------------------
+
+def test_pins_are_data_and_override_the_automatic_match():
+    fx = fixture("restructure")
+    auto = diff(fx.old, fx.new)
+    split = next(c for c in auto.changes if c.kind == "split")
+    old3, (new3, new4) = split.old_eids[0], split.new_eids
+    # the drafter says old 3 became new 3 only: new 4 is then a new article
+    cs = diff(fx.old, fx.new, pins={old3: [new3]})
+    pinned = next(c for c in cs.changes if c.old_eids == [old3])
+    assert (pinned.kind, pinned.new_eids, pinned.manual) == ("modified", [new3], True)
+    assert next(c for c in cs.changes if c.new_eids == [new4]).kind == "added"
+    assert [c.manual for c in cs.changes].count(True) == 1 and not any(c.manual for c in auto.changes)
+    assert cs.pins == {old3: [new3]}
+    # the same pins again (as a web page would store them): the same change set
+    again = diff(fx.old, fx.new, pins=dict(cs.pins))
+    assert [(c.kind, c.old_eids, c.new_eids, c.manual) for c in again.changes] == \
+        [(c.kind, c.old_eids, c.new_eids, c.manual) for c in cs.changes]
+
+
+def test_pins_merge_and_no_counterpart():
+    old, new = document(OLD), document(NEW)
+    o = {a.number: a.eid for a in old.articles()}
+    n = {a.number: a.eid for a in new.articles()}
+    cs = diff(old, new, pins={o[30]: [n[30]], o[31]: [n[30]], o[36]: []})
+    merged = next(c for c in cs.changes if c.new_eids == [n[30]])
+    assert (merged.kind, merged.old_eids, merged.manual) == ("merged", [o[30], o[31]], True)
+    gone = next(c for c in cs.changes if c.old_eids == [o[36]])
+    assert (gone.kind, gone.new_eids, gone.manual) == ("deleted", [], True)
+    assert cs.article_map["36"] is None and cs.article_map["31"] == "30"
+
+
+def test_pins_from_refs_and_bad_pins():
+    from toolkit.versions.diff import PinError, pins_from_refs
+
+    old, new = document(OLD), document(NEW)
+    assert pins_from_refs(old, new, {"11": ["11"], "第三十二条": ["33", "chp_4__art_32"]}) == {
+        "chp_2__art_11": ["chp_2__art_11"], "chp_4__art_32": ["chp_4__art_33", "chp_4__art_32"]}
+    with pytest.raises(PinError, match="internet-cafe-2022 has no article 99"):
+        pins_from_refs(old, new, {"11": ["99"]})
+    with pytest.raises(PinError, match="not an article of the new version"):
+        diff(old, new, pins={"chp_2__art_11": ["chp_9__art_1"]})
+    with pytest.raises(PinError, match="one old article to several new ones"):
+        diff(old, new, pins={"chp_2__art_10": ["chp_2__art_10", "chp_2__art_11"],
+                             "chp_2__art_11": ["chp_2__art_11", "chp_2__art_12"]})

@@ -89,14 +89,15 @@ class Edited:
                 yield k, (ch if i == 0 else None), a
 
 
-def _split_lines(article) -> list[str]:
-    return article_body(article).split("\n")
+def _split_lines(article, printed=None) -> list[str]:
+    return article_body(article, printed).split("\n")
 
 
 def load(doc: Document) -> Edited:
     chapters = []
+    printed = doc.meta.get("printed_nums")  # item markers as the base prints them: (一) stays (一)
     for ch in doc.chapters():
-        arts = [Art(_split_lines(a), [a.number]) for a in ch.walk() if a.kind == "article"]
+        arts = [Art(_split_lines(a, printed), [a.number]) for a in ch.walk() if a.kind == "article"]
         chapters.append(Chapter(ch.num, ch.heading or "", arts))
     return Edited(doc.title, chapters)
 

@@ -13,6 +13,7 @@ from typing import NoReturn
 import click
 
 from toolkit import calendar as cal_lib
+from toolkit.cli.dates import parse_day
 
 
 def _fail(message: str) -> NoReturn:
@@ -22,9 +23,9 @@ def _fail(message: str) -> NoReturn:
 
 def _date(text: str, what: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        _fail(f"{what}: {text!r} is not a date written YYYY-MM-DD")
+        return parse_day(text)
+    except ValueError as e:
+        _fail(f"{what}: {e}")
 
 
 def _interval(text: str) -> tuple[date, date]:
@@ -91,7 +92,9 @@ def add(
     except (cal_lib.CalendarError, ValueError, TypeError) as e:
         _fail(str(e))
     click.echo(result.end.isoformat())
-    click.echo(result.format_cn(trigger))
+    # The last day is in the period: "即…前" would read as "before" it, so it is named plainly.
+    click.echo(f"自{trigger}起{result.n}{result.unit.cn}内")
+    click.echo(f"期限届满日：{cal_lib.format_date_cn(result.end)}（含当日）")
     if result.rolled_from is not None:
         click.echo(
             f"(last day {result.rolled_from.isoformat()} is a rest day: moved to the next "

@@ -42,6 +42,9 @@ def _rule(store: Store, key: str) -> str:
         found = dict.fromkeys(s.id for s in store.find_by_doc_number(key) + store.find_by_title(key))
         rules = [i for i in found if store.summary(i).articles]
         if len(rules) != 1:
+            from toolkit.cli.lookup import resolve
+
+            resolve(store, key)  # raises, naming the near documents when there are some
             raise
         return rules[0]
     queue, seen = [doc_id], set()

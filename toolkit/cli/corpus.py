@@ -21,10 +21,12 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from extractors.normalize import cn_to_int
 from toolkit.cli.errors import fail as _fail
 from toolkit.cli.errors import one_line_errors
+from toolkit.cli.lookup import resolve
 from toolkit.cli.main import db_path
 from toolkit.fileio import atomic_write
 from toolkit.linking import relink
@@ -221,12 +223,27 @@ def _states(store: Store, docs: list[DocSummary]) -> dict[str, Any]:
     return {s.id: document_status(store, s.id, today) for s in docs}
 
 
+def _validity_cell(st: Any) -> str:
+    """2021-06-01 至 2027-06-01 (the compact form of the two date columns)."""
+    if not st.effective:
+        return ""
+    first = _date(st.effective, _inferred(st, "effective"))
+    last = _date(st.last_day, _inferred(st, "expires", "validity_extended", st.last_day)) or "长期"
+    return f"{first} 至 {last}"
+
+
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--wide", is_flag=True, help="Every column, nothing cut (also when piped).")
 @click.pass_context
 @_one_line_errors
-def list_documents(ctx: click.Context, as_json: bool) -> None:
-    """The stored documents (id, kind, 文号, title, region, effective, last day, status today)."""
+def list_documents(ctx: click.Context, as_json: bool, wide: bool) -> None:
+    """The stored documents (id, kind, 文号, title, region, effective, last day, status today).
+
+    In a narrow terminal (or a pipe: 80 columns) the title cell also carries the region and the
+    dates, and columns that do not fit are left out (named under the table); --wide shows all."""
+    from toolkit.cli.tables import Column, natural_width, print_table
+
     with _open_store(ctx) as store:
         docs = store.documents()
         states = _states(store, docs)
@@ -235,19 +252,36 @@ def list_documents(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps([_summary_json(s, regions, states[s.id]) for s in docs],
                               ensure_ascii=False, indent=2))
         return
-    table = Table("id", "kind", "文号", caption="* inferred" if any(
-        e.inferred for st in states.values() for e in st.evidence) else None)
-    table.add_column("title", overflow="fold")
-    for name in ("region", "effective", "last day", "status today"):
-        table.add_column(name, no_wrap=True)
+    caption = "* 推定（由条文推算，非原文所载）" if any(
+        e.inferred for st in states.values() for e in st.evidence) else None
+    full = [Column("编号", 10, shrink=False), Column("类型", 6, priority=6), Column("文号", 12, priority=2, fold=True),
+            Column("标题", 16, fold=True), Column("地区", 6, priority=5),
+            Column("施行日期", 10, priority=4), Column("有效期至", 10, priority=3),
+            Column("今日状态", 8, priority=1)]
+    rows = []
     for s in docs:
         st = states[s.id]
-        table.add_row(s.id, s.kind, s.doc_number or "", s.title,
-                      regions.get(s.region or "", s.region or ""),
-                      _date(st.effective, _inferred(st, "effective")),
-                      _date(st.last_day, _inferred(st, "expires", "validity_extended", st.last_day)),
-                      st.label if st.effective else "")
-    _console().print(table)
+        rows.append([s.id, s.kind, s.doc_number or "", s.title, regions.get(s.region or "", s.region or ""),
+                     _date(st.effective, _inferred(st, "effective")),
+                     _date(st.last_day, _inferred(st, "expires", "validity_extended", st.last_day)),
+                     st.label if st.effective else ""])
+    console = _console()
+    if wide or natural_width(full, rows) <= console.width:
+        print_table(console, full, rows, wide=wide, caption=caption)
+        return
+    # Narrow: region and dates ride under the title instead of taking three columns.
+    compact = [Column("编号", 10, shrink=False), Column("文号", 19, priority=2, fold=True),
+               Column("标题", 16, fold=True),
+               Column("今日状态", 8, priority=1)]
+    small = []
+    for s, r in zip(docs, rows, strict=True):
+        extra = "  ".join(x for x in (r[4], _validity_cell(states[s.id])) if x)
+        title = Text(r[3])
+        if extra:
+            title.append("\n" + extra, style="dim")
+        small.append([r[0], r[2], title, r[7]])
+    note = "标题下为地区与施行期间；类型等列未单独显示（--wide 显示全部列）"
+    print_table(console, compact, small, caption="\n".join(x for x in (caption, note) if x))
 
 
 def _inferred(state: Any, *what: Any) -> bool:
@@ -272,15 +306,34 @@ def _location(node: Node | None, doc: Document) -> str:
     return ", ".join(parts)
 
 
-def find_unit(store: Store, doc_id: str, article: str) -> Node | None:
-    """ARTICLE as 9, 第九条 or an eId."""
+def find_unit(store: Store, doc_id: str, article: str, document: Document | None = None) -> Node | None:
+    """ARTICLE as 9, 第九条, one item (第九条第（五）项, 9.5: toolkit.citations) or an eId."""
+    from toolkit.citations import find_cited
+
     text = article.strip()
     if text.isdigit():
         return store.article(doc_id, int(text))
     if m := re.fullmatch(r"第([零〇一二两三四五六七八九十百千\d]+)条", text):
         number = cn_to_int(m.group(1))
         return store.article(doc_id, number) if number is not None else None
-    return store.node(doc_id, text)
+    document = document or store.document(doc_id)
+    return find_cited(document, text)
+
+
+def where_names(store: Store) -> Any:
+    """(doc id, eId) → how a reader names it: the 文号 (else 《title》) and the cited node."""
+    def where(doc_id: str | None, eid: str | None) -> str:
+        if not doc_id:
+            return ""
+        try:
+            summary = store.summary(doc_id)
+        except StoreError:
+            return doc_id
+        name = summary.doc_number or f"《{summary.title}》"
+        label = store.label(doc_id, eid) if eid else ""
+        return f"{name}{label}"
+
+    return where
 
 
 def _preview(node: Node, width: int = 40) -> str:
@@ -305,28 +358,38 @@ def _outline(node: Node, indent: int = 0) -> list[str]:
 @click.pass_context
 @_one_line_errors
 def show(ctx: click.Context, doc: str, article: str | None) -> None:
-    """A document's outline, or one article (9, 第九条 or an eId) as printed."""
+    """A document's outline, or one unit of it as printed.
+
+    ARTICLE is an article (9, 第九条), a paragraph or item (第九条第（五）项, 第十二条第二款, 9.5 —
+    item 5 of a one-paragraph article, 12.2.1 — paragraph 2, item 1 otherwise) or an eId."""
+    from datetime import date
+
     from toolkit.export.markdown import metadata_rows
+    from toolkit.versions.status import document_status
 
     with _open_store(ctx) as store:
-        doc_id = store.resolve(doc)
+        doc_id = resolve(store, doc)
         document = store.document(doc_id)
         if article:
-            node = find_unit(store, doc_id, article)
+            node = find_unit(store, doc_id, article, document)
             if node is None:
-                _fail(f"{doc_id} has no article or eId {article!r}")
+                _fail(f"{doc_id} has no {article.strip()!r} (try 9, 第九条, 第九条第（五）项, 9.5 or an eId; "
+                      f"`policykit show {doc_id}` lists the articles)")
             click.echo(f"《{document.title}》 {store.label(doc_id, node.eid)}  [{node.eid}]")
             click.echo(node.full_text())
             click.echo(f"source: {_location(node, document)}")
             return
         chain = [s for s in store.documents() if s.source == document.source]
+        status = document_status(store, doc_id, date.today())
+        rows = metadata_rows(document, status, where_names(store))
     out = _console()
     click.echo(f"《{document.title}》  [{doc_id}]")
     click.echo("chain: " + " → ".join(
         ("▶ " if s.id == doc_id else "") + (s.doc_number or s.title) for s in chain))
     table = Table("field", "value", show_header=False)
+    table.columns[1].overflow = "fold"
     regions = _region_names()
-    for key, value in metadata_rows(document):
+    for key, value in rows:
         table.add_row(key, regions.get(value, value) if key == "地区" else value)
     table.add_row("source", _location(None, document))
     out.print(table)
@@ -346,9 +409,13 @@ def render(store: Store, doc_id: str, fmt: str) -> bytes:
         return (json.dumps(document_to_json(document), ensure_ascii=False, indent=2)
                 + "\n").encode()
     if fmt == "md":
-        from toolkit.export.markdown import document_to_markdown
+        from datetime import date
 
-        return document_to_markdown(document).encode()
+        from toolkit.export.markdown import document_to_markdown
+        from toolkit.versions.status import document_status
+
+        status = document_status(store, doc_id, date.today())
+        return document_to_markdown(document, status, where_names(store)).encode()
     from toolkit.export.akn import document_to_akn_bytes, work_uri
 
     def uri_for(other: str) -> str | None:
@@ -371,7 +438,7 @@ def render(store: Store, doc_id: str, fmt: str) -> bytes:
 def export(ctx: click.Context, doc: str, fmt: str, output: Path | None) -> None:
     """Export a document as JSON, Markdown or Akoma Ntoso XML."""
     with _open_store(ctx) as store:
-        data = render(store, store.resolve(doc), fmt)
+        data = render(store, resolve(store, doc), fmt)
     if output is None:
         click.echo(data, nl=False)  # bytes go to the binary stream: UTF-8 whatever the locale
     else:
@@ -384,24 +451,39 @@ def export(ctx: click.Context, doc: str, fmt: str, output: Path | None) -> None:
 @click.command()
 @click.argument("query")
 @click.option("--doc", default=None, help="Only this document (id, alias, 文号 or title).")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many hits to show (the best first).")
+@click.option("--all", "show_all", is_flag=True, help="Show every hit.")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option("--wide", is_flag=True, help="Every column, nothing cut (also when piped).")
 @click.pass_context
 @_one_line_errors
-def search(ctx: click.Context, query: str, doc: str | None, limit: int, as_json: bool) -> None:
-    """Full-text search of node texts (two-character words like 中止 work)."""
+def search(ctx: click.Context, query: str, doc: str | None, limit: int, show_all: bool, as_json: bool,
+           wide: bool) -> None:
+    """Full-text search of node texts (two-character words like 中止 work).
+
+    Says how many hits there are in all when it shows fewer, and how to see the rest."""
+    from toolkit.cli.tables import Column, print_table
+
     with _open_store(ctx) as store:
-        doc_id = store.resolve(doc) if doc else None
-        hits = store.search(query, limit=limit, doc_id=doc_id)
+        doc_id = resolve(store, doc) if doc else None
+        # every hit is fetched to count them (a few hundred at most: the labels are cheap)
+        found = store.search(query, limit=10**9, doc_id=doc_id)
+    hits = found if show_all else found[:limit]
     if as_json:
         click.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
+    elif not hits:
+        click.echo(f"no match for {query!r}" + (f" in {doc_id}" if doc_id else ""), err=True)
         return
-    if not hits:
-        click.echo(f"no match for {query!r}", err=True)
-        return
-    table = Table("doc", "where")
-    table.add_column("text", overflow="fold")
-    table.add_column("page")
-    for h in hits:
-        table.add_row(h.doc_id, h.label or h.eid, h.snippet, "" if h.page is None else str(h.page))
-    _console().print(table)
+    else:
+        columns = [Column("文件", 10, shrink=False), Column("位置", 18, fold=True), Column("内容", 20, fold=True),
+                   Column("页", 2, priority=1, justify="right")]
+        rows = [[h.doc_id, h.label or h.eid, h.snippet, "" if h.page is None else str(h.page)] for h in hits]
+        print_table(_console(), columns, rows, wide=wide)
+    if len(hits) < len(found):
+        scope = f" in {doc_id}" if doc_id else ""
+        narrow = "" if doc_id else ", --doc ID narrows to one document"
+        click.echo(f"{len(hits)} of {len(found)} hits for {query!r}{scope} (best first); "
+                   f"--limit {len(found)} or --all shows them all{narrow}", err=True)
+    elif not as_json:
+        click.echo(f"{len(found)} hits for {query!r}" + (f" in {doc_id}" if doc_id else ""), err=True)

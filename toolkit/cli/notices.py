@@ -210,11 +210,23 @@ def templates() -> None:
 
 
 @click.command("check")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def check(path: Path) -> None:
-    """Check a DOCX (GB/T 9704 layout) or a PDF (issued document) and list every deviation."""
-    if not path.exists():
-        _fail("check", f"{path}: 文件不存在")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def check(paths: tuple[Path, ...]) -> None:
+    """Check DOCX files (GB/T 9704 layout) or PDFs (issued documents) and list every deviation.
+
+    Several files may be given (``check out/notices/*.docx``); exit 1 if any has a deviation."""
+    for path in paths:  # every file must exist before any is checked: one clear line, exit 2
+        if not path.exists():
+            _fail("check", f"{path}: 文件不存在")
+        if path.suffix.lower() not in (".docx", ".pdf"):
+            _fail("check", f"{path}: 只能检查 .docx 或 .pdf 文件")
+    deviations = sum(_check_one(path) for path in paths)
+    if deviations:
+        sys.exit(1)
+
+
+def _check_one(path: Path) -> int:
+    """Check one file, print its findings (or OK); the number of findings."""
     suffix = path.suffix.lower()
     if suffix == ".docx":
         from toolkit.documents.layout_check import check_docx
@@ -223,16 +235,14 @@ def check(path: Path) -> None:
             findings = [str(d) for d in check_docx(path)]
         except Exception as e:  # not a DOCX at all (zip/XML error): one line, not a traceback
             _fail("check", f"{path}: 不是可读取的 DOCX 文件（{e}）")
-    elif suffix == ".pdf":
+    else:
         if importlib.util.find_spec("toolkit.issuing.pdf_check") is None:
             _fail("check", f"{path}: PDF 检查模块（toolkit.issuing.pdf_check）尚未安装")
         pdf_check = importlib.import_module("toolkit.issuing.pdf_check")
         findings = [str(f) for f in pdf_check.check_pdf(path)]
-    else:
-        _fail("check", f"{path}: 只能检查 .docx 或 .pdf 文件")
     if not findings:
         click.echo(f"{path}: OK" + (" (GB/T 9704)" if suffix == ".docx" else ""))
-        return
+        return 0
     for f in findings:
         click.echo(f"{path}: {f}")
-    sys.exit(1)
+    return len(findings)

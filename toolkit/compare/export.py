@@ -3,6 +3,9 @@
 The JSON is a contract for other tools:
 ``{"documents": [id…], "rows": [{"members": {id: [eId…]}, "score", "reason", …}],
 "parameters": [{"key", "label", "values": {id: {"value", "unit", "eid", "quote", …}}, …}]}``.
+Beside the engine's ``reason`` each aligned row carries the reader's (``reason_text``, Chinese,
+``reasons.py``) and ``weak``; each parameter its ``status_label``, the ``silent`` documents and,
+per value, the ``bound`` in words and the ``citation`` as printed.
 Files are written complete or not at all (a temporary file in the same folder, then
 ``os.replace``), and the same alignment always gives the same bytes.
 """
@@ -16,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.compare.align import Alignment, Row, names
-from toolkit.compare.params_table import ParamRow, alignment_parameters
+from toolkit.compare.params_table import ParamRow, alignment_parameters, wording
+from toolkit.compare.reasons import RowReason, row_reasons
 from toolkit.fileio import atomic_write
 
 SCHEMA = "policykit-compare/1"
 
 
-def _row_json(number: int, row: Row, alignment: Alignment) -> dict[str, Any]:
+def _row_json(number: int, row: Row, alignment: Alignment, reason: RowReason | None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "row": number,
         "members": {doc: [p.eid for p in ps] for doc, ps in row.members.items()},
@@ -32,7 +36,12 @@ def _row_json(number: int, row: Row, alignment: Alignment) -> dict[str, Any]:
         "kind": row.kind,
         "aligned": row.aligned,
         "items": [{"members": dict(link.members), "score": round(link.score, 4)} for link in row.items],
+        "kind_label": wording()["kinds"].get(row.kind, row.kind),
     }
+    if reason is not None:
+        out |= {"reason_text": reason.text(alignment), "weak": reason.weak, "strength": reason.strength.label,
+                "pairs": [{"ref": p.ref, "other": p.other, "score": p.score, "strength": p.strength.label,
+                           "weak": p.strength.weak, "shared": p.shared} for p in reason.pairs]}
     if alignment.baseline is not None:
         b = row.baseline
         out["baseline"] = None if b is None else {
@@ -43,13 +52,14 @@ def _row_json(number: int, row: Row, alignment: Alignment) -> dict[str, Any]:
 
 def to_json(alignment: Alignment, parameters: list[ParamRow] | None = None) -> dict[str, Any]:
     parameters = alignment_parameters(alignment) if parameters is None else parameters
+    reasons = row_reasons(alignment)
     return {
         "schema": SCHEMA,
         "documents": [d.id for d in alignment.documents],
         "document_info": [{"id": d.id, "tag": d.tag, "title": d.title, "short": d.short, "region": d.region,
                            "doc_number": d.doc_number} for d in alignment.documents],
         "baseline": None if alignment.baseline is None else alignment.baseline.id,
-        "rows": [_row_json(i, r, alignment) for i, r in enumerate(alignment.rows, 1)],
+        "rows": [_row_json(i, r, alignment, reasons.get(i)) for i, r in enumerate(alignment.rows, 1)],
         "parameters": [p.to_json() for p in parameters],
     }
 
@@ -60,8 +70,12 @@ def json_bytes(alignment: Alignment, parameters: list[ParamRow] | None = None) -
 
 def csv_bytes(alignment: Alignment, parameters: list[ParamRow] | None = None) -> bytes:
     """One table for a spreadsheet: the key-differences rows first (table=parameter), then the
-    article matrix (table=aligned, then table=only). Per document: value or labels, eIds, text."""
+    article matrix (table=aligned, then table=only). Per document: value (with its bound in
+    words, 未规定 when silent) or labels, eIds, text; status and reason as a person reads them
+    (the keys stay in ``table``, ``id`` and ``kind``)."""
     parameters = alignment_parameters(alignment) if parameters is None else parameters
+    reasons = row_reasons(alignment)
+    silent = wording()["silent"]
     docs = alignment.documents
     header = ["table", "id", "label", "status", "score", "reason"]
     for d in docs:
@@ -70,13 +84,16 @@ def csv_bytes(alignment: Alignment, parameters: list[ParamRow] | None = None) ->
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
     for p in parameters:
-        line = ["parameter", p.key, p.label, p.status, "", ""]
+        line = ["parameter", p.key, p.label, p.status_label, "", ""]
         for d in docs:
             v = p.values.get(d.id)
-            line += [v.display(), ";".join((v.eid,) + v.also), v.quote] if v else ["", "", ""]
+            line += [v.bound(), ";".join((v.eid,) + v.also), v.quote] if v else [silent, "", ""]
         writer.writerow(line)
     for i, row in enumerate(alignment.rows, 1):
-        line = ["aligned" if row.aligned else "only", str(i), row.kind, "", f"{row.score:.4f}", row.reason]
+        reason = reasons[i].text(alignment) if i in reasons else row.reason
+        weak = "弱匹配" if i in reasons and reasons[i].weak else ""
+        line = ["aligned" if row.aligned else "only", str(i), wording()["kinds"].get(row.kind, row.kind), weak,
+                f"{row.score:.4f}", reason]
         for d in docs:
             ps = row.members.get(d.id, [])
             line += [" + ".join(p.label for p in ps), ";".join(p.eid for p in ps), "\n".join(p.text for p in ps)]

@@ -6,16 +6,34 @@ key of what it governs (``evaluation_period`` 评估期限), its value and norma
 read from the stored ``PARAM`` spans when the document was ingested with layers, and computed from
 the tree otherwise. Quantities no key claims (``other``) are not compared: without a key there is
 nothing to line them up with.
+
+A row knows every document compared, not only those that state the parameter: a region that
+states nothing is *silent* (未规定), and a row with a silent region is never 相同 (``status``).
+What the reader sees — status words, bounds (不满3年, 3个月以内) — comes from ``wording.yaml``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from extractors.layers.params import document_params
+from toolkit.citations import node_label
 from toolkit.compare.align import Alignment
 from toolkit.model import Document
+
+WORDING_FILE = Path(__file__).with_name("wording.yaml")
+
+
+@cache
+def wording() -> dict[str, Any]:
+    """The reader's words for statuses, bounds, row kinds and strengths (``wording.yaml``)."""
+    return yaml.safe_load(WORDING_FILE.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -27,13 +45,15 @@ class Value:
     text: str  # the quantity as printed
     comparator: str | None = None
     also: tuple[str, ...] = ()  # other eIds stating the same key (the pharmacy list's copy)
+    kind: str = ""  # DURATION | RATIO | COUNT | AMOUNT | DATE (the parameters layer's)
+    label: str = ""  # citation of ``eid`` in its document: 第九条第（五）项
 
     def display(self) -> str:
         return format_value(self.value, self.unit)
 
     def bound(self) -> str:
-        """The comparator in words a legal officer reads: ≤, ≥, <, >, 提前, 之后, 到期前…内."""
-        return COMPARATORS.get(self.comparator or "", self.comparator or "")
+        """The value with its bound in the words of the rules: 不满3年, 3个月以内, 提前3个月."""
+        return bound_text(self.comparator, self.display(), self.kind)
 
     def same_as(self, other: Value) -> bool:
         return (self.value, self.unit, self.comparator) == (other.value, other.unit, other.comparator)
@@ -44,38 +64,68 @@ class ParamRow:
     key: str
     label: str
     values: dict[str, Value] = field(default_factory=dict)  # doc id → value
+    docs: tuple[str, ...] = ()  # every document compared (silent ones too); empty: those in values
+
+    @property
+    def silent(self) -> list[str]:
+        """The compared documents that state nothing for this parameter (未规定)."""
+        return [d for d in self.docs if d not in self.values]
 
     @property
     def status(self) -> str:
-        """same | different | only (one document states it)."""
+        """same (all state it alike) | different | partial (those stating it agree, others are
+        silent) | only (one document states it)."""
         vals = list(self.values.values())
         if len(vals) < 2:
             return "only"
-        return "same" if all(v.same_as(vals[0]) for v in vals[1:]) else "different"
+        if not all(v.same_as(vals[0]) for v in vals[1:]):
+            return "different"
+        return "partial" if self.silent else "same"
+
+    @property
+    def status_label(self) -> str:
+        return wording()["status"][self.status]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "label": self.label,
             "status": self.status,
+            "status_label": self.status_label,
+            "silent": self.silent,
             "values": {doc: {"value": v.value, "unit": v.unit, "display": v.display(), "comparator": v.comparator,
-                             "bound": v.bound(),
+                             "bound": v.bound(), "kind": v.kind, "citation": v.label,
                              "eid": v.eid, "quote": v.quote, "text": v.text, "also": list(v.also)}
                        for doc, v in self.values.items()},
         }
 
 
 _UNIT_DISPLAY = {"工作日": "个工作日", "date": ""}
-COMPARATORS = {"before": "提前", "after": "之后", "within_before": "到期前…内", "range": "区间"}
 
 
 def format_value(value: float | int | str | None, unit: str) -> str:
-    """3 个月 → "3个月", 20 工作日 → "20个工作日", 0.05 … as printed units, no conversion."""
+    """3 个月 → "3个月", 20 工作日 → "20个工作日", 2021-06-01 → "2021年6月1日"; no conversion."""
     if value is None:
         return "—"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return f"{day.year}年{day.month}月{day.day}日"
     return f"{value}{_UNIT_DISPLAY.get(unit, unit)}"
+
+
+def bound_text(comparator: str | None, shown: str, kind: str = "") -> str:
+    """``shown`` (3年) with its bound in words (wording.yaml ``bounds``): ``<`` → 不满3年."""
+    bounds = wording()["bounds"]
+    phrase = bounds.get(comparator or "none", "{v}")
+    if isinstance(phrase, dict):
+        phrase = phrase.get(kind, phrase["default"])
+    return phrase.format(v=shown)
 
 
 def _params(doc: Document) -> list[dict[str, Any]]:
@@ -88,20 +138,23 @@ def _params(doc: Document) -> list[dict[str, Any]]:
 
 def parameter_table(docs: list[Document]) -> list[ParamRow]:
     """One row per parameter key any of ``docs`` states, in the order the keys first appear."""
+    ids = tuple(d.id for d in docs)
     rows: dict[str, ParamRow] = {}
     for doc in docs:
         for p in _params(doc):
             key = p.get("key")
             if not key or key == "other":
                 continue
-            row = rows.setdefault(key, ParamRow(key, p.get("label") or key))
+            row = rows.setdefault(key, ParamRow(key, p.get("label") or key, docs=ids))
             current = row.values.get(doc.id)
             if current is None:
                 row.values[doc.id] = Value(p.get("value"), p.get("unit") or "", p["eid"], p.get("quote") or "",
-                                           p.get("text") or "", p.get("comparator"))
+                                           p.get("text") or "", p.get("comparator"), (), p.get("kind") or "",
+                                           node_label(doc, p["eid"]))
             elif p["eid"] != current.eid and p["eid"] not in current.also:
                 row.values[doc.id] = Value(current.value, current.unit, current.eid, current.quote, current.text,
-                                           current.comparator, current.also + (p["eid"],))
+                                           current.comparator, current.also + (p["eid"],), current.kind,
+                                           current.label)
     return list(rows.values())
 
 

@@ -5,10 +5,15 @@ the other columns show their redline against it (deleted words struck through, i
 underlined and bold, as in a 修订对照表). CJK fonts are set through the ``w:eastAsia`` attribute:
 python-docx's ``font.name`` sets only the Latin slots, and Word would then fall back to its own
 CJK font. The package is rewritten with fixed zip timestamps so the same input gives the same bytes.
+
+As in the HTML report, a parameter cell prints its bound in words (不满3年) and the article it comes
+from (第十二条), which links to that provision's cell in the matrix (a bookmark); a silent region
+reads 未规定; the last column says in words how close a row is and what it shares, weak rows shaded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from datetime import datetime
@@ -22,8 +27,10 @@ from docx.shared import Cm, Pt
 from lxml import etree
 
 from toolkit.compare.align import Alignment, Row
-from toolkit.compare.params_table import ParamRow, alignment_parameters
+from toolkit.compare.params_table import ParamRow, alignment_parameters, provision_of, wording
+from toolkit.compare.reasons import row_reasons, weak_legend
 from toolkit.compare.redline import Op, row_redlines
+from toolkit.compare.report_html import doc_heading
 
 BODY_FONT = "仿宋_GB2312"  # rendered through the bundled fontconfig aliases (NOTES.md)
 HEAD_FONT = "黑体"
@@ -31,8 +38,8 @@ LATIN_FONT = "Times New Roman"
 BODY_PT = 9.5
 USABLE_CM = 26.7  # A4 landscape minus 1.5 cm margins
 FIXED_TIME = datetime(2000, 1, 1)  # core-properties and zip timestamps: deterministic output
-STATUS = {"same": "相同", "different": "不同", "only": "仅一方"}
 DEL_COLOR, INS_COLOR = "9B1C1C", "055A12"
+WEAK_FILL = "FFF3CD"  # shading of a weak row (弱匹配)
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
@@ -46,7 +53,8 @@ def _font(run, name: str = BODY_FONT, size: float = BODY_PT, *, bold: bool = Fal
 
 _W = {tag: qn(f"w:{tag}") for tag in ("r", "rPr", "rFonts", "ascii", "hAnsi", "eastAsia", "b", "strike",
                                       "color", "val", "sz", "szCs", "u", "t", "p", "tr", "tc", "tcPr", "tcW",
-                                      "w", "type", "gridCol")}
+                                      "w", "type", "gridCol", "hyperlink", "anchor", "bookmarkStart",
+                                      "bookmarkEnd", "id", "name", "shd", "fill")}
 
 
 def _run(para, text: str, *, name: str = BODY_FONT, size: float = BODY_PT, bold: bool = False,
@@ -84,6 +92,41 @@ def _paragraph(cell, first: bool):
     if first:
         return cell.find(_W["p"])
     return etree.SubElement(cell, _W["p"])
+
+
+def bookmark_name(doc_id: str, eid: str) -> str:
+    """A Word bookmark name for a provision: at most 40 characters, a letter first, no blanks."""
+    return "p" + hashlib.sha1(f"{doc_id}--{eid}".encode()).hexdigest()[:20]
+
+
+def _bookmark(para, name: str, ident: int) -> None:
+    """Wrap the paragraph's runs in a bookmark (the target of the parameter table's links)."""
+    start = etree.Element(_W["bookmarkStart"])
+    start.set(_W["id"], str(ident))
+    start.set(_W["name"], name)
+    end = etree.Element(_W["bookmarkEnd"])
+    end.set(_W["id"], str(ident))
+    first = para.find(_W["r"])
+    if first is None:
+        para.append(start)
+    else:
+        first.addprevious(start)
+    para.append(end)
+
+
+def _link(para, text: str, anchor: str, **kw) -> None:
+    """An internal hyperlink (to a bookmark) holding one run."""
+    link = etree.SubElement(para, _W["hyperlink"])
+    link.set(_W["anchor"], anchor)
+    _run(link, text, underline=True, color="1F4E99", **kw)
+
+
+def _shade(cells: list, fill: str) -> None:
+    for tc in cells:
+        shd = etree.SubElement(tc.find(_W["tcPr"]), _W["shd"])
+        shd.set(_W["val"], "clear")
+        shd.set(_W["color"], "auto")
+        shd.set(_W["fill"], fill)
 
 
 def _table(doc, headers: list[str], widths: list[float]):
@@ -134,7 +177,8 @@ def _write_ops(cell, ops: list[Op], *, first: bool) -> None:
                  color={"delete": DEL_COLOR, "insert": INS_COLOR}.get(op.kind))
 
 
-def _provision_cell(cell, row: Row, doc_id: str, ops: list[Op] | None) -> None:
+def _provision_cell(cell, row: Row, doc_id: str, ops: list[Op] | None, marks: dict[str, int] | None = None
+                    ) -> None:
     from toolkit.compare.report_html import _split_ops  # the same cut as the HTML report
 
     ps = row.members.get(doc_id)
@@ -143,39 +187,51 @@ def _provision_cell(cell, row: Row, doc_id: str, ops: list[Op] | None) -> None:
         return
     pieces = _split_ops(ops, [len(p.body) for p in ps]) if ops is not None else [[Op("equal", p.body)] for p in ps]
     for k, (p, part) in enumerate(zip(ps, pieces, strict=True)):
-        _run(_paragraph(cell, k == 0), p.label, name=HEAD_FONT, bold=True)
+        para = _paragraph(cell, k == 0)
+        _run(para, p.label, name=HEAD_FONT, bold=True)
+        if marks is not None:
+            name = bookmark_name(doc_id, p.eid)
+            if name not in marks:
+                marks[name] = len(marks) + 1
+                _bookmark(para, name, marks[name])
         _write_ops(cell, part, first=False)
 
 
 def _parameters(doc, alignment: Alignment, parameters: list[ParamRow]) -> None:
     docs = alignment.documents
-    share = (USABLE_CM - 4.0 - 1.6) / len(docs)
-    widths = [4.0] + [share] * len(docs) + [1.6]
-    table = _table(doc, ["参数"] + [f"{d.tag} {d.short or d.title}" for d in docs] + ["比较"], widths)
+    share = (USABLE_CM - 4.0 - 2.0) / len(docs)
+    widths = [4.0] + [share] * len(docs) + [2.0]
+    table = _table(doc, ["参数"] + [doc_heading(d) for d in docs] + ["比较"], widths)
+    silent = wording()["silent"]
     for p in parameters:
         cells = _new_row(table, widths)
         _run(_paragraph(cells[0], True), p.label, bold=True)
-        _run(_paragraph(cells[0], False), p.key, name=LATIN_FONT, size=7.5)
         for cell, d in zip(cells[1:-1], docs, strict=True):
             v = p.values.get(d.id)
             if v is None:
-                _run(_paragraph(cell, True), "—")
+                _run(_paragraph(cell, True), silent, color="7A5B00")
                 continue
-            _run(_paragraph(cell, True), v.display() + (f"（{v.bound()}）" if v.comparator else ""), bold=True)
+            para = _paragraph(cell, True)
+            _run(para, v.bound(), bold=True)
+            _run(para, " ")
+            target = provision_of(alignment, d.id, v.eid) or v.eid
+            _link(para, v.label or v.eid, bookmark_name(d.id, target), size=8.5)
             _run(_paragraph(cell, False), v.quote, size=8)
-        _run(_paragraph(cells[-1], True), STATUS[p.status], bold=p.status == "different")
+        _run(_paragraph(cells[-1], True), p.status_label, bold=p.status == "different")
 
 
-def _matrix(doc, alignment: Alignment) -> None:
+def _matrix(doc, alignment: Alignment, marks: dict[str, int]) -> None:
     docs = alignment.documents
     base = alignment.baseline
     columns = len(docs) + (1 if base else 0)
-    share = (USABLE_CM - 0.9 - 3.6) / columns
-    widths = [0.9] + [share] * columns + [3.6]
-    headers = ["#"] + [f"{d.tag} {d.short or d.title}" for d in docs]
+    share = (USABLE_CM - 0.9 - 4.2) / columns
+    widths = [0.9] + [share] * columns + [4.2]
+    headers = ["#"] + [doc_heading(d) for d in docs]
     if base is not None:
-        headers.append(f"基准 {base.short or base.title}")
+        headers.append(f"基准 {doc_heading(base)}")
     table = _table(doc, headers + ["相似度与理由"], widths)
+    reasons = row_reasons(alignment)
+    kinds = wording()["kinds"]
     for number, row in enumerate(alignment.rows, 1):
         if not row.aligned:
             continue
@@ -184,7 +240,7 @@ def _matrix(doc, alignment: Alignment) -> None:
         redlines = row_redlines(row.members)
         ref = row.docs[0]
         for cell, d in zip(cells[1 : 1 + len(docs)], docs, strict=True):
-            _provision_cell(cell, row, d.id, None if d.id == ref else redlines.get(d.id))
+            _provision_cell(cell, row, d.id, None if d.id == ref else redlines.get(d.id), marks)
         if base is not None:
             cell = cells[1 + len(docs)]
             if row.baseline is None:
@@ -193,22 +249,34 @@ def _matrix(doc, alignment: Alignment) -> None:
                 for k, p in enumerate(row.baseline.provisions):
                     _run(_paragraph(cell, k == 0), f"{p.label} {row.baseline.score:.2f}", name=HEAD_FONT, bold=True)
                     _write_ops(cell, [Op("equal", p.body)], first=False)
-        _run(_paragraph(cells[-1], True), f"{row.score:.2f} {row.kind}", bold=True)
-        _run(_paragraph(cells[-1], False), row.reason, size=7.5)
+        reason = reasons[number]
+        head = _paragraph(cells[-1], True)
+        if reason.weak:
+            _run(head, "弱匹配 ", bold=True, color="9C5700")
+        _run(head, f"{row.score:.2f} {kinds.get(row.kind, row.kind)}", bold=True)
+        for pair in reason.pairs:
+            _run(_paragraph(cells[-1], False), pair.text(alignment), size=7.5)
+        if reason.weak:
+            _shade(cells, WEAK_FILL)
 
 
-def _only(doc, alignment: Alignment) -> None:
+def _only(doc, alignment: Alignment, marks: dict[str, int]) -> None:
     for d in alignment.documents:
         rows = alignment.only_rows(d.id)
         if not rows:
             continue
-        _font(doc.add_paragraph().add_run(f"{d.tag} {d.title}（{len(rows)}）"), HEAD_FONT, 11, bold=True)
+        _font(doc.add_paragraph().add_run(f"{d.title}（{len(rows)}）"), HEAD_FONT, 11, bold=True)
         widths = [4.0, USABLE_CM - 4.0]
         table = _table(doc, ["条文", "内容"], widths)
         for row in rows:
             for p in row.members[d.id]:
                 cells = _new_row(table, widths)
-                _run(_paragraph(cells[0], True), p.label, bold=True)
+                para = _paragraph(cells[0], True)
+                _run(para, p.label, bold=True)
+                name = bookmark_name(d.id, p.eid)
+                if name not in marks:
+                    marks[name] = len(marks) + 1
+                    _bookmark(para, name, marks[name])
                 _write_ops(cells[1], [Op("equal", p.body)], first=True)
 
 
@@ -250,16 +318,18 @@ def render_docx(alignment: Alignment, parameters: list[ParamRow] | None = None) 
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(title.add_run("定点管理规定对照表"), HEAD_FONT, 16, bold=True)
     for d in alignment.documents + ([alignment.baseline] if alignment.baseline else []):
-        role = d.tag if d is not alignment.baseline else "基准"
+        role = doc_heading(d) if d is not alignment.baseline else "基准"
         _font(doc.add_paragraph().add_run(f"{role}：《{d.title}》{('（' + d.doc_number + '）') if d.doc_number else ''}"))
     _font(doc.add_paragraph().add_run("每行第一个文件为参照；其他各列为相对参照的修改：删除线为删除，下划线加粗为新增。"
-                                      "按内容对齐，非按条号。"), size=8.5)
+                                      "按内容对齐，非按条号。“未规定”：该文件没有规定这一参数的条文。"
+                                      "底色标出的" + weak_legend()), size=8.5)
     _heading(doc, "一、关键参数差异")
     _parameters(doc, alignment, parameters)
     _heading(doc, "二、条文对照")
-    _matrix(doc, alignment)
+    marks: dict[str, int] = {}  # bookmark name → id, shared by the matrix and the lists
+    _matrix(doc, alignment, marks)
     _heading(doc, "三、仅一方规定的条文")
-    _only(doc, alignment)
+    _only(doc, alignment, marks)
     buf = io.BytesIO()
     doc.save(buf)
     return _deterministic(buf.getvalue())

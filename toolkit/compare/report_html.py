@@ -6,14 +6,20 @@ document; the first document of a row is the reference and every other column sh
 redline against it: deletions struck through in red, insertions underlined in green), then the
 provisions only one document has. Every provision cell carries ``id="{doc}--{eId}"`` so a link
 like ``compare.html#gd-measure--chp_2__art_9`` opens at the article.
+
+What a reader sees is in Chinese and cites articles as printed: a parameter cell prints its
+bound (不满3年, 3个月以内) and the article (第十二条) as the link into the matrix; a region that
+states nothing reads 未规定; each matrix row says how close its provisions are and which whole
+words they share (``reasons.py``), and a weak row is marked. Internal keys stay in attributes.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from toolkit.compare.align import Alignment, Row
-from toolkit.compare.params_table import ParamRow, alignment_parameters, provision_of
+from toolkit.compare.align import Alignment, DocInfo, Row
+from toolkit.compare.params_table import ParamRow, alignment_parameters, provision_of, wording
+from toolkit.compare.reasons import RowReason, row_reasons, weak_legend
 from toolkit.compare.redline import Op, row_redlines
 
 CSS = """
@@ -33,8 +39,16 @@ del { background: #fadcdc; color: #8f1a1a; text-decoration: line-through; }
 .quote { font-size: .8em; color: #555; margin-top: .2em; }
 tr.different td.status { color: #8f1a1a; font-weight: bold; }
 tr.same td.status { color: #0a5a12; }
+tr.partial td.status, tr.only td.status { color: #7a5b00; }
+.value { font-weight: bold; }
+.cite { font-size: .85em; margin-left: .3em; }
+td.silent { color: #7a5b00; font-style: italic; }
 .score { font-weight: bold; }
 .empty { color: #aaa; }
+tr.weak td { background: #fff8e1; }
+.weak-mark { display: inline-block; color: #fff; background: #b26a00; border-radius: 3px; padding: 0 .3em;
+             font-size: .85em; margin-right: .3em; }
+.why p { margin: 0 0 .3em; }
 .docs td { font-size: .9em; }
 .legend { font-size: .85em; color: #444; }
 """
@@ -100,35 +114,50 @@ def _cell(row: Row, doc_id: str, ops: list[Op] | None) -> str:
     return f'<td class="cell">{"".join(blocks)}</td>'
 
 
+def doc_heading(d: DocInfo) -> str:
+    """A column heading: the document's short name (广东办法), else its title."""
+    return d.short or d.title
+
+
 def _parameters(alignment: Alignment, parameters: list[ParamRow]) -> str:
     docs = alignment.documents
-    head = "".join(f"<th>{escape(d.tag)} {escape(d.short or d.title)}</th>" for d in docs)
+    silent = wording()["silent"]
+    head = "".join(f"<th>{escape(doc_heading(d))}</th>" for d in docs)
     rows = []
     for p in parameters:
         cells = []
         for d in docs:
             v = p.values.get(d.id)
             if v is None:
-                cells.append('<td class="empty">—</td>')
+                cells.append(f'<td class="silent" data-doc="{escape(d.id)}">{escape(silent)}</td>')
                 continue
             target = provision_of(alignment, d.id, v.eid) or v.eid
-            cells.append(f'<td><a href="#{escape(anchor(d.id, target))}" data-eid="{escape(v.eid)}">'
-                         f'{escape(v.display())}</a>'
-                         f'{" <small>" + escape(v.bound()) + "</small>" if v.comparator else ""}'
+            cells.append(f'<td data-doc="{escape(d.id)}"><span class="value">{escape(v.bound())}</span>'
+                         f'<a class="cite" href="#{escape(anchor(d.id, target))}" data-eid="{escape(v.eid)}">'
+                         f'{escape(v.label or v.eid)}</a>'
                          f'<div class="quote">{escape(v.quote)}</div></td>')
-        rows.append(f'<tr id="param-{escape(p.key)}" class="{p.status}"><td><div class="label">'
-                    f'{escape(p.label)}</div><code>{escape(p.key)}</code></td>{"".join(cells)}'
-                    f'<td class="status">{ {"same": "相同", "different": "不同", "only": "仅一方"}[p.status]}</td></tr>')
-    return (f'<table class="params"><thead><tr><th>参数</th>{head}<th style="width:5em">比较</th></tr></thead>'
+        rows.append(f'<tr id="param-{escape(p.key)}" class="{p.status}" data-key="{escape(p.key)}">'
+                    f'<td><div class="label">{escape(p.label)}</div></td>{"".join(cells)}'
+                    f'<td class="status">{escape(p.status_label)}</td></tr>')
+    return (f'<table class="params"><thead><tr><th>参数</th>{head}<th style="width:6em">比较</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _why(row: Row, reason: RowReason, alignment: Alignment) -> str:
+    kind = wording()["kinds"].get(row.kind, row.kind)
+    mark = '<span class="weak-mark">弱匹配</span>' if reason.weak else ""
+    lines = "".join(f"<p>{escape(p.text(alignment))}</p>" for p in reason.pairs)
+    return (f'<td class="why" title="{escape(row.reason)}">{mark}<span class="score">{row.score:.2f}</span> '
+            f'{escape(kind)}{lines}</td>')
 
 
 def _matrix(alignment: Alignment) -> str:
     docs = alignment.documents
     base = alignment.baseline
-    head = "".join(f"<th>{escape(d.tag)} {escape(d.short or d.title)}</th>" for d in docs)
+    head = "".join(f"<th>{escape(doc_heading(d))}</th>" for d in docs)
     if base is not None:
-        head += f"<th>基准 {escape(base.short or base.title)}</th>"
+        head += f"<th>基准 {escape(doc_heading(base))}</th>"
+    reasons = row_reasons(alignment)
     rows, seen_base = [], set()
     for number, row in enumerate(alignment.rows, 1):
         if not row.aligned:
@@ -150,8 +179,10 @@ def _matrix(alignment: Alignment) -> str:
                                   f'{escape(p.label)} <small>{b.score:.2f}</small></div>'
                                   f'<div class="text">{escape(p.body)}</div></div>')
                 cells += f'<td class="cell">{"".join(blocks)}</td>'
-        rows.append(f'<tr id="row-{number}"><td class="num">{number}</td>{cells}<td class="why">'
-                    f'<span class="score">{row.score:.2f}</span> {escape(row.kind)}<br>{escape(row.reason)}</td></tr>')
+        reason = reasons[number]
+        weak = ' class="weak"' if reason.weak else ""
+        rows.append(f'<tr id="row-{number}"{weak}><td class="num">{number}</td>{cells}'
+                    f'{_why(row, reason, alignment)}</tr>')
     return (f'<table class="matrix"><thead><tr><th style="width:3em">#</th>{head}<th style="width:18%">相似度与理由</th>'
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
@@ -163,19 +194,18 @@ def _only(alignment: Alignment) -> str:
         if not rows:
             continue
         cells = "".join(f"<tr>{_cell(r, d.id, None)}</tr>" for r in rows)
-        parts.append(f'<h3>{escape(d.tag)} {escape(d.title)}（{len(rows)}）</h3>'
+        parts.append(f'<h3>{escape(d.title)}（{len(rows)}）</h3>'
                      f'<table class="only"><tbody>{cells}</tbody></table>')
     return "".join(parts) or "<p>无。</p>"
 
 
 def render_html(alignment: Alignment, parameters: list[ParamRow] | None = None) -> str:
     parameters = alignment_parameters(alignment) if parameters is None else parameters
-    docs = "".join(f"<tr><td>{escape(d.tag)}</td><td>{escape(d.title)}</td><td>{escape(d.doc_number or '')}</td>"
-                   f"<td><code>{escape(d.id)}</code></td></tr>" for d in alignment.documents)
+    docs = "".join(f"<tr><td>{escape(doc_heading(d))}</td><td>{escape(d.title)}</td>"
+                   f"<td>{escape(d.doc_number or '')}</td></tr>" for d in alignment.documents)
     if alignment.baseline is not None:
         b = alignment.baseline
-        docs += (f"<tr><td>基准</td><td>{escape(b.title)}</td><td>{escape(b.doc_number or '')}</td>"
-                 f"<td><code>{escape(b.id)}</code></td></tr>")
+        docs += (f"<tr><td>基准</td><td>{escape(b.title)}</td><td>{escape(b.doc_number or '')}</td></tr>")
     title = "定点管理规定对照：" + "、".join(d.short or d.tag for d in alignment.documents)
     aligned = len(alignment.aligned_rows)
     return (
@@ -184,7 +214,9 @@ def render_html(alignment: Alignment, parameters: list[ParamRow] | None = None) 
         f"<h1>{escape(title)}</h1>"
         f'<table class="docs"><tbody>{docs}</tbody></table>'
         f'<p class="legend">每行第一个文件为参照；其他各列为相对参照的修改：<del>删除</del> <ins>新增</ins>。'
-        f"按内容对齐（非按条号），{aligned} 行对齐。</p>"
+        f"按内容对齐（非按条号），{aligned} 行对齐。"
+        f"“{escape(wording()['silent'])}”：该文件没有规定这一参数的条文。"
+        f'<span class="weak-mark">弱匹配</span>{escape(weak_legend().removeprefix("弱匹配"))}</p>'
         f'<h2 id="parameters">关键参数差异</h2>{_parameters(alignment, parameters)}'
         f'<h2 id="matrix">条文对照</h2>{_matrix(alignment)}'
         f'<h2 id="only">仅一方规定的条文</h2>{_only(alignment)}'

@@ -1,8 +1,11 @@
 """The comparison in a terminal (rich): key differences, the article matrix, region-only lists.
 
-The matrix shows each row's provisions, score and reason; ``redlines=True`` adds every aligned
-row's text with its redline against the row's reference (red struck = deleted, green underlined
-= inserted), which is long: the HTML and DOCX reports are the place to read whole articles.
+Everything is cited as printed (第九条第（五）项, never an eId) and worded as in the HTML report:
+bounds in words (不满3年), 未规定 for a silent region, each row's closeness and shared words, weak
+rows marked 弱. Columns are sized for the console (80 columns in a pipe): the reason column folds,
+``redlines=True`` adds every aligned row's text with its redline against the row's reference (red
+struck = deleted, green underlined = inserted), which is long: the HTML and DOCX reports are the
+place to read whole articles.
 """
 
 from __future__ import annotations
@@ -12,34 +15,43 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from toolkit.compare.align import Alignment, names
-from toolkit.compare.params_table import ParamRow, alignment_parameters
+from toolkit.citations import node_label
+from toolkit.compare.align import Alignment, DocInfo
+from toolkit.compare.params_table import ParamRow, alignment_parameters, wording
+from toolkit.compare.reasons import row_reasons, weak_legend
 from toolkit.compare.redline import row_redlines
 
-STATUS = {"same": ("相同", "green"), "different": ("不同", "bold red"), "only": ("仅一方", "dim")}
+STATUS_STYLE = {"same": "green", "different": "bold red", "partial": "yellow", "only": "dim"}
 STYLE = {"equal": "", "delete": "red strike", "insert": "green underline"}
+
+
+def heading(d: DocInfo) -> str:
+    return d.short or d.title
 
 
 def parameters_table(alignment: Alignment, parameters: list[ParamRow]) -> Table:
     table = Table(title="关键参数差异", show_lines=False, expand=True)
-    table.add_column("参数", ratio=3)
+    table.add_column("参数", ratio=3, overflow="fold")
     for d in alignment.documents:
-        table.add_column(f"{d.tag} {d.short or ''}".strip(), ratio=2)
-    table.add_column("比较", ratio=1)
+        table.add_column(heading(d), ratio=2, overflow="fold")
+    table.add_column("比较", ratio=1, overflow="fold")
+    silent = wording()["silent"]
     for p in parameters:
         cells = []
         for d in alignment.documents:
             v = p.values.get(d.id)
-            cells.append(Text("—", style="dim") if v is None else
-                         Text.assemble((v.display(), "bold"), (f" {v.bound()}" if v.comparator else "", "dim"),
-                                       (f"\n{alignment_label(alignment, d.id, v.eid)}", "dim")))
-        word, style = STATUS[p.status]
-        table.add_row(Text.assemble(p.label, (f"\n{p.key}", "dim")), *cells, Text(word, style=style))
+            cells.append(Text(silent, style="yellow italic") if v is None else
+                         Text.assemble((v.bound(), "bold"), (f"\n{v.label or alignment_label(alignment, d.id, v.eid)}",
+                                                             "dim")))
+        table.add_row(p.label, *cells, Text(p.status_label, style=STATUS_STYLE[p.status]))
     return table
 
 
 def alignment_label(alignment: Alignment, doc_id: str, eid: str) -> str:
-    """A short citation for a node: the label of the provision holding it, else the eId."""
+    """The citation of a node as printed (第十七条第（一）项), from the document's tree."""
+    doc = alignment.docs.get(doc_id)
+    if doc is not None:
+        return node_label(doc, eid)
     for row in alignment.rows:
         for p in row.members.get(doc_id, []):
             if p.holds(eid):
@@ -49,21 +61,29 @@ def alignment_label(alignment: Alignment, doc_id: str, eid: str) -> str:
 
 def matrix_table(alignment: Alignment) -> Table:
     table = Table(title="条文对照（按内容对齐）", expand=True)
-    table.add_column("#", justify="right", ratio=1)
+    table.add_column("#", justify="right", width=3)
     for d in alignment.documents:
-        table.add_column(f"{d.tag} {d.short or ''}".strip(), ratio=3)
+        table.add_column(heading(d), ratio=3, overflow="fold")
     if alignment.baseline is not None:
-        table.add_column(f"基准 {alignment.baseline.short or alignment.baseline.tag}", ratio=2)
-    table.add_column("相似度与理由", ratio=8)
+        table.add_column(f"基准 {heading(alignment.baseline)}", ratio=2, overflow="fold")
+    table.add_column("相似度与理由", ratio=6, overflow="fold")
+    reasons = row_reasons(alignment)
     for number, row in enumerate(alignment.rows, 1):
         if not row.aligned:
             continue
-        cells = [Text(" + ".join(p.label for p in row.members.get(d.id, [])) or "—",
+        cells = [Text("、".join(p.label for p in row.members.get(d.id, [])) or "—",
                       style="" if d.id in row.members else "dim") for d in alignment.documents]
         if alignment.baseline is not None:
             b = row.baseline
             cells.append(Text("—", style="dim") if b is None else Text(f"{b.provisions[0].label} {b.score:.2f}"))
-        table.add_row(str(number), *cells, Text.assemble((f"{row.score:.2f} ", "bold"), (row.reason, "dim")))
+        reason = reasons[number]
+        why = Text()
+        if reason.weak:
+            why.append("弱匹配 ", style="bold yellow")
+        why.append(f"{row.score:.2f}", style="bold")
+        for pair in reason.pairs:
+            why.append("\n" + pair.text(alignment), style="dim")
+        table.add_row(str(number), *cells, why, style="on grey15" if reason.weak else None)
     return table
 
 
@@ -73,7 +93,7 @@ def only_panel(alignment: Alignment) -> Group:
         rows = alignment.only_rows(d.id)
         if rows:
             labels = "、".join(p.label for r in rows for p in r.members[d.id])
-            parts.append(Text.assemble((f"仅 {d.tag}（{len(rows)}）：", "bold"), labels))
+            parts.append(Text.assemble((f"仅{heading(d)}（{len(rows)}）：", "bold"), labels))
     return Group(*parts) if parts else Group(Text("无"))
 
 
@@ -85,8 +105,8 @@ def redline_panels(alignment: Alignment) -> list[Panel]:
         redlines = row_redlines(row.members)
         body = []
         for doc_id, ops in redlines.items():
-            tag = alignment.info(doc_id).tag
-            text = Text(f"{names(tag, row.members[doc_id])}: ", style="bold")
+            name = heading(alignment.info(doc_id))
+            text = Text(f"{name} {'、'.join(p.label for p in row.members[doc_id])}：", style="bold")
             for op in ops:
                 text.append(op.text, style=STYLE[op.kind])
             body.append(text)
@@ -99,13 +119,14 @@ def print_report(alignment: Alignment, console: Console | None = None, *, redlin
     console = console or Console()
     parameters = alignment_parameters(alignment) if parameters is None else parameters
     for d in alignment.documents:
-        console.print(Text.assemble((f"{d.tag} ", "bold"), f"《{d.title}》", (f" {d.doc_number or ''}", "dim"),
-                                    (f" ({d.id})", "dim")))
+        console.print(Text.assemble((f"{heading(d)} ", "bold"), f"《{d.title}》", (f" {d.doc_number or ''}", "dim")))
     if alignment.baseline is not None:
         b = alignment.baseline
-        console.print(Text.assemble(("基准 ", "bold"), f"《{b.title}》", (f" ({b.id})", "dim")))
+        console.print(Text.assemble(("基准 ", "bold"), f"《{b.title}》", (f" {b.doc_number or ''}", "dim")))
     console.print(parameters_table(alignment, parameters))
+    console.print(Text(f"{wording()['silent']}：该文件没有规定这一参数的条文。", style="dim"))
     console.print(matrix_table(alignment))
+    console.print(Text(weak_legend(), style="dim"))
     console.print(Panel(only_panel(alignment), title="仅一方规定的条文", title_align="left"))
     if redlines:
         for panel in redline_panels(alignment):

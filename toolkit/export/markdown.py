@@ -4,13 +4,23 @@ Divisions become headings (``## 第一章 总则``), an article starts a paragra
 bold (``**第九条** …``, its first 款 on the same line as in the source), and every further 款 and
 every 项 / 目 stands on its own line. Markdown syntax characters in the text are escaped so the
 rendered page shows the exact text.
+
+Validity in the table is the document's own (施行日期, 有效期, 有效期至 as its text gives them)
+unless a ``Status`` is passed: then it is what every known lifecycle event settles, and a date
+another document replaced says so (``toolkit.versions.wording``): an extension by another notice
+is never hidden behind the document's own inferred 有效期至.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from toolkit.model import DateFact, Document, Node
+
+if TYPE_CHECKING:
+    from toolkit.versions.validity import Status
+    from toolkit.versions.wording import Where
 
 DIVISIONS = ("book", "part", "chapter", "section", "heading")
 
@@ -31,8 +41,10 @@ def _date(fact: DateFact | None) -> str | None:
     return fact.value.isoformat() + ("（推定）" if fact.inferred else "")
 
 
-def metadata_rows(doc: Document) -> list[tuple[str, str]]:
-    """The table under the title: only the facts the document has."""
+def metadata_rows(doc: Document, status: Status | None = None, where: Where | None = None
+                  ) -> list[tuple[str, str]]:
+    """The table under the title: only the facts the document has. With ``status`` (and
+    ``where`` to name other documents by 文号), the validity rows come from it."""
     region = doc.meta.get("region")
     rows = [
         ("编号", doc.id),
@@ -53,7 +65,20 @@ def metadata_rows(doc: Document) -> list[tuple[str, str]]:
         ("下级文件", "、".join(doc.children) if doc.children else None),
         ("抄送", "、".join(doc.cc) if doc.cc else None),
     ]
-    return [(k, v) for k, v in rows if v]
+    rows = [(k, v) for k, v in rows if v]
+    if where is not None:  # other documents by 文号 (or title), their id after it
+        named = {"上级文件": [doc.parent] if doc.parent else [], "下级文件": list(doc.children)}
+        rows = [(k, "、".join(f"{where(i, None)}（{i}）" for i in named[k]) if k in named else v) for k, v in rows]
+    if status is None:
+        return rows
+    from toolkit.versions.wording import validity_rows
+
+    own = ("施行日期", "有效期", "有效期至")
+    at = next((i for i, (k, _) in enumerate(rows) if k in own), None)
+    rows = [(k, v) for k, v in rows if k not in own]
+    at = len(rows) if at is None else min(at, len(rows))
+    name = where or (lambda doc_id, eid: doc_id or "")
+    return rows[:at] + validity_rows(doc, status, name) + rows[at:]
 
 
 def _division(node: Node, level: int) -> list[str]:
@@ -95,8 +120,8 @@ def _blocks(node: Node, level: int) -> list[str]:
     return out
 
 
-def document_to_markdown(doc: Document) -> str:
+def document_to_markdown(doc: Document, status: Status | None = None, where: Where | None = None) -> str:
     lines = [f"# {escape(doc.title)}", "", "| 项目 | 内容 |", "| --- | --- |"]
-    lines += [f"| {k} | {escape(v)} |" for k, v in metadata_rows(doc)]
+    lines += [f"| {k} | {escape(v)} |" for k, v in metadata_rows(doc, status, where)]
     blocks = [b for child in doc.root.children for b in _blocks(child, 2)]
     return "\n".join(lines) + "\n\n" + "\n\n".join(blocks) + "\n"

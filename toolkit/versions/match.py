@@ -12,6 +12,10 @@ Steps (all deterministic; ties break on document order):
    (each drawn from it, together covering it better than any one of them) is a split; the mirror
    image is a merge. Unions are tested only for runs of adjacent articles, as drafters split and
    merge neighbours.
+
+Pinned matches (a drafter's correction, ``pins``) are taken as given and marked ``manual``: their
+articles take no part in the steps above, and pinned pairs bound the gaps of step 3 like any
+other pair.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class Match:
     old: tuple[int, ...]
     new: tuple[int, ...]
     score: float  # Dice of the matched wording
+    manual: bool = False  # pinned by a person, not found by the engine
 
     @property
     def kind(self) -> str:
@@ -65,13 +70,14 @@ def _relative(i: int, n: int) -> float:
     return i / (n - 1) if n > 1 else 0.0
 
 
-def _anchors(old: list[Unit], new: list[Unit]) -> dict[int, int]:
+def _anchors(old: list[Unit], new: list[Unit], fixed: tuple[set[int], set[int]] = (set(), set())
+             ) -> dict[int, int]:
     """Articles whose wording is identical and unique on both sides, kept in order (an LIS of
     the identical pairs, so two swapped identical articles do not both anchor)."""
     co, cn = Counter(u.key_text for u in old), Counter(u.key_text for u in new)
-    by_text = {u.key_text: u.index for u in new if cn[u.key_text] == 1}
+    by_text = {u.key_text: u.index for u in new if cn[u.key_text] == 1 and u.index not in fixed[1]}
     pairs = [(u.index, by_text[u.key_text]) for u in old
-             if co[u.key_text] == 1 and u.key_text in by_text]
+             if co[u.key_text] == 1 and u.key_text in by_text and u.index not in fixed[0]]
     return dict(_increasing(pairs))
 
 
@@ -98,13 +104,14 @@ def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out[::-1]
 
 
-def _pairs(old: list[Unit], new: list[Unit], taken_old: dict[int, int]) -> dict[int, int]:
+def _pairs(old: list[Unit], new: list[Unit], taken_old: dict[int, int],
+           fixed: tuple[set[int], set[int]] = (set(), set())) -> dict[int, int]:
     """Best-first pairing by similarity (plus a small position bonus) above PAIR_MIN."""
     pairs = dict(taken_old)
-    used_new = set(pairs.values())
+    used_new = set(pairs.values()) | fixed[1]
     candidates = []
     for a in old:
-        if a.index in pairs:
+        if a.index in pairs or a.index in fixed[0]:
             continue
         for b in new:
             if b.index in used_new:
@@ -121,15 +128,17 @@ def _pairs(old: list[Unit], new: list[Unit], taken_old: dict[int, int]) -> dict[
     return pairs
 
 
-def _gaps(old: list[Unit], new: list[Unit], pairs: dict[int, int]) -> dict[int, int]:
-    """Pair leftovers that sit between the same two matched neighbours, in order."""
+def _gaps(old: list[Unit], new: list[Unit], pairs: dict[int, int], pinned: dict[int, int] | None = None,
+          fixed: tuple[set[int], set[int]] = (set(), set())) -> dict[int, int]:
+    """Pair leftovers that sit between the same two matched neighbours, in order (pinned pairs
+    bound gaps too)."""
     pairs = dict(pairs)
-    ordered = sorted((i, j) for i, j in pairs.items())
+    ordered = sorted((i, j) for i, j in (pairs | (pinned or {})).items())
     # only pairs that keep document order bound a gap
     bounds = [(-1, -1)] + _increasing(ordered) + [(len(old), len(new))]
-    used_new = set(pairs.values())
+    used_new = set(pairs.values()) | fixed[1]
     for (i0, j0), (i1, j1) in zip(bounds, bounds[1:], strict=False):
-        left = [i for i in range(i0 + 1, i1) if i not in pairs]
+        left = [i for i in range(i0 + 1, i1) if i not in pairs and i not in fixed[0]]
         right = [j for j in range(j0 + 1, j1) if j not in used_new]
         k = 0
         for i in left:
@@ -183,12 +192,16 @@ def _best_run(whole: Unit, parts: list[Unit], runs: list[tuple[int, ...]]) -> tu
     return best
 
 
-def _splits_and_merges(old: list[Unit], new: list[Unit], pairs: dict[int, int]) -> list[Match]:
+def _splits_and_merges(old: list[Unit], new: list[Unit], pairs: dict[int, int],
+                       fixed: tuple[set[int], set[int]] = (set(), set())) -> list[Match]:
     """Replace pairs + leftovers by splits and merges where unions of neighbours fit better."""
     pair_of_new = {j: i for i, j in pairs.items()}
     found: list[tuple[float, str, int, tuple[int, ...]]] = []
     for a in old:
-        free = [j for j in range(len(new)) if j not in pair_of_new or pair_of_new[j] == a.index]
+        if a.index in fixed[0]:
+            continue
+        free = [j for j in range(len(new)) if j not in fixed[1]
+                and (j not in pair_of_new or pair_of_new[j] == a.index)]
         seeds = {pairs[a.index]} if a.index in pairs else {
             j for j in free if j not in pair_of_new and _containment(new[j].grams, a.grams) >= PART_MIN}
         runs = sorted({r for s in seeds for r in _runs(free, s, len(new))})
@@ -196,7 +209,9 @@ def _splits_and_merges(old: list[Unit], new: list[Unit], pairs: dict[int, int]) 
         if best:
             found.append((best[0], "split", a.index, best[1]))
     for b in new:
-        free = [i for i in range(len(old)) if i not in pairs or pairs[i] == b.index]
+        if b.index in fixed[1]:
+            continue
+        free = [i for i in range(len(old)) if i not in fixed[0] and (i not in pairs or pairs[i] == b.index)]
         seeds = {pair_of_new[b.index]} if b.index in pair_of_new else {
             i for i in free if i not in pairs and _containment(old[i].grams, b.grams) >= PART_MIN}
         runs = sorted({r for s in seeds for r in _runs(free, s, len(old))})
@@ -225,10 +240,22 @@ def _splits_and_merges(old: list[Unit], new: list[Unit], pairs: dict[int, int]) 
     return sorted(matches, key=lambda m: (m.new[0], m.old[0]))
 
 
-def match_units(old: list[Unit], new: list[Unit]) -> list[Match]:
+def pinned_match(old: list[Unit], new: list[Unit], olds: tuple[int, ...], news: tuple[int, ...]) -> Match:
+    """A drafter's pin as a match, scored like the engine's (Dice of the wording)."""
+    a = frozenset().union(*(old[i].grams for i in olds)) if olds else frozenset()
+    b = frozenset().union(*(new[j].grams for j in news)) if news else frozenset()
+    return Match(olds, news, round(dice(a, b), 4) if olds and news else 0.0, manual=True)
+
+
+def match_units(old: list[Unit], new: list[Unit], pins: list[Match] | None = None) -> list[Match]:
     """The matches between two versions' articles, in new-document order. Articles in no match
-    were deleted (old) or added (new)."""
-    pairs = _anchors(old, new)
-    pairs = _pairs(old, new, pairs)
-    pairs = _gaps(old, new, pairs)
-    return _splits_and_merges(old, new, pairs)
+    were deleted (old) or added (new). ``pins`` (manual matches) are kept as given; a pin with
+    no new side says the old article has no counterpart (deleted)."""
+    pins = list(pins or [])
+    fixed = ({i for m in pins for i in m.old}, {j for m in pins for j in m.new})
+    pinned_pairs = {m.old[0]: m.new[0] for m in pins if len(m.old) == 1 and len(m.new) == 1}
+    pairs = _anchors(old, new, fixed)
+    pairs = _pairs(old, new, pairs, fixed)
+    pairs = _gaps(old, new, pairs, pinned_pairs, fixed)
+    found = _splits_and_merges(old, new, pairs, fixed) + [m for m in pins if m.new]
+    return sorted(found, key=lambda m: (m.new[0], m.old[0] if m.old else -1))

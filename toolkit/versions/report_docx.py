@@ -3,7 +3,10 @@
 The conventional three-column table: in the old column deleted words are struck through, in the
 new column inserted words are underlined and bold; the third column is the drafted 修改说明.
 Landscape A4 so that two articles fit side by side. Unchanged articles are left out unless asked
-for; stale references follow the table as a list for the drafter to check.
+for; stale references follow the table as a list for the drafter to check. Above the table both
+versions are named (title, 文号, version date) and the changes counted in Chinese; a match a
+drafter pinned says 人工指定 in its 修改说明; with ``collapse`` a run of articles whose number
+alone changed is one row (第三十四条至第三十七条依次改为…).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from toolkit.versions.diff import Change, ChangeSet
+from toolkit.versions.diff import MANUAL_LABEL, Change, ChangeSet
 from toolkit.versions.redline import Segment
+from toolkit.versions.report_html import number_map, run_summary, runs, stale_lines, version_rows
 
 HEADERS = ("原条文", "修改后条文", "修改说明")
 BODY_FONT = "仿宋_GB2312"  # rendered through the fontconfig aliases (NOTES.md)
@@ -67,7 +71,8 @@ def _segments(c: Change) -> list[Segment]:
     return [Segment("equal", c.new_text or c.old_text)]
 
 
-def changeset_docx(cs: ChangeSet, *, unchanged: bool = False, title: str | None = None) -> bytes:
+def changeset_docx(cs: ChangeSet, *, unchanged: bool = False, title: str | None = None,
+                   collapse: bool = False) -> bytes:
     """The 对照表 as DOCX bytes (the caller writes them; nothing here touches the disk)."""
     doc = DocxDocument()
     section = doc.sections[0]
@@ -78,6 +83,10 @@ def changeset_docx(cs: ChangeSet, *, unchanged: bool = False, title: str | None 
     heading = doc.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(heading.add_run(title or f"《{cs.new_title}》修订前后对照表"), HEAD_FONT, 16)
+    for label, value in version_rows(cs):
+        para = doc.add_paragraph()
+        _font(para.add_run(f"{label}："), HEAD_FONT, 12)
+        _font(para.add_run(value), BODY_FONT, 12)
     table = doc.add_table(rows=1, cols=3)
     table.style = "Table Grid"
     table.autofit = False
@@ -90,24 +99,40 @@ def changeset_docx(cs: ChangeSet, *, unchanged: bool = False, title: str | None 
     # the header row repeats on every page
     trpr = table.rows[0]._tr.get_or_add_trPr()
     trpr.append(trpr.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
-    for c in cs.changes:
-        if c.kind == "unchanged" and not unchanged:
+    shown = [c for c in cs.changes if unchanged or c.kind != "unchanged"]
+    for group in runs(shown, collapse):
+        if len(group) > 1:
+            row = table.add_row()
+            merged = row.cells[0].merge(row.cells[2])
+            _font(merged.paragraphs[0].add_run(run_summary(group)), BODY_FONT, 12)
             continue
+        c = group[0]
         old_cell, new_cell, note_cell = table.add_row().cells
         segments = _segments(c)
         if c.old:
             _fill(old_cell, segments, "delete")
         if c.new:
             _fill(new_cell, segments, "insert")
+        if c.manual:
+            _font(note_cell.paragraphs[0].add_run(f"【{MANUAL_LABEL}】"), HEAD_FONT, 12, bold=True)
         _font(note_cell.paragraphs[0].add_run(c.note), BODY_FONT, 12)
         for cell, width in zip((old_cell, new_cell, note_cell), WIDTHS_CM, strict=True):
             cell.width = Cm(width)
     if cs.stale_refs:
         p = doc.add_paragraph()
         _font(p.add_run("引用条文序号待核对"), HEAD_FONT, 12, bold=True)
-        for s in cs.stale_refs:
-            line = f"“{s.context}”（{s.eid}）：所引原{s.old_num}，{s.suggestion}"
+        for line in stale_lines(cs):
             _font(doc.add_paragraph().add_run(line), BODY_FONT, 12)
+    p = doc.add_paragraph()
+    _font(p.add_run("条文序号对照"), HEAD_FONT, 12, bold=True)
+    mapping = doc.add_table(rows=1, cols=2)
+    mapping.style = "Table Grid"
+    for cell, text in zip(mapping.rows[0].cells, ("原条号", "新条号"), strict=True):
+        _font(cell.paragraphs[0].add_run(text), HEAD_FONT, 12, bold=True)
+    for a, b in number_map(cs):
+        cells = mapping.add_row().cells
+        _font(cells[0].paragraphs[0].add_run(a), BODY_FONT, 12)
+        _font(cells[1].paragraphs[0].add_run(b), BODY_FONT, 12)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -1,15 +1,18 @@
 """The 修订前后对照表 as one self-contained HTML page (inline CSS, no scripts, no links out).
 
 Same rows as the DOCX: 原条文 with deletions in ``<del>``, 修改后条文 with insertions in ``<ins>``,
-the 修改说明; then the article-number map and any stale references. Everything printed from the
-documents is escaped.
+the 修改说明 (人工指定 where a drafter pinned the match); then the article-number map and any stale
+references. The header names both versions as a drafter does — title, 文号, the version's date —
+and counts the changes in Chinese; internal ids stay in ``data-`` attributes. Runs of articles
+whose number alone changed are folded into one ``<details>`` row (``collapse``), which opens
+without a script. Everything printed from the documents is escaped.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from toolkit.versions.diff import Change, ChangeSet
+from toolkit.versions.diff import MANUAL_LABEL, Change, ChangeSet
 from toolkit.versions.redline import Segment
 
 CSS = """
@@ -21,8 +24,13 @@ th{background:#eee;font-family:"SimHei","黑体",sans-serif}
 td.old,td.new{width:40%} td.note{width:20%}
 del{color:#a00;text-decoration:line-through}
 ins{color:#060;text-decoration:underline;font-weight:bold}
-p{margin:.2em 0} .counts{text-align:center;color:#444}
+p{margin:.2em 0}
+table.versions th{width:8em} table.versions td{border-color:#aaa}
 tr.unchanged td{color:#777}
+.manual{display:inline-block;background:#1f4e99;color:#fff;border-radius:3px;padding:0 .3em;margin-right:.3em;
+        font-size:.85em}
+details summary{cursor:pointer;color:#333}
+details table{margin:.4em 0 0}
 """
 
 
@@ -41,36 +49,103 @@ def _cell(segments: list[Segment], keep: str) -> str:
     return "".join(f"<p>{line}</p>" for line in lines if line)
 
 
+def note_html(c: Change) -> str:
+    mark = f'<span class="manual" title="此对应关系由人工指定">{MANUAL_LABEL}</span>' if c.manual else ""
+    return f"{mark}{escape(c.note)}"
+
+
 def _row(c: Change) -> str:
-    old = _cell(c.redline, "delete") if c.old else ""
-    new = _cell(c.redline, "insert") if c.new else ""
+    segments = c.redline or [Segment("equal", c.new_text or c.old_text)]
+    old = _cell(segments, "delete") if c.old else ""
+    new = _cell(segments, "insert") if c.new else ""
     ids = escape(" ".join(c.old_eids + c.new_eids))
-    return (f'<tr class="{c.kind}" data-eids="{ids}"><td class="old">{old}</td>'
-            f'<td class="new">{new}</td><td class="note">{escape(c.note)}</td></tr>')
+    manual = ' data-manual="true"' if c.manual else ""
+    return (f'<tr class="{c.kind}" data-eids="{ids}" data-kinds="{escape(" ".join(c.kinds))}"{manual}>'
+            f'<td class="old">{old}</td><td class="new">{new}</td><td class="note">{note_html(c)}</td></tr>')
 
 
-def changeset_html(cs: ChangeSet, *, unchanged: bool = False) -> str:
-    """The whole page as a string."""
+def runs(changes: list[Change], collapse: bool) -> list[list[Change]]:
+    """Changes in order, consecutive renumber-only ones grouped (when ``collapse``); a group of
+    one is a plain row."""
+    out: list[list[Change]] = []
+    for c in changes:
+        if collapse and c.renumber_only and not c.manual and out and out[-1][-1].renumber_only \
+                and not out[-1][-1].manual:
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return out
+
+
+def run_summary(group: list[Change]) -> str:
+    """第三十四条至第三十七条依次改为第三十五条至第三十八条（4条，仅条号变化）."""
+    first, last = group[0], group[-1]
+    return (f"{first.old[0].num}至{last.old[0].num}依次改为{first.new[0].num}至{last.new[0].num}"
+            f"（{len(group)}条，仅条号变化）")
+
+
+def _num(cs: ChangeSet, key: str | None, side: str) -> str:
+    if key is None:
+        return "（删除）"
+    for c in cs.changes:
+        for r in (c.old if side == "old" else c.new):
+            if r.key == key:
+                return r.num
+    return key
+
+
+def number_map(cs: ChangeSet) -> list[tuple[str, str]]:
+    """(原条号, 新条号) as printed: 第三十二条 → 第三十三条; a split lists its parts."""
+    rows = []
+    for k, v in cs.article_map.items():
+        new = "、".join(_num(cs, x, "new") for x in v) if isinstance(v, list) else _num(cs, v, "new")
+        rows.append((_num(cs, k, "old"), new))
+    return rows
+
+
+def stale_lines(cs: ChangeSet) -> list[str]:
+    """Each stale reference, placed by the new article holding it."""
+    out = []
+    for s in cs.stale_refs:
+        holder = next((r.num for c in cs.changes for r in c.new
+                       if s.eid == r.eid or s.eid.startswith(r.eid + "__")), "")
+        out.append(f"{holder}“{s.context}”：所引原{s.old_num}，{s.suggestion}")
+    return out
+
+
+def version_rows(cs: ChangeSet) -> list[tuple[str, str]]:
+    rows = []
+    for label, v, title in (("原版本", cs.old_version, cs.old_title), ("修改后版本", cs.new_version, cs.new_title)):
+        rows.append((label, v.heading() if v else f"《{title}》"))
+    rows.append(("修改情况", cs.summary_cn()))
+    return rows
+
+
+def changeset_html(cs: ChangeSet, *, unchanged: bool = False, collapse: bool = True) -> str:
+    """The whole page as a string (``collapse``: fold runs of renumber-only rows)."""
     title = f"《{cs.new_title}》修订前后对照表"
-    counts = "，".join(f"{k} {v}" for k, v in cs.counts().items())
-    rows = "\n".join(_row(c) for c in cs.changes if unchanged or c.kind != "unchanged")
-    amap = "".join(
-        f"<tr><td>{escape(k)}</td><td>{escape('、'.join(v) if isinstance(v, list) else (v or '（删除）'))}</td></tr>"
-        for k, v in cs.article_map.items()
-    )
+    shown = [c for c in cs.changes if unchanged or c.kind != "unchanged"]
+    body = []
+    for group in runs(shown, collapse):
+        if len(group) == 1:
+            body.append(_row(group[0]))
+            continue
+        inner = "".join(_row(c) for c in group)
+        body.append(f'<tr class="collapsed"><td colspan="3"><details><summary>{escape(run_summary(group))}</summary>'
+                    f"<table><tbody>{inner}</tbody></table></details></td></tr>")
+    amap = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in number_map(cs))
     stale = ""
     if cs.stale_refs:
-        items = "".join(
-            f"<li>“{escape(s.context)}”（{escape(s.eid)}）：所引原{escape(s.old_num)}，{escape(s.suggestion)}</li>"
-            for s in cs.stale_refs
-        )
+        items = "".join(f"<li>{escape(line)}</li>" for line in stale_lines(cs))
         stale = f"<h2>引用条文序号待核对</h2><ul>{items}</ul>"
+    versions = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in version_rows(cs))
+    rows = "\n".join(body)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <style>{CSS}</style></head>
-<body>
+<body data-old="{escape(cs.old)}" data-new="{escape(cs.new)}">
 <h1>{escape(title)}</h1>
-<p class="counts">{escape(cs.old)} → {escape(cs.new)}：{escape(counts)}</p>
+<table class="versions"><tbody>{versions}</tbody></table>
 <table><thead><tr><th>原条文</th><th>修改后条文</th><th>修改说明</th></tr></thead>
 <tbody>
 {rows}

@@ -4,13 +4,17 @@ Two versions of a rule are compared article by article. What counts as the *subs
 article is its wording with every blank and punctuation mark removed after NFKC folding, so that
 ``(院)`` → ``（院）`` or ``，`` → ``；`` is a punctuation change and a re-wrapped line is no change at
 all, while the printed text (with its punctuation) is what a redline shows.
+
+The tree normalises item markers for citations (``num`` is always ``（一）``); the parser keeps
+the ones printed otherwise in ``doc.meta["printed_nums"]`` (eId → ``(一)``), and the printed text
+here uses them, so ``(一)`` → ``（一）`` is reported like the same change in body text: 标点修改.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from toolkit.model import Document, Node
 
@@ -55,9 +59,20 @@ class Unit:
         return f"{self.num} {self.body}".strip() if self.num else self.body
 
 
-def article_body(article: Node) -> str:
+def as_printed(node: Node, printed: dict[str, str] | None) -> Node:
+    """The node (a copy where needed) with its item markers as printed (``printed``: eId → marker)."""
+    if not printed:
+        return node
+    children = [as_printed(c, printed) for c in node.children]
+    num = printed.get(node.eid, node.num)
+    if num == node.num and all(a is b for a, b in zip(children, node.children, strict=True)):
+        return node
+    return replace(node, num=num, children=children)
+
+
+def article_body(article: Node, printed: dict[str, str] | None = None) -> str:
     """An article as printed without its number (``第九条``): heading, paragraphs and points."""
-    text = article.full_text()
+    text = as_printed(article, printed).full_text()
     num = article.num or ""
     if num and text.startswith(num):
         text = text[len(num):]
@@ -74,11 +89,12 @@ def _key(article: Node, index: int) -> str:
 def units(doc: Document) -> list[Unit]:
     """The document's articles in order, each with the chapter it sits in."""
     out: list[Unit] = []
+    printed = doc.meta.get("printed_nums") or {}
 
     def walk(node: Node, chapter: Node | None) -> None:
         for child in node.children:
             if child.kind == "article":
-                body = article_body(child)
+                body = article_body(child, printed)
                 key_text = substance(body)
                 out.append(Unit(
                     index=len(out), eid=child.eid, key=_key(child, len(out)), number=child.number,
