@@ -65,3 +65,29 @@ def corpus_store(tmp_path_factory):
     relink(store, load_manifest())
     store.close()
     return path
+
+
+# --- databases: the embedded SQLite store and a real PostgreSQL -------------------------------
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One PostgreSQL server per test worker, started in a temporary folder."""
+    from tests.postgres_cluster import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return pg_cluster.create_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh store location on each engine: the same test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "policykit.db")
+    return request.getfixturevalue("pg_cluster").create_database()

@@ -1,0 +1,72 @@
+"""Open a SQLAlchemy engine for a store, with each dialect's settings and honest errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+
+from toolkit.db.url import database_url, describe
+
+IMMEDIATE = "policykit_sqlite_immediate"  # execution option read by the SQLite begin hook
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The server refused, the password is wrong, or the file cannot be opened: one line for the user."""
+
+
+def engine_for(db: str | Path, *, busy_timeout_s: float = 60.0) -> Engine:
+    """An engine for ``db`` (a path or a URL). Connection problems surface on first use as
+    ``DatabaseUnavailable`` via ``connect``; creating the engine itself never touches the server."""
+    url = database_url(db)
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_s})
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_s))
+        # pysqlite's own BEGIN handling is broken for our needs (SQLAlchemy docs, "Serializable
+        # isolation / Savepoints / Transactional DDL"); we emit BEGIN ourselves, IMMEDIATE for a
+        # writer that reads before it writes (see ``write_transaction``), so two allocators never
+        # read the same MAX.
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_begin(conn) -> None:
+    immediate = conn.get_execution_options().get(IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that will write after reading: SQLite takes its write lock at BEGIN
+    (readers go on), PostgreSQL uses row locks (``SELECT … FOR UPDATE``) inside it."""
+    with connect(engine) as conn:
+        if engine.dialect.name == "sqlite":
+            conn = conn.execution_options(**{IMMEDIATE: True})
+        with conn.begin():
+            yield conn
+
+
+def _sqlite_pragmas(busy_timeout_s: float):
+    def on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # autocommit at the driver; SQLAlchemy's begin hook rules
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    return on_connect
+
+
+def connect(engine: Engine) -> Connection:
+    """``engine.connect()`` with a refused connection or wrong password as one clear line."""
+    try:
+        return engine.connect()
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnavailable(f"{describe(engine.url)}: cannot connect ({reason})") from None
