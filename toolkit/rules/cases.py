@@ -261,7 +261,64 @@ class RepairEvent(_Model):
     note: Text | None = None
 
 
-StaffEvent = Annotated[Scoring | RepairEvent, Field(discriminator="type")]
+class InstitutionEvent(_Model):
+    """What happened to the person's institution (第十一条第二款): its agreement suspended, the
+    services of it or of a department suspended (中止、责令暂停), or its agreement terminated."""
+
+    type: Literal["institution"]
+    date: dt.date  # the day the institution's suspension or termination takes effect
+    action: Literal["agreement_suspended", "service_suspended", "agreement_terminated"]
+    responsible: bool  # 相关人员对违法违规行为负有责任
+    end: dt.date | None = None  # last day of the institution's suspension, when known
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> InstitutionEvent:
+        if self.end is not None and self.end < self.date:
+            raise ValueError(f"end {self.end} is before date {self.date}")
+        return self
+
+
+StaffEvent = Annotated[Scoring | RepairEvent | InstitutionEvent, Field(discriminator="type")]
+
+
+class Standing(_Model):
+    """A person's year as a clerk has it: the current total and status, without the scoring
+    events behind them. ``points`` is the total the running term was decided on (default: the
+    total); ``repaired`` the points already taken off this year per repair measure (for the caps)."""
+
+    date: dt.date  # the day these figures hold (the total is for this natural year)
+    total: int = Field(ge=0)
+    status: Literal["normal", "suspended", "terminated"] = "normal"
+    decided: dt.date | None = None  # the day the running suspension or termination was decided
+    points: int | None = Field(None, ge=0)
+    one_time: bool = False  # the term follows points scored at once (一次性记分)
+    last: dt.date | None = None  # the term's last day as decided, when the clerk has it
+    repaired: dict[Text, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _term(self) -> Standing:
+        if self.status != "normal" and self.decided is None:
+            raise ValueError(f"a {self.status} status needs the day it was decided (decided)")
+        if self.decided is not None and self.decided > self.date:
+            raise ValueError(f"decided {self.decided} is after date {self.date}")
+        if any(v < 0 for v in self.repaired.values()):
+            raise ValueError("repaired: points already repaired cannot be negative")
+        return self
+
+
+class RepairRequest(_Model):
+    """A repair (修复) request: how many of each repair activity the person has completed."""
+
+    date: dt.date  # the day the request is made
+    completed: dict[Text, int] = Field(min_length=1)  # measure key → completed activities
+
+    @model_validator(mode="after")
+    def _counts(self) -> RepairRequest:
+        bad = [k for k, v in self.completed.items() if v < 0]
+        if bad:
+            raise ValueError(f"completed: a count cannot be negative ({', '.join(bad)})")
+        return self
 
 
 class Person(_Model):
@@ -274,7 +331,20 @@ class StaffCase(_Model):
     region: Text
     date: dt.date | None = None  # status as of this day (default: the last event)
     person: Person
-    events: list[StaffEvent] = Field(min_length=1)
+    events: list[StaffEvent] = Field(default_factory=list)
+    standing: Standing | None = None  # the current total and status, instead of (or before) events
+    repair_request: RepairRequest | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> StaffCase:
+        if not self.events and self.standing is None:
+            raise ValueError("give the scoring events, or the person's standing (total and status)")
+        if self.standing is not None and any(e.date < self.standing.date for e in self.events):
+            raise ValueError("events: an event is dated before standing.date (the standing already counts it)")
+        if self.repair_request is not None and self.standing is not None \
+                and self.repair_request.date < self.standing.date:
+            raise ValueError("repair_request.date is before standing.date")
+        return self
 
 
 # ----------------------------------------------------------------------------- loading
@@ -292,7 +362,7 @@ def _where(loc: tuple[Any, ...]) -> str:
     for p in loc:
         if isinstance(p, int):
             parts.append(f"[{p}]")
-        elif p in ("scoring", "repair") and parts and parts[-1].startswith("["):
+        elif p in ("scoring", "repair", "institution") and parts and parts[-1].startswith("["):
             continue  # the discriminator's tag adds nothing for a reader
         else:
             parts.append(("." if parts else "") + str(p))

@@ -324,6 +324,15 @@ class Restoration(Cited):
         return [self.span.printed]
 
 
+class InstitutionLink(_Model):
+    """第十一条第二款: a person's status follows the institution's suspension or termination,
+    unless the person bears no responsibility."""
+
+    suspended: Cited  # 中止医保协议、中止（责令暂停）医疗服务 → 暂停
+    terminated: Cited  # 解除服务协议 → 终止
+    not_responsible: Cited  # 不负有责任的，登记备案状态仍为正常
+
+
 class StaffRules(_Model):
     doc: str
     year_reset: Cited
@@ -343,6 +352,8 @@ class StaffRules(_Model):
     termination: TerminationLevel
     repair: Repair
     restoration: Restoration
+    institution_link: InstitutionLink | None = None
+    appeal: Cited | None = None  # 异议申诉: the person's remedy against a score or a status
 
     @model_validator(mode="after")
     def _bands(self) -> StaffRules:
