@@ -183,13 +183,25 @@ class TimelineCase(_Model):
 
 
 class Suspension(_Model):
-    start: dt.date
+    start: dt.date | None = None  # first day of the suspension (default: from the rules, below)
     end: dt.date | None = None  # 中止期结束之日, if known
     requested: bool = False  # 定点机构申请中止 (vs. imposed by the agency)
     resume_requested: dt.date | None = None  # 提出继续履行协议申请之日
+    received: dt.date | None = None  # 经办机构收到中止申请之日
+    approved: dt.date | None = None  # 经办机构同意中止之日
+    decided: dt.date | None = None  # 经办机构作出中止处理之日 (an imposed suspension)
+
+    @model_validator(mode="after")
+    def _dated(self) -> Suspension:
+        if self.start is None and self.received is None and self.approved is None and self.decided is None:
+            raise ValueError("give start, or the day the request was received / approved, or the "
+                             "day the suspension was decided")
+        if self.approved is not None and self.received is not None and self.approved < self.received:
+            raise ValueError(f"approved {self.approved} is before received {self.received}")
+        return self
 
     @property
-    def date(self) -> dt.date:  # counting by date (the count predicate reads ``date``)
+    def date(self) -> dt.date | None:  # counting by date (the count predicate reads ``date``)
         return self.start
 
     @property
@@ -197,15 +209,44 @@ class Suspension(_Model):
         return not self.requested
 
 
+class AdministrativePenalty(_Model):
+    """The administrative penalty for the same conduct (行政处罚), for 第四十五条's offsets."""
+
+    fine: float | None = Field(None, ge=0)  # 罚款（元）
+    suspension_days: int | None = Field(None, ge=0)  # 责令暂停 … 的日数
+
+
 class Breach(_Model):
-    list: Text  # the table's list of conduct: general (第四十三条) or serious (第四十四条)
-    item: int = Field(ge=1)
-    loss: float = Field(ge=0)  # 造成医保基金损失的金额（元）
+    # the table's list of conduct (江苏: minor 第四十二条, general 第四十三条, serious 第四十四条);
+    # none: the conduct is in none of the lists
+    list: Text | None = None
+    item: int | None = Field(None, ge=1)
+    loss: float = Field(0, ge=0)  # 造成医保基金损失的金额（元）
     proposed_penalty: float | None = Field(None, ge=0)
     refused_to_correct: bool = False
-    serious_consequences: bool = False
+    serious_consequences: bool = False  # 造成严重后果 (第四十三条)
+    serious_impact: bool = False  # 造成严重影响 (第四十二条)
     fraud_purpose: bool = False
     particularly_serious: bool = False
+    damages_paid: float | None = Field(None, ge=0)  # 已支付的违约金（元）
+    suspension_days: int | None = Field(None, ge=0)  # 经办机构就同一行为已中止的日数
+    administrative: AdministrativePenalty | None = None
+
+    @model_validator(mode="after")
+    def _item(self) -> Breach:
+        if self.list is not None and self.item is None:
+            raise ValueError(f"item: the number of the conduct in list {self.list!r} is required")
+        if self.list is None and self.item is not None:
+            raise ValueError("list: an item number needs the list it belongs to")
+        return self
+
+
+class StaffShare(_Model):
+    """The institution's staff in a natural year: all of them, and the person-times (人次) whose
+    status was suspended or terminated."""
+
+    total: int = Field(ge=1)
+    suspended_or_terminated: int = Field(ge=0)
 
 
 class Institution(_Model):
@@ -224,6 +265,7 @@ class AgreementCase(_Model):
     # grounds by the table's fact keys: true, false, or null (suspected: to verify)
     facts: dict[Text, bool | None] = Field(default_factory=dict)
     breach: Breach | None = None
+    staff: StaffShare | None = None
 
 
 # ----------------------------------------------------------------------------- staff
