@@ -94,7 +94,9 @@ class Facts(_Model):
     beds: int | None = Field(None, ge=0)
     insurance_department: bool | None = None  # 内部医保管理部门
     full_time_insurance_staff: int | None = Field(None, ge=0)  # 专职工作人员
-    management_systems: bool | None = None  # 医保管理、财务等制度
+    # Which internal management systems exist (keys the rule tables name: insurance_management,
+    # financial, statistics, quality_core …); true / false only says "all" / "not all".
+    management_systems: list[Text] | bool | None = None
     information_system: bool | None = None  # 信息系统对接、直接联网结算
     other_conditions: bool | None = None  # 其他条件
     # retail pharmacies

@@ -88,9 +88,18 @@ class Cited(_Model):
         return self
 
 
+class Requirement(Cited):
+    """One thing a rule names and a case lists (a management system): the key a case uses, and
+    the words of this region's node that name it."""
+
+    key: str
+    label: str
+
+
 class Row(Cited):
     """One rule of a list: a ground, a condition, a measure. ``when`` is a predicate on the case
-    facts (see toolkit.rules.engine); ``params`` are the numbers it uses, by name."""
+    facts (see toolkit.rules.engine); ``params`` are the numbers it uses, by name; ``requires``
+    the things it names, which ``has_all`` checks against a list the case states."""
 
     key: str
     label: str
@@ -99,6 +108,7 @@ class Row(Cited):
     params: dict[str, Quantity] = Field(default_factory=dict)
     action: str | None = None  # what follows (terminate, suspend, transfer, interview …)
     note: str | None = None  # how the table reads the rule, where the text leaves room
+    requires: list[Requirement] = Field(default_factory=list)
 
     def figures(self) -> list[str]:
         return [q.printed for q in self.params.values()]
