@@ -42,7 +42,7 @@ OUTCOMES = {
     "terminate": "应当解除医保协议",
     "lapsed": "医保协议自动终止",
     "suspend": "应当中止医保协议",
-    "barred": "公立医疗机构不得主动提出中止或者解除医保协议，申请不予同意",
+    "barred": "公立医疗机构主动提出的申请不予同意",
     "staff_measures": "应当依法依规采取暂停拨付费用、中止医保协议、解除医保协议等措施",
     "measures": "按协议约定处理违约行为",
     "continue": "未发现应当中止或解除医保协议的情形",
@@ -168,7 +168,7 @@ def _public_requests(case: AgreementCase, cap_rules: Any, facts: dict[str, Any],
         return []
     for k in ban.facts:
         facts[k] = False
-    check = Check("not_allowed", "public_request", "公立医疗机构不得主动提出中止或者解除医保协议", True,
+    check = Check("not_allowed", "public_request", ban.quote, True,  # the rule's own words
                   [citer.cite(ban)], reason=f"提出申请的是公立医疗机构（{'、'.join(asked)}）：申请不予同意，"
                                             "不计算中止期限")
     decision.checks.append(check)
@@ -384,7 +384,7 @@ def _unlisted(penalties: Penalties, handling: Cited | None, item_cite: Cite | No
         cites.append(citer.cite(handling))
     check = Check("penalty", "no_listed_penalty", rule.label, True, cites, reason=why, action="measures")
     decision.checks.append(check)
-    decision.extra["penalty"] = None
+    decision.extra["no_penalty"] = rule.label
     return check
 
 
