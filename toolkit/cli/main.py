@@ -26,7 +26,7 @@ COMMANDS: dict[str, str] = {
     "diff": "toolkit.cli.versions:diff_cmd",
     "status": "toolkit.cli.versions:status_cmd",
     "history": "toolkit.cli.versions:history_cmd",
-    "register": "toolkit.cli.issue:register",
+    "register": "toolkit.cli.register:register",
     "issue": "toolkit.cli.issue:issue",
     "verify": "toolkit.cli.issue:verify",
     "seal": "toolkit.cli.issue:seal",
@@ -57,17 +57,19 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help=f"SQLite store (default: $POLICYKIT_DB or ./{DEFAULT_DB}).",
+    help=f"Store: a SQLite path or a postgresql:// URL (default: $POLICYKIT_DB or ./{DEFAULT_DB}).",
 )
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None) -> None:
+def cli(ctx: click.Context, db: str | None) -> None:
     """policykit: China's medical-insurance designation rules as structured, citable data."""
     ctx.ensure_object(dict)
-    ctx.obj["db"] = db or Path(os.environ.get("POLICYKIT_DB", DEFAULT_DB))
+    chosen = db or os.environ.get("POLICYKIT_DB", DEFAULT_DB)
+    # a URL stays a string (Path would fold its "//"); a bare path stays a Path as before
+    ctx.obj["db"] = chosen if "://" in chosen else Path(chosen)
 
 
 def db_path(ctx: click.Context) -> Path:
-    """The store path chosen by ``--db`` / ``POLICYKIT_DB`` (for subcommands)."""
+    """The store chosen by ``--db`` / ``POLICYKIT_DB`` (for subcommands): a Path, or the URL
+    string when a server was named."""
     return ctx.find_root().obj["db"]
