@@ -60,7 +60,13 @@ def check(db: str | Path | Engine, *, full: bool = False) -> IntegrityReport:
                 rows = conn.exec_driver_sql(f"PRAGMA {pragma}({MAX_PROBLEMS})").scalars().all()
         except (DBAPIError, DatabaseUnavailable) as exc:
             return IntegrityReport(target, "sqlite", mode, (_reason(exc),))
-        problems = tuple(r for r in rows if r != "ok")
+        # a row may hold several lines ("*** in database main ***\nPage 229: …"): one per problem
+        problems = tuple(
+            line.strip()
+            for r in rows
+            for line in str(r).splitlines()
+            if line.strip() and line.strip() != "ok" and not line.startswith("***")
+        )
         return IntegrityReport(target, "sqlite", mode, problems)
     with connect(engine) as conn:
         try:
