@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from toolkit.db.url import database_url, describe
@@ -18,7 +18,7 @@ class DatabaseUnavailable(RuntimeError):
     """The server refused, the password is wrong, or the file cannot be opened: one line for the user."""
 
 
-def engine_for(db: str | Path, *, busy_timeout_s: float = 60.0) -> Engine:
+def engine_for(db: str | Path | URL, *, busy_timeout_s: float = 60.0) -> Engine:
     """An engine for ``db`` (a path or a URL). Connection problems surface on first use as
     ``DatabaseUnavailable`` via ``connect``; creating the engine itself never touches the server."""
     url = database_url(db)
