@@ -34,7 +34,7 @@ from extractors.normalize import int_to_cn
 from toolkit.db import search_pg, search_sqlite
 from toolkit.db.engine import DatabaseUnavailable, connect, engine_for, write_transaction
 from toolkit.db.errors import StoreError
-from toolkit.db.schema import ensure_current
+from toolkit.db.schema import ensure_current, preflight
 from toolkit.db.search_text import (  # noqa: F401 - marks and bigrams re-exported for callers
     MARK_CLOSE,
     MARK_OPEN,
@@ -48,7 +48,7 @@ from toolkit.db.search_text import (  # noqa: F401 - marks and bigrams re-export
     snippet,
 )
 from toolkit.db.store_tables import aliases, documents, events, nodes, sources, spans
-from toolkit.db.url import database_url, describe
+from toolkit.db.url import describe
 from toolkit.model import DateFact, Document, LifecycleEvent, Node, SourceRef, Span
 
 SCHEMA_VERSION = 2  # PRAGMA user_version of a SQLite store at Alembic revision 0002 or later
@@ -234,7 +234,7 @@ class Store:
     """A policykit store at ``db`` (a path or a URL). ``create=False`` refuses to make a new one."""
 
     def __init__(self, db: str | Path, *, create: bool = True):
-        url = database_url(db)  # DatabaseUrlError for a missing folder: nothing is created
+        url = preflight(db)  # a missing folder, a foreign or broken file: refused, untouched
         self.url = url
         self.target = describe(url)
         self.path: Path | str = Path(url.database) if url.get_backend_name() == "sqlite" else str(db)

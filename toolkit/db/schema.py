@@ -10,19 +10,21 @@ opens create the schema once and read-only stores open for reading.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import URL, Connection, Engine, inspect, text
 
 from toolkit.db.engine import connect, write_transaction
 from toolkit.db.errors import StoreError
 from toolkit.db.tables import load_all_tables
-from toolkit.db.url import describe
+from toolkit.db.url import database_url, describe
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the hand-written SQLite schema of the store before Alembic (user_version 1)
@@ -133,3 +135,38 @@ def upgrade(engine: Engine, *, allow: set[str] | None = None) -> SchemaState:
 def current_revision(engine: Engine) -> SchemaState:
     with connect(engine) as conn:
         return read_state(conn)
+
+
+def preflight(db: str | Path | URL) -> URL:
+    """Before any engine touches ``db``: the URL (a missing folder refused), and for an existing
+    SQLite file, proof that it is a database and not someone else's. Read through a read-only
+    handle, since even the engine's connect pragmas (WAL) would write to a foreign file."""
+    url = database_url(db)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return url
+    path = Path(url.database)
+    if not path.is_file() or path.stat().st_size == 0:
+        return url
+    try:
+        cx = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            names = [r[0] for r in cx.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            user_version = cx.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            cx.close()
+    except sqlite3.DatabaseError as exc:
+        reason = str(exc)
+        if "malformed" in reason or "not a database" in reason:
+            raise StoreError(f"{path}: not a policykit store, or damaged ({reason}); "
+                             "nothing was written") from None
+        return url  # e.g. a WAL file we may not read this way: the real open will say
+    own = set(load_all_tables().tables) | set(_OWN_EXTRA)
+    foreign = sorted(n for n in names if n not in own
+                     and not n.startswith(("sqlite_", "node_fts_", "reg_")))
+    if foreign:
+        raise StoreError(f"{path}: not a policykit store (it holds other tables: "
+                         f"{', '.join(foreign[:5])}); nothing was written")
+    if user_version > LEGACY_USER_VERSION and "alembic_version" not in names:
+        raise StoreError(f"{path}: store schema user_version {user_version} is newer than this "
+                         "policykit; use the policykit that wrote it")
+    return url
