@@ -34,6 +34,13 @@ _PG_SCHEMA_LOCK = 0x504B_5343  # advisory lock: one schema change at a time per 
 _OWN_EXTRA = ("alembic_version", "node_fts", "node_search")
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """For Alembic's autogenerate: the search indexes are ours but not on METADATA."""
+    if type_ == "table" and name:
+        return not (name in _OWN_EXTRA or name.startswith("node_fts_"))
+    return not (type_ == "index" and name == "node_search_tokens")
+
+
 @dataclass(frozen=True)
 class SchemaState:
     kind: str  # "empty" | "legacy" | "current" | "older" | "newer" | "foreign"
