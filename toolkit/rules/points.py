@@ -282,7 +282,8 @@ def decide_staff(case: StaffCase, corpus: Corpus, table: RegionTable | None = No
     current = term if term is not None and term.running(as_of) else None
     year_total = year.total if year is not None and year.year == as_of.year else 0
     decision.extra.update({"timeline": timeline, "year_total": year_total, "as_of": as_of,
-                           "terms": [_term_json(t) for t in terms],
+                           # terms with a last day; one that follows the institution's is in status
+                           "terms": [_term_json(t) for t in terms if t.last is not None],
                            "status": _status(current)})
     if current is None:
         decision.outcome = "normal"
@@ -376,6 +377,11 @@ def _institution(ev: InstitutionEvent, rules: StaffRules, year: _Year, cite: Any
     label = f"{what}，登记备案状态调整为{'终止' if terminated else '暂停'}"
     c = Consequence("termination" if terminated else "suspension", label, (3 if terminated else 1, 0), [row])
     t = Term(c, ev.date, None if terminated else ev.end, starts=ev.date)
+    if t.last is not None:
+        try:  # 第二十六条 applies to any 暂停 with a last day
+            t.restore_from = periods.workdays_before(t.last, rules.restoration.span.n)
+        except UnknownYearError as e:
+            t.restore_note = f"restoration date for the term ending {t.last}: {e}"
     entry = _entry(ev.date, "institution", label, total=year.total, citations=cite([row], ev.date),
                    consequence=label, term=_term_json(t))
     timeline.append(entry)
