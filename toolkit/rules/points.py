@@ -22,6 +22,10 @@ Read from the staff table (Guangdong gd-staff), not from code:
 * Repair (第二十五条): credits per measure with their caps (per natural year), only after half the
   term of a running suspension or termination has been served, never after 12 points at once; a
   repaired total may shorten the running term to the term of the repaired total (可, discretionary).
+* A clerk's standing (the year's total, the status and the day it was decided) may stand in for
+  the scoring events, and a repair request may be stated as counts of completed activities.
+* The institution's suspension or termination carries the responsible person's status with it
+  (第十一条第二款); every decision states the appeal route (第二十四条).
 """
 
 from __future__ import annotations
