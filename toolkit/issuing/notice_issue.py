@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 from toolkit.corpus import Corpus
@@ -103,6 +104,58 @@ def office_of(case: BaseModel, offices: Offices, office: str | None = None) -> O
     return found
 
 
+@cache
+def office_regions(path: Path = DEFAULT_OFFICES) -> dict[str, str]:
+    """Office id → its region (``region:`` in the offices table)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise OfficeError(f"{path}: 发文机关表无法读取（{e}）") from None
+    return {row["id"]: str(row["region"]) for row in data.get("offices") or []
+            if isinstance(row, dict) and row.get("id") and row.get("region")}
+
+
+def region_chain(region: str) -> list[str]:
+    """``jieyang`` → ``[jieyang, guangdong, national]``: a region and those above it."""
+    from toolkit.manifest import ManifestError, load_manifest
+
+    manifest = load_manifest()
+    chain: list[str] = []
+    key: str | None = region
+    while key is not None and key not in chain:
+        chain.append(key)
+        try:
+            key = manifest.region(key).parent
+        except ManifestError:
+            break
+    return chain
+
+
+def _region_name(key: str) -> str:
+    from toolkit.manifest import ManifestError, load_manifest
+
+    try:
+        return load_manifest().region(key).name
+    except ManifestError:
+        return key
+
+
+def check_office_region(office: Office, region: str,
+                        regions: dict[str, str] | None = None) -> None:
+    """An office applies the rules of its own region or of one above it (揭阳市医疗保障局 may
+    apply Guangdong's rules; 楚雄州医疗保障局 may not): otherwise an :class:`OfficeError`,
+    before any number is taken (a Chuxiong-numbered notice quoting Guangdong's rules)."""
+    own = (office_regions() if regions is None else regions).get(office.id)
+    where = DEFAULT_OFFICES.relative_to(DEFAULT_OFFICES.parents[1])
+    if own is None:
+        raise OfficeError(f"发文机关表（{where}）没有写明“{office.name}”所属的地区（region），"
+                          "无法核对案件的地区，未分配文号")
+    if region not in region_chain(own):
+        raise OfficeError(f"发文机关“{office.name}”属于{_region_name(own)}，不能依照"
+                          f"{_region_name(region)}的规定（region: {region}）发文：发文机关与地区"
+                          "不一致，未分配文号")
+
+
 def prepare_notice(doc_type: str, case: BaseModel, corpus: Corpus, offices: Offices, *,
                    decision: Decision | None = None, office: str | None = None,
                    case_id: str | None = None) -> PreparedNotice:
@@ -111,6 +164,7 @@ def prepare_notice(doc_type: str, case: BaseModel, corpus: Corpus, offices: Offi
     if doc.kind != "notice":
         raise OfficeError(f"{doc.name}不是公文，没有文号，不能签发")
     found = office_of(case, offices, office)
+    check_office_region(found, case.region)
     context, warnings = build_context(doc, case, corpus, decision)
     return PreparedNotice(doc, case, found, context, list(warnings),
                           case_id or getattr(case, "case_id", None))
