@@ -33,7 +33,7 @@ from toolkit.issuing.issue import (
     issue_batch,
 )
 from toolkit.issuing.numbering import DEFAULT_OFFICES, NumberingError, Office, Offices
-from toolkit.issuing.register import Register
+from toolkit.issuing.register import Register, RegisterEntry
 
 
 class OfficeError(Exception):
@@ -50,6 +50,7 @@ class PreparedNotice:
     context: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     case_id: str | None = None
+    reissue_of: str | None = None  # the number this notice replaces (recorded as a reissue)
 
     @property
     def template_version(self) -> str:
@@ -170,6 +171,23 @@ def prepare_notice(doc_type: str, case: BaseModel, corpus: Corpus, offices: Offi
                           case_id or getattr(case, "case_id", None))
 
 
+def issued_by_case(register: Register) -> dict[tuple[str, str], list[RegisterEntry]]:
+    """(case id, document type) → its issued numbers, oldest first: what a rerun would repeat.
+    Read once per batch from the register's public ``entries``."""
+    found: dict[tuple[str, str], list[RegisterEntry]] = {}
+    for entry in register.entries(status="issued"):
+        if entry.case_id:
+            found.setdefault((entry.case_id, entry.doc_type), []).append(entry)
+    return found
+
+
+def already_issued_reason(case_id: str, entries: Sequence[RegisterEntry]) -> str:
+    """The refusal of a case issued before, in clerk words."""
+    numbers = "、".join(f"{e.number}（{e.doc_date or '-'}）" for e in entries)
+    return (f"案件 {case_id} 已签发过 {numbers}：未再次签发、未占用文号；确需重新签发请加 "
+            "--reissue（发文登记簿记为重新签发，原文号作废）")
+
+
 def issue_notices(notices: Sequence[PreparedNotice], *, register: Register, out_dir: Path,
                   offices: Offices, options: IssueOptions, timings: Timings | None = None,
                   on_render: Callable[[PreparedNotice, str], None] | None = None,
@@ -187,7 +205,7 @@ def issue_notices(notices: Sequence[PreparedNotice], *, register: Register, out_
 
     requests = [
         IssueRequest(source(n), n.office.id, n.doc.name, case_id=n.case_id, doc_date=n.case.date,
-                     template_version=n.template_version)
+                     template_version=n.template_version, reissue_of=n.reissue_of)
         for n in notices
     ]
     if not requests:
