@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import io
 import resource
-import tempfile
+import shutil
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +44,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from toolkit.fileio import atomic_create
+from toolkit.issuing.leftovers import make_temp_dir
 from toolkit.issuing.numbering import Office, Offices, load_offices, parse_number
 from toolkit.issuing.pdf import convert_docx_to_pdf, soffice_path
 from toolkit.issuing.pdf_check import Expectations, Finding, inspect_pdf
@@ -184,8 +185,8 @@ def produce_pdfs(jobs: Sequence[PdfJob], options: IssueOptions) -> tuple[list[Pd
     timings = Timings()
     results = {j.key: PdfResult(j.key, j.docx, None, [], 0) for j in jobs}
     pending = list(jobs)
-    with tempfile.TemporaryDirectory(prefix="policykit-issue-") as work:
-        work_dir = Path(work)
+    work_dir = make_temp_dir("policykit-issue-")  # owner file: a killed run's is cleaned up
+    try:
         for attempt in range(1, max(1, options.max_attempts) + 1):
             if not pending:
                 break
@@ -215,6 +216,8 @@ def produce_pdfs(jobs: Sequence[PdfJob], options: IssueOptions) -> tuple[list[Pd
                     with timings.stage("sign"):
                         result.pdf, result.error = _sign(result.pdf, job, report, options)
             pending = retry
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
     return [results[j.key] for j in jobs], timings
 
 
