@@ -204,3 +204,24 @@ def test_a_batch_row_lists_every_reason(tmp_path):
     assert any(p.startswith("理由（条款项号和事实） › 第1项 › 条款项号（grounds.[1].item）：应为整数")
                for p in problems)
     assert len(problems) == 4, problems
+
+
+def test_a_notice_that_cannot_be_rendered_takes_no_number(tmp_path, corpus_store, monkeypatch):
+    from toolkit.issuing import notice_issue
+
+    db = store_copy(corpus_store, tmp_path / "policykit.db")
+    seen = []
+
+    def broken(template, context):
+        seen.append(context["doc_number"])
+        raise KeyError("applicant_name")
+
+    monkeypatch.setattr(notice_issue, "render_bytes", broken)
+    result = CliRunner().invoke(cli, ["--db", str(db), "notice", "refusal", "--case",
+                                      str(EXAMPLES / "refusal.yaml"), "-o", str(tmp_path / "out"),
+                                      "--pdf"])
+    assert result.exit_code == 2, result.output
+    assert "不予受理通知书无法生成（KeyError: 'applicant_name'），未分配文号" in result.stderr
+    assert seen == ["揭医保〔2026〕99999号"]  # the stand-in of the office's series
+    with Register(db) as reg:
+        assert reg.entries() == []

@@ -202,3 +202,14 @@ def test_eight_parallel_runs_make_one_ca(tmp_path):
     cas = {o for o, _ in outs}
     assert len(cas) == 1 and cas == {(folder / "ca.pem").read_text() + "\n"}
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_partial_test_ca_folder_is_one_line_from_the_notice_command(tmp_path):
+    make_test_certificate(tmp_path / "c")
+    (tmp_path / "c" / "signer.p12").unlink()
+    result = CliRunner().invoke(cli, ["notice", "refusal", "--case", "examples/refusal.yaml",
+                                      "-o", str(tmp_path / "out"), "--pdf", "--sign",
+                                      "--test-cert", str(tmp_path / "c")])
+    assert result.exit_code == 2
+    assert "incomplete TEST certificate" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "c" / "signer.p12").exists()

@@ -164,7 +164,10 @@ def _signer_from_options(p12: Path | None, key: Path | None, cert: Path | None, 
     if len(chosen) > 1:
         _fail("choose one of --sign-p12, --sign-key/--sign-cert, --test-cert")
     if test_cert is not None:
-        tc = make_test_certificate(test_cert)
+        try:
+            tc = make_test_certificate(test_cert)
+        except (SigningError, OSError) as exc:  # a partial set, an expired CA, no permission
+            _fail(str(exc))
         click.echo(
             f"WARNING: signing with a TEST certificate ({tc.signer_cert}); its CA {tc.ca_cert}"
             " is trusted by nobody: not for real documents.",

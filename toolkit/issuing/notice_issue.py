@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel
 
 from toolkit.corpus import Corpus
+from toolkit.documents.basis import DocumentError
 from toolkit.documents.decision import Decision
 from toolkit.documents.doctypes import TYPES, DocType
 from toolkit.documents.render import build_context, render_bytes
@@ -32,7 +33,13 @@ from toolkit.issuing.issue import (
     Timings,
     issue_batch,
 )
-from toolkit.issuing.numbering import DEFAULT_OFFICES, NumberingError, Office, Offices
+from toolkit.issuing.numbering import (
+    DEFAULT_OFFICES,
+    NumberingError,
+    Office,
+    Offices,
+    format_number,
+)
 from toolkit.issuing.register import Register, RegisterEntry
 
 
@@ -167,8 +174,22 @@ def prepare_notice(doc_type: str, case: BaseModel, corpus: Corpus, offices: Offi
     found = office_of(case, offices, office)
     check_office_region(found, case.region)
     context, warnings = build_context(doc, case, corpus, decision)
-    return PreparedNotice(doc, case, found, context, list(warnings),
-                          case_id or getattr(case, "case_id", None))
+    notice = PreparedNotice(doc, case, found, context, list(warnings),
+                            case_id or getattr(case, "case_id", None))
+    dry_run(notice)
+    return notice
+
+
+def dry_run(notice: PreparedNotice) -> None:
+    """Render the notice once with a stand-in number of the office's series before a real one
+    is taken: a notice that cannot be filled in fails here and costs no 文号."""
+    placeholder = format_number(notice.office.prefix_for(notice.doc.name), notice.case.date.year,
+                                99999)
+    try:
+        notice.render(placeholder)
+    except Exception as exc:  # noqa: BLE001 - whatever the template engine raises
+        raise DocumentError(f"{notice.doc.name}无法生成（{type(exc).__name__}: {exc}），"
+                            "未分配文号") from exc
 
 
 def issued_by_case(register: Register) -> dict[tuple[str, str], list[RegisterEntry]]:
