@@ -172,8 +172,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
                     out.articles = sum(article_count(d) for d in parsed.documents)
                     out.pages = parsed.pages
             if error:
-                out.error = error
-                progress.console.print(f"{path}: {error}", markup=False, soft_wrap=True)
+                out.error = error  # listed once, after the table (not also while parsing)
             progress.advance(task)
             progress.refresh()
 
@@ -184,10 +183,12 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     table.add_column("file", overflow="fold")
     for name in ("documents", "articles", "pages", "status"):
         table.add_column(name)
-    for o in outcomes.values():
+    stored = [o for o in outcomes.values() if not o.error]
+    for o in stored:
         table.add_row(Path(o.file).name, str(o.documents), str(o.articles), "" if o.pages is None else
-                      str(o.pages), "failed" if o.error else "ok")
-    _console().print(table)
+                      str(o.pages), "ok")
+    if stored:  # no "ingested into" table over nothing ingested
+        _console().print(table)
     if linked:
         click.echo(f"cross-references resolved across files: {sum(linked.values())} "
                    f"in {len(linked)} documents", err=True)
