@@ -27,7 +27,7 @@ from toolkit.documents import gbt9704 as G
 from toolkit.documents.basis import Basis, DocumentError
 from toolkit.documents.cases import CaseError, explain
 from toolkit.documents.context import text_width
-from toolkit.documents.decision import Decision
+from toolkit.documents.decision import Decision, mismatches
 from toolkit.documents.doctypes import TYPES, DocType
 from toolkit.fileio import atomic_write
 
@@ -173,6 +173,9 @@ def build_context(doc: DocType, case: BaseModel, corpus: Corpus,
             raise DocumentError(f"决定文件的类型是 {decision.type!r}，不是 {doc.key!r}")
         if decision.region and decision.region != case.region:
             raise DocumentError(f"决定文件的地区是 {decision.region!r}，案件文件的地区是 {case.region!r}")
+        problems = mismatches(decision, case)
+        if problems:
+            raise DocumentError("决定文件与案件不符：" + "；".join(problems))
     basis = Basis(corpus, case.region, case.date, pharmacy=pharmacy(case))
     return doc.build(case, basis, decision)
 
