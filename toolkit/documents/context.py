@@ -158,7 +158,7 @@ def supplement(case: C.SupplementCase, basis: Basis, decision: Decision | None) 
         notify_by = _calendar(add_workdays, case.received_on, int(notify_days))
         if case.date > notify_by:
             warnings.append(f"成文日期 {format_date_cn(case.date)} 晚于告知期限：应自收到材料之日起"
-                            f"{notify_days}个工作日内（即{format_date_cn(notify_by)}前）一次性告知")
+                            f"{notify_days}个工作日内（期限届满日为{format_date_cn(notify_by)}，含当日）一次性告知")
     applicant_days = basis.param("applicant_supplement_workdays")
     served = case.served_on or case.date
     applicant_deadline = ""
