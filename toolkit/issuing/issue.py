@@ -64,7 +64,7 @@ DocSource = bytes | Path | str | Callable[[str], bytes]
 
 # Base font names (after the subset tag) the bundled fontconfig aliases lead to, plus
 # LibreOffice's metric-compatible Latin fonts and the signature stamp's font.
-MAPPED_FONTS = ("UMing", "UKai", "NotoSerifCJK", "NotoSansCJK", "Liberation", "LXGWWenKai")
+MAPPED_FONTS = ("Fandol", "UMing", "UKai", "NotoSerifCJK", "NotoSansCJK", "Liberation", "LXGWWenKai")
 # Findings that tightening the signature block can cure.
 LAYOUT_CODES = frozenset({"seal-page", "signature-alone", "seal-position"})
 
