@@ -232,6 +232,20 @@ def check(paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
+def _fonts_asked(pdf: Path, pdf_check) -> list[str]:
+    """The fonts the PDF's DOCX asks for: the issued DOCX beside it (same name), else the
+    official fonts every policykit template uses."""
+    from toolkit.documents import gbt9704 as G
+
+    docx = pdf.with_suffix(".docx")
+    if docx.exists():
+        try:
+            return pdf_check.docx_fonts(docx)
+        except Exception:  # noqa: BLE001 - an unreadable DOCX: fall back to the official set
+            pass
+    return [G.FANGSONG, G.XIAOBIAOSONG, G.HEITI, G.KAITI, G.SONGTI, G.LATIN]
+
+
 def _check_one(path: Path) -> int:
     """Check one file, print its findings (or OK); the number of findings."""
     suffix = path.suffix.lower()
@@ -246,7 +260,8 @@ def _check_one(path: Path) -> int:
         if importlib.util.find_spec("toolkit.issuing.pdf_check") is None:
             _fail("check", f"{path}: PDF 检查模块（toolkit.issuing.pdf_check）尚未安装")
         pdf_check = importlib.import_module("toolkit.issuing.pdf_check")
-        findings = [str(f) for f in pdf_check.check_pdf(path)]
+        expect = pdf_check.Expectations(docx_fonts=_fonts_asked(path, pdf_check))
+        findings = [str(f) for f in pdf_check.check_pdf(path, expect)]
     if not findings:
         click.echo(f"{path}: OK" + (" (GB/T 9704)" if suffix == ".docx" else ""))
         return 0

@@ -45,7 +45,7 @@ from lxml import etree
 from toolkit.fileio import atomic_write
 from toolkit.issuing.numbering import Office, Offices, load_offices, parse_number
 from toolkit.issuing.pdf import convert_docx_to_pdf, soffice_path
-from toolkit.issuing.pdf_check import Expectations, Finding, inspect_pdf
+from toolkit.issuing.pdf_check import Expectations, Finding, docx_fonts, inspect_pdf
 from toolkit.issuing.register import Register, RegisterEntry
 from toolkit.issuing.seal import seal_png
 from toolkit.issuing.sealing import (
@@ -365,6 +365,7 @@ def _expectations(prepared: PreparedDocx, options: IssueOptions) -> Expectations
         seal_diameter_pt=prepared.seal_diameter_pt,
         number=prepared.number,
         allowed_fonts=options.allowed_fonts,
+        docx_fonts=docx_fonts(prepared.docx),
     )
 
 
