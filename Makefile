@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 OUT     := out
 DB      := $(OUT)/demo/policykit.db
-APT_PKGS := libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai \
+APT_PKGS := libreoffice-writer-nogui texlive-lang-chinese fonts-liberation2 fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai \
             fonts-lxgw-wenkai tesseract-ocr tesseract-ocr-chi-sim poppler-utils \
             postgresql chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -279,7 +279,9 @@ def test_decision_engine_output_feeds_the_notice(corpus, corpus_store, tmp_path)
     decision_path = tmp_path / "decision.json"
     decision_path.write_text(decided.output, encoding="utf-8")
     engine = json.loads(decided.output)
-    data = example_data("refusal") | {"date": engine["date"], "received_on": engine["date"]}
+    data = example_data("refusal") | {"date": engine["date"], "received_on": engine["date"],
+                                      "applicant": engine["applicant"] | {"kind": "医疗机构"}}
+    data["applicant"].pop("type")
     data.pop("grounds")
     case_path = tmp_path / "case.yaml"
     case_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -106,10 +106,15 @@ def notices_step(corpus, out: Path, step: Step) -> None:
     # A decision feeding a notice: the application decided in decisions/, written as a refusal.
     decided = out / "decisions" / "application_guangdong.json"
     if decided.exists():
+        decision = load_decision(decided)
         data = read_data(EXAMPLES / "refusal.yaml")
         data.pop("grounds", None)  # the grounds come from the decision
+        # The notice is to the party decided about, on the day decided (both are checked).
+        data["applicant"] = {**data["applicant"], "name": decision.model_extra["applicant"]["name"]}
+        data["addressee"] = data["applicant"]["name"]
+        data["date"] = decision.date
         case = parse_case(data, str(EXAMPLES / "refusal.yaml"))
-        result = generate("refusal", case, corpus, folder / "from-decision", decision=load_decision(decided))
+        result = generate("refusal", case, corpus, folder / "from-decision", decision=decision)
         step.outputs.append(result.path)
 
 

@@ -47,7 +47,7 @@ from toolkit.fileio import atomic_create
 from toolkit.issuing.leftovers import make_temp_dir
 from toolkit.issuing.numbering import Office, Offices, load_offices, parse_number
 from toolkit.issuing.pdf import convert_docx_to_pdf, soffice_path
-from toolkit.issuing.pdf_check import Expectations, Finding, inspect_pdf
+from toolkit.issuing.pdf_check import Expectations, Finding, docx_fonts, inspect_pdf
 from toolkit.issuing.register import Register, RegisterEntry
 from toolkit.issuing.seal import seal_png
 from toolkit.issuing.sealing import (
@@ -66,7 +66,7 @@ DocSource = bytes | Path | str | Callable[[str], bytes]
 
 # Base font names (after the subset tag) the bundled fontconfig aliases lead to, plus
 # LibreOffice's metric-compatible Latin fonts and the signature stamp's font.
-MAPPED_FONTS = ("UMing", "UKai", "NotoSerifCJK", "NotoSansCJK", "Liberation", "LXGWWenKai")
+MAPPED_FONTS = ("Fandol", "UMing", "UKai", "NotoSerifCJK", "NotoSansCJK", "Liberation", "LXGWWenKai")
 # Findings that tightening the signature block can cure.
 LAYOUT_CODES = frozenset({"seal-page", "signature-alone", "seal-position"})
 
@@ -369,6 +369,7 @@ def _expectations(prepared: PreparedDocx, options: IssueOptions) -> Expectations
         seal_diameter_pt=prepared.seal_diameter_pt,
         number=prepared.number,
         allowed_fonts=options.allowed_fonts,
+        docx_fonts=docx_fonts(prepared.docx),
     )
 
 
