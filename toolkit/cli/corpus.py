@@ -13,7 +13,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +80,17 @@ def _date(value: Any, inferred: bool = False) -> str:
 
 @dataclass
 class Outcome:
-    """What happened to one file of an ingest."""
+    """What happened to one file of an ingest: ``status`` is ok, partial (read imperfectly, see
+    ``notes``), re-read, new version, refused (a changed text of a known source: nothing stored)
+    or failed."""
 
     file: str
     documents: int = 0
     articles: int = 0
     pages: int | None = None
     error: str | None = None
+    status: str = "ok"
+    notes: list[str] = field(default_factory=list)
 
 
 def _parse(path: str, manifest: Any) -> tuple[Any, str | None]:
@@ -134,12 +138,19 @@ def _results(files: list[Path], manifest: Any) -> Any:
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Corpus manifest (default: corpus/manifest.yaml when present).")
 @click.option("--no-manifest", is_flag=True, help="Ignore the manifest (ids from file names).")
+@click.option("--new-version", is_flag=True,
+              help="A known source whose text changed is stored as a new version beside the old text "
+                   "(ids suffixed @<text hash>) instead of being refused.")
 @click.pass_context
 @_one_line_errors
 def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | None,
-           no_manifest: bool) -> None:
-    """Parse files (PDF, DOCX, TXT, MD; folders are searched) into the store."""
+           no_manifest: bool, new_version: bool) -> None:
+    """Parse files (PDF, DOCX, TXT, MD; folders are searched) into the store.
+
+    A file whose text differs from the stored (or bundled) text of the same source is refused
+    with what changed; nothing replaces the law silently."""
     from extractors.pipeline import article_count, discover
+    from toolkit.ingest import admit
 
     manifest = _load_manifest(manifest_path, not no_manifest)
     files = discover(list(paths))
@@ -163,17 +174,26 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
             store = store or stack.enter_context(Store(db))
             out = outcomes[str(path)]
             if parsed is not None:
-                try:
-                    store.save(parsed)
-                except StoreError as exc:
-                    error = f"not stored: {exc}"
+                admission = admit(parsed, store, manifest, new_version=new_version)
+                out.notes += [admission.reason] + admission.changes if admission.action in (
+                    "reread", "new_version") else []
+                if not admission.stores:
+                    out.status = "refused"
+                    error = "\n    ".join([admission.reason] + admission.changes)
                 else:
-                    out.documents = len(parsed.documents)
-                    out.articles = sum(article_count(d) for d in parsed.documents)
-                    out.pages = parsed.pages
+                    try:
+                        store.save(parsed)
+                    except StoreError as exc:
+                        error = f"not stored: {exc}"
+                    else:
+                        out.documents = len(parsed.documents)
+                        out.articles = sum(article_count(d) for d in parsed.documents)
+                        out.pages = parsed.pages
+                        out.status = {"reread": "re-read", "new_version": "new version"}.get(
+                            admission.action, "ok")
             if error:
                 out.error = error
-                progress.console.print(f"{path}: {error}", markup=False, soft_wrap=True)
+                progress.console.print(f"{path}: {error.splitlines()[0]}", markup=False, soft_wrap=True)
             progress.advance(task)
             progress.refresh()
 
@@ -185,17 +205,23 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     for name in ("documents", "articles", "pages", "status"):
         table.add_column(name)
     for o in outcomes.values():
+        status = o.status if o.status == "refused" or not o.error else "failed"
         table.add_row(Path(o.file).name, str(o.documents), str(o.articles), "" if o.pages is None else
-                      str(o.pages), "failed" if o.error else "ok")
+                      str(o.pages), status)
     _console().print(table)
     if linked:
         click.echo(f"cross-references resolved across files: {sum(linked.values())} "
                    f"in {len(linked)} documents", err=True)
+    for o in outcomes.values():
+        if o.notes and not o.error:
+            click.echo(f"{o.file}: {o.status}:", err=True)
+            for note in o.notes:
+                click.echo(f"    {note}", err=True)
     failed = [o for o in outcomes.values() if o.error]
     if failed:
         click.echo(f"{len(failed)} of {len(files)} files failed:", err=True)
         for o in failed:
-            click.echo(f"  {o.file}: {o.error}", err=True)
+            click.echo(f"  {o.file}: {'refused: ' if o.status == 'refused' else ''}{o.error}", err=True)
         sys.exit(1)
 
 
