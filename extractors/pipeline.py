@@ -108,8 +108,9 @@ def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bo
         documents=docs,
         warnings=warnings,
         ocr=result.ocr,
-        meta={"region": entry.region, "level": entry.level, "kind": entry.kind, "lineage": entry.lineage}
-        if entry else {},
+        meta=({"region": entry.region, "level": entry.level, "kind": entry.kind, "lineage": entry.lineage}
+              if entry else {}) | ({"ocr_pages": result.ocr_pages} if result.ocr_pages else {})
+        | ({"skipped_pages": result.skipped_pages} if result.skipped_pages else {}),
     )
 
 
@@ -120,11 +121,12 @@ def _entry_for(cd: ChainDoc, entry: SourceEntry | None) -> DocumentEntry | None:
                  if d.matches(doc_number=cd.doc_number, title=cd.title, kind=cd.kind, position=cd.position)), None)
 
 
-def _body(cd: ChainDoc, file: str, printed: dict[str, str] | None = None) -> list[Node]:
+def _body(cd: ChainDoc, file: str, printed: dict[str, str] | None = None,
+          problems: list[str] | None = None) -> list[Node]:
     if cd.kind == "guide" or (not has_articles(cd.body) and sum(looks_like_heading(b) for b in cd.body) >= 3
                               and cd.kind not in ("notice", "decision")):
         return parse_guide(cd.body, file=file)
-    return parse_structure(cd.body, file=file, printed=printed)
+    return parse_structure(cd.body, file=file, printed=printed, problems=problems)
 
 
 def _build(cd: ChainDoc, chain: list[ChainDoc], source_id: str, file: str, entry: SourceEntry | None) -> Document:
@@ -161,9 +163,12 @@ def _build(cd: ChainDoc, chain: list[ChainDoc], source_id: str, file: str, entry
         meta=meta,
     )
     printed: dict[str, str] = {}
-    doc.root = Node(eid="", kind="body", children=_body(cd, file, printed))
+    problems: list[str] = []
+    doc.root = Node(eid="", kind="body", children=_body(cd, file, printed, problems))
     if printed:  # item markers whose brackets the tree normalised: (一) where num says （一）
         doc.meta["printed_nums"] = printed
+    if problems:  # numbering gaps, duplicates, numbers out of order: the tree is not the text's
+        doc.meta["numbering"] = problems
     return doc
 
 

@@ -59,11 +59,56 @@ def _manifest_only(parsed: ParsedSource, manifest: Manifest | None) -> ParsedSou
     return parsed
 
 
+# --- reads that are not whole: OCR, skipped pages, broken numbering, no structure -------------
+
+_STRUCTURE = ("article", "chapter", "section", "heading", "point")
+
+
+def has_structure(doc: Document) -> bool:
+    """Whether anything marks the text as an official document: numbered units or headings, a
+    文号 or a 成文日期 (a notice has no articles but has these)."""
+    return bool(doc.doc_number or (doc.signed and doc.signed.value)
+                or any(n.kind in _STRUCTURE for n in doc.nodes()))
+
+
+def _ranges(pages: list[int]) -> str:
+    out: list[str] = []
+    for p in sorted(pages):
+        if out and "-" not in out[-1] and int(out[-1]) == p - 1:
+            out[-1] = f"{out[-1]}-{p}"
+        elif out and "-" in out[-1] and int(out[-1].split("-")[1]) == p - 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{p}"
+        else:
+            out.append(str(p))
+    return ", ".join(out)
+
+
+def read_problems(parsed: ParsedSource) -> list[str]:
+    """Everything that makes this read less than the whole text, one line each: pages read by
+    OCR or skipped, numbering gaps / duplicates / numbers out of order (with their places),
+    documents with no structure. Empty for a clean read; a non-empty list is status ``partial``."""
+    out = []
+    if parsed.meta.get("ocr_pages"):
+        out.append(f"pages read by OCR: {_ranges(parsed.meta['ocr_pages'])} of {parsed.pages} "
+                   "(check quotations against the original)")
+    if parsed.meta.get("skipped_pages"):
+        out.append(f"pages skipped, no readable text: {_ranges(parsed.meta['skipped_pages'])} of {parsed.pages}")
+    for doc in parsed.documents:
+        out += [f"{doc.id}: {p}" for p in doc.meta.get("numbering", [])]
+        if not has_structure(doc):
+            out.append(f"{doc.id}: no structure (no articles, headings, items, 文号 or 成文日期): "
+                       f"stored as plain paragraphs titled {doc.title or '(untitled)'!r}")
+    return out
+
+
 def fingerprint(parsed: ParsedSource) -> ParsedSource:
     """Record the content hashes: each document's in its meta, the chain's in the source meta."""
     for doc in parsed.documents:
         doc.meta["text_sha256"] = text_sha256(doc)
     parsed.meta["text_sha256"] = source_text_sha256(parsed.documents)
+    problems = read_problems(parsed)
+    if problems:
+        parsed.meta["read_problems"] = problems
     return parsed
 
 

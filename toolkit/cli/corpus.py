@@ -138,13 +138,16 @@ def _results(files: list[Path], manifest: Any) -> Any:
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Corpus manifest (default: corpus/manifest.yaml when present).")
 @click.option("--no-manifest", is_flag=True, help="Ignore the manifest (ids from file names).")
+@click.option("--strict", is_flag=True,
+              help="A file read imperfectly (pages by OCR, numbering gaps, no structure) is an error: "
+                   "it is not stored.")
 @click.option("--new-version", is_flag=True,
               help="A known source whose text changed is stored as a new version beside the old text "
                    "(ids suffixed @<text hash>) instead of being refused.")
 @click.pass_context
 @_one_line_errors
 def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | None,
-           no_manifest: bool, new_version: bool) -> None:
+           no_manifest: bool, strict: bool, new_version: bool) -> None:
     """Parse files (PDF, DOCX, TXT, MD; folders are searched) into the store.
 
     A file whose text differs from the stored (or bundled) text of the same source is refused
@@ -177,9 +180,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
                 admission = admit(parsed, store, manifest, new_version=new_version)
                 out.notes += [admission.reason] + admission.changes if admission.action in (
                     "reread", "new_version") else []
+                partial = list(parsed.meta.get("read_problems", []))
                 if not admission.stores:
                     out.status = "refused"
                     error = "\n    ".join([admission.reason] + admission.changes)
+                elif partial and strict:
+                    out.status = "refused"
+                    error = "\n    ".join(["read imperfectly, not stored (--strict):"] + partial)
                 else:
                     try:
                         store.save(parsed)
@@ -189,8 +196,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
                         out.documents = len(parsed.documents)
                         out.articles = sum(article_count(d) for d in parsed.documents)
                         out.pages = parsed.pages
-                        out.status = {"reread": "re-read", "new_version": "new version"}.get(
-                            admission.action, "ok")
+                        out.status = "partial" if partial else {
+                            "reread": "re-read", "new_version": "new version"}.get(admission.action, "ok")
+                        out.notes += partial
             if error:
                 out.error = error
                 progress.console.print(f"{path}: {error.splitlines()[0]}", markup=False, soft_wrap=True)
