@@ -202,6 +202,9 @@ class StructureParser:
         if item is not None:
             subs = [c for c in item.children if c.kind == "point"]
             expected = (subs[-1].number or 0) + 1 if subs else 1
+            if subs and m.number is not None and expected < m.number <= expected + 2:
+                self._gap(block, "subitem", expected - 1, m.number, m.num, subs[-1].num or "")
+                expected = m.number
             if m.number == expected:
                 node = self._new(item.children, item.eid, "point", m.number or 1, block,
                                  num=m.num, number=m.number, text=m.rest)
@@ -212,17 +215,28 @@ class StructureParser:
         # Digits as first-level items (Chuxiong lists 1. 2. … directly under a paragraph).
         para = self.open.paragraph
         if para is None or (item is not None):
-            return False
+            return self._stray(m, block)
         points = [c for c in para.children if c.kind == "point"]
         expected = (points[-1].number or 0) + 1 if points else 1
+        if points and m.number is not None and expected < m.number <= expected + 2:
+            self._gap(block, "subitem", expected - 1, m.number, m.num, points[-1].num or "")
+            expected = m.number
         if m.number != expected:
-            return False
+            return self._stray(m, block)
         node = self._new(para.children, para.eid, "point", m.number or 1, block,
                          num=m.num, number=m.number, text=m.rest)
         self._printed(node, m)
         self.open.subitem = node
         self.open.last_text = node
         return True
+
+    def _stray(self, m: Marker, block: Block) -> bool:
+        """A 1. / （1） that continues no list: reported (a list starting at 1 is no stray)."""
+        if m.number != 1:
+            where = f"{self.open.article.num} " if self.open.article is not None and self.open.article.num else ""
+            self._report(block, f"{where}item {m.num} out of sequence (no item {m.number - 1 if m.number else ''} "
+                                "before it): kept as text")
+        return False
 
     def _printed(self, node: Node, m: Marker) -> None:
         # num is normalised (（五）) for citations; a version diff needs the brackets as printed
@@ -279,6 +293,8 @@ _UNITS = {"article": "条", "chapter": "章", "section": "节", "book": "编", "
 def _label(kind: str, n: int) -> str:
     if kind == "point":
         return f"（{int_to_cn(n)}）"
+    if kind == "subitem":
+        return f"{n}."
     return f"第{int_to_cn(n)}{_UNITS[kind]}"
 
 
