@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,11 @@ from toolkit.manifest import DocumentEntry, Manifest, SourceEntry
 from toolkit.model import DateFact, Document, LifecycleEvent, Node
 
 SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".txt": "text", ".md": "markdown"}
+
+# The largest file one ingest reads (docs/ingest.md). Parsing is linear (bench/ingest_scale.py:
+# about 60 s a MB of rule text with every layer, on one core), so 64 MB is about an hour of work
+# and a few GB of memory; a larger file is almost surely not one official document.
+MAX_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -53,6 +59,10 @@ def read(path: Path) -> ReadResult:
         raise ReadError(str(path), "file not found")
     if path.is_dir():
         raise ReadError(str(path), "is a folder, not a file")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ReadError(str(path), f"file is {size / 1024 / 1024:.1f} MB, over the {MAX_BYTES // 1024 // 1024} MB "
+                                   "limit for one source: split it into its documents")
     kind = SUPPORTED.get(path.suffix.lower())
     if kind == "pdf":
         from extractors.readers.pdf import read_pdf
@@ -81,10 +91,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "-", text).strip("-").lower() or "source"
 
 
-def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bool = True) -> ParsedSource:
-    """Read a file and return its documents, structured, with layers. Raises ReadError."""
+def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bool = True,
+               progress: Callable[[str], None] | None = None) -> ParsedSource:
+    """Read a file and return its documents, structured, with layers. Raises ReadError.
+    ``progress``, when given, is told each stage as it is reached (long files)."""
     path = Path(path)
+    say = progress or (lambda _msg: None)
     result = read(path)
+    say(f"read {len(result.blocks)} paragraphs" + (f" from {result.pages} pages" if result.pages else ""))
     if not any(b.text.strip() for b in result.blocks):
         raise ReadError(str(path), "no text found in the file")
     entry = manifest.source_for(path) if manifest else None
@@ -95,10 +109,13 @@ def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bo
     _link(docs, chain)
     _infer_doc_numbers(docs)
     _caption_facts(docs, chain)
+    say(f"{len(docs)} documents, {sum(article_count(d) for d in docs)} articles"
+        + (f", {sum(1 for d in docs for _ in d.nodes())} units to annotate" if layers else ""))
     if layers:
         from extractors.layers.annotate import annotate_source
 
         warnings += annotate_source(docs, manifest=manifest)
+        say("annotated")
     return ParsedSource(
         source_id=source_id,
         path=str(path),

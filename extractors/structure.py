@@ -77,6 +77,7 @@ class StructureParser:
         self.taken: set[str] = set()
         self.last_article_number = 0
         self.last_division_number: dict[str, int] = {}
+        self._paragraphs: dict[int, int] = {}  # id(children list) → paragraphs in it so far
 
     # --- helpers ---------------------------------------------------------------------
     def _src(self, block: Block) -> SourceRef:
@@ -165,7 +166,9 @@ class StructureParser:
             children, parent_eid = parent.children, parent.eid
         else:
             children, parent_eid = self._container()
-        n = sum(1 for c in children if c.kind == "paragraph") + 1
+        # Counted per container, not by scanning it: a huge article (a text whose numbering
+        # restarts) must not make parsing quadratic.
+        n = self._paragraphs[id(children)] = self._paragraphs.get(id(children), 0) + 1
         para = self._new(children, parent_eid, "paragraph", n, block, text=text)
         self.open.paragraph = para
         self.open.item = self.open.subitem = None

@@ -21,6 +21,7 @@ ingest or the manifest's expected hash (``policykit db check``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,9 @@ def date_documents(parsed: ParsedSource, manifest: Manifest | None) -> ParsedSou
 
 
 def parse_source(path: str | Path, *, manifest: Manifest | None = None,
-                 layers: bool = True) -> ParsedSource:
+                 layers: bool = True, progress: Callable[[str], None] | None = None) -> ParsedSource:
     """Parse one file and date its documents: the unit a worker hands to ``Store.save``."""
-    parsed = parse_file(path, manifest=manifest, layers=layers)
+    parsed = parse_file(path, manifest=manifest, layers=layers, progress=progress)
     parsed = date_documents(parsed, manifest) if layers else _manifest_only(parsed, manifest)
     return fingerprint(parsed)
 

@@ -34,6 +34,7 @@ from toolkit.model import Document, Node
 from toolkit.store import DocSummary, Store, StoreError
 
 WORKERS = 2  # the machines have two cores; parsing is CPU-bound, saving stays in this process
+PROGRESS_BYTES = 1_000_000  # files this large say each parsing stage as they reach it
 
 
 
@@ -99,8 +100,15 @@ def _parse(path: str, manifest: Any) -> tuple[Any, str | None]:
     from extractors.readers.base import ReadError
     from toolkit.ingest import parse_source
 
+    def say(message: str) -> None:  # straight to stderr: a worker process has no progress bar
+        print(f"{path}: {message}", file=sys.stderr, flush=True)
+
     try:
-        return parse_source(path, manifest=manifest), None
+        big = Path(path).stat().st_size >= PROGRESS_BYTES
+    except OSError:
+        big = False
+    try:
+        return parse_source(path, manifest=manifest, **({"progress": say} if big else {})), None
     except ReadError as exc:
         return None, exc.reason
     except Exception as exc:  # a parser bug on one file: report it, keep going
