@@ -10,11 +10,11 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from extractors import markers
-from extractors.chain import ChainDoc, doc_number, parse_cn_date, split_chain
+from extractors.captions import CaptionEntry, legal_kind, parse_caption
+from extractors.chain import ChainDoc, doc_number, split_chain
 from extractors.readers.base import ReadError, ReadResult
 from extractors.structure import has_articles, looks_like_heading, parse_guide, parse_structure
 from toolkit.manifest import DocumentEntry, Manifest, SourceEntry
@@ -221,33 +221,40 @@ def _infer_doc_numbers(docs: list[Document]) -> None:
             d.meta.setdefault("inferred", {})["doc_number"] = f"cited as {hit[1]} in {hit[2]}"
 
 
-_CAPTION = re.compile(r"(?P<date>\d{4}年\d{1,2}月\d{1,2}日)\s*(?P<what>[^年]*?)(?P<act>通过|公布|施行|修订|修正|发布)")
-
-
 def _caption_facts(docs: list[Document], chain: list[ChainDoc]) -> None:
-    """题注 of a law: published by which order on which date, effective when."""
+    """题注 of a law (extractors.captions): its adoption, promulgation (by which order), each
+    修正 / 修订 (date, body, amending decision) and 施行, each a lifecycle event quoting its words;
+    the whole history in ``meta["history"]`` and the kind of law in ``meta["legal_kind"]``."""
     for d, cd in zip(docs, chain, strict=True):
-        for m in (m for line in cd.captions for m in _CAPTION.finditer(line)):
-            line = m.group(0)
-            when: date | None = parse_cn_date(m["date"])
-            what = m["what"].strip()
-            if m["act"] == "公布":
-                no = re.search(r"(\S*令第\d+号)", what)
-                if no and not d.doc_number:
-                    d.doc_number = no.group(1)
-                    issuer = re.sub(r"^中华人民共和国", "", no.group(1).split("令")[0])
-                    if issuer and not d.issuers:
-                        d.issuers = [issuer]
-                        d.meta.setdefault("inferred", {})["issuers"] = f"the issuing organ of {no.group(1)}"
-                d.signed = d.signed or DateFact(when, line)
-                d.events.append(LifecycleEvent("published", when, target=d.id, source_doc=d.id, quote=line))
-            elif m["act"] == "施行":
-                d.effective = DateFact(when, line)
-                d.events.append(LifecycleEvent("effective", when, target=d.id, source_doc=d.id, quote=line))
-            elif m["act"] == "通过":
-                d.events.append(LifecycleEvent("adopted", when, target=d.id, source_doc=d.id, quote=line))
-            elif m["act"] in ("修订", "修正"):
-                d.events.append(LifecycleEvent("amended", when, target=d.id, source_doc=d.id, quote=line))
+        entries = parse_caption(cd.captions) if cd.captions else []
+        for e in entries:
+            if e.type == "published" and e.order and not d.doc_number:
+                d.doc_number = e.order
+                issuer = re.sub(r"^中华人民共和国", "", e.order.split("令")[0])
+                if issuer and not d.issuers:
+                    d.issuers = [issuer]
+                    d.meta.setdefault("inferred", {})["issuers"] = f"the issuing organ of {e.order}"
+            if e.type == "published":
+                d.signed = d.signed or DateFact(e.date, e.quote)
+            if e.type == "effective":
+                d.effective = DateFact(e.date, e.quote, inferred=e.quote == "自公布之日起施行",
+                                       note="the 题注 says it took effect on publication"
+                                       if e.quote == "自公布之日起施行" else None)
+            d.events.append(LifecycleEvent(e.type, e.date, target=d.id, source_doc=d.id, quote=e.quote,
+                                           note=_caption_note(e)))
+        if entries:
+            d.meta["history"] = [e.to_json() for e in entries]
+        kind = legal_kind(d.title, entries, d.doc_number) if (entries or d.kind in ("rule", "regulation")) else None
+        if kind:
+            d.meta["legal_kind"] = kind
+
+
+def _caption_note(e: CaptionEntry) -> str | None:
+    """修正 or 修订 with who did it and by which decision: the words a history prints."""
+    if e.type != "amended":
+        return None
+    parts = [f"{e.ordinal or ''}{e.act}", e.body, f"《{e.decision}》" if e.decision else None]
+    return "，".join(p for p in parts if p)
 
 
 def article_count(doc: Document) -> int:
