@@ -32,7 +32,7 @@ from toolkit.manifest import ROOT
 
 EXAMPLES = ROOT / "examples"
 COMPARED = ("gd-measure", "js-rules", "cx-rules")
-VERSION_PAIR = ("internet-cafe-2019", "internet-cafe-2022")
+VERSION_PAIR = ("internet-cafe-2016", "internet-cafe-2022")
 RULES = ("gd-measure", "gd-staff", "js-rules", "cx-rules", "order-735", "sz-guide")
 
 
