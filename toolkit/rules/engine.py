@@ -183,17 +183,30 @@ def _number(ctx: Context, arg: Mapping[str, Any]) -> tuple[Any, Quantity]:
     return lookup(ctx.facts, arg["fact"]), ctx.param(arg["n"])
 
 
+def _compared(fact: str, v: Any, n: Any, tested: str, out: Tri) -> str:
+    """One comparison as a reader checks it: the relation the value actually has to the bound,
+    then whether the tested one holds. "facts.beds = 120；不少于 100 → 是" when the row asks for
+    不少于; when it asks 少于, "…；不少于 100，“少于 100”不成立 → 否" (never "少于 100 → 否" beside
+    120, which reads as a claim about 120)."""
+    if out is None:
+        return f"{fact} 未说明；是否{tested} {n}未知"
+    holds = "不少于" if v >= n else "少于"
+    if holds == tested:
+        return f"{fact} = {_show(v)}；{holds} {n} → {_yes(out)}"
+    return f"{fact} = {_show(v)}；{holds} {n}，“{tested} {n}”不成立 → {_yes(out)}"
+
+
 def _at_least(arg: Mapping[str, Any], ctx: Context) -> Tri:
     v, q = _number(ctx, arg)
     out = None if v is None else v >= q.n
-    ctx.trace.append(f"{arg['fact']} = {_show(v)}；不少于 {q.n} → {_yes(out)}")
+    ctx.trace.append(_compared(arg["fact"], v, q.n, "不少于", out))
     return out
 
 
 def _below(arg: Mapping[str, Any], ctx: Context) -> Tri:
     v, q = _number(ctx, arg)
     out = None if v is None else v < q.n
-    ctx.trace.append(f"{arg['fact']} = {_show(v)}；少于 {q.n} → {_yes(out)}")
+    ctx.trace.append(_compared(arg["fact"], v, q.n, "少于", out))
     return out
 
 
