@@ -224,7 +224,9 @@ def test_a_row_failing_after_numbering_is_voided_with_the_reason(corpus_store, t
     real = PreparedNotice.render
 
     def render(self, number):
-        if self.case_id == "JY-2026-0102":
+        # fails only once numbered (the dry run with the stand-in 99999号 passes): a failure
+        # that no check before numbering could foresee
+        if self.case_id == "JY-2026-0102" and not number.endswith("99999号"):
             raise RuntimeError("模板渲染失败（测试）")
         return real(self, number)
 
