@@ -29,7 +29,7 @@ from toolkit.documents.cases import CaseError, explain
 from toolkit.documents.context import text_width
 from toolkit.documents.decision import Decision, mismatches
 from toolkit.documents.doctypes import TYPES, DocType
-from toolkit.fileio import atomic_write
+from toolkit.fileio import write_new
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -254,6 +254,6 @@ def generate(doc_type: str, case: BaseModel, corpus: Corpus, out_dir: Path, *,
         case = with_date(case, on)
     context, warnings = build_context(doc, case, corpus, decision)
     data = render_bytes(doc.template, context)
-    path = Path(out_dir) / output_name(doc_type, case)
-    atomic_write(path, data)
+    # never over an earlier draft: a second `refusal_草稿.docx` becomes `refusal_草稿-2.docx`
+    path = write_new(Path(out_dir) / output_name(doc_type, case), data)
     return Result(path, doc_type, warnings)
