@@ -83,10 +83,10 @@ def test_a_damaged_store_refuses_allocation_and_takes_no_number(real_store: Path
     cx = sqlite3.connect(copy)
     assert cx.execute("SELECT max(seq), count(*) FROM reg_numbers").fetchone() == (3, 3)
     cx.close()
-    # the check command: one line, exit 1
-    result = CliRunner().invoke(cli, ["--db", str(copy), "register", "check"])
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0].startswith(f"{copy}: the store is damaged")
+    # the check command (`policykit db check`, the store's) names the damage, non-zero exit
+    result = CliRunner().invoke(cli, ["--db", str(copy), "db", "check"])
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[0].startswith(f"{copy}: the store is damaged (quick check:")
     # and the same store, undamaged, still allocates
     with Register(real_store) as reg:
         assert reg.reserve(**SERIES).number == "揭医保〔2026〕4号"

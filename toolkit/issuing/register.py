@@ -38,7 +38,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from toolkit.db.engine import DatabaseUnavailable, connect, engine_for, write_transaction
+from toolkit.db.errors import StoreError
 from toolkit.db.integrity import StoreDamaged, require_intact
+from toolkit.db.schema import preflight, read_state
 from toolkit.db.url import DatabaseUrlError, describe
 from toolkit.issuing.numbering import DocNumber, NumberingError, format_number, parse_number
 from toolkit.issuing.register_tables import (
@@ -229,8 +231,9 @@ class Register:
 
     def __init__(self, db: Path | str, *, busy_timeout_s: float = 60.0, check_integrity: bool = True):
         try:
+            preflight(db)  # someone else's SQLite file is refused before any engine writes to it
             self.engine = engine_for(db, busy_timeout_s=busy_timeout_s)
-        except DatabaseUrlError as exc:
+        except (DatabaseUrlError, StoreError) as exc:
             raise RegisterError(str(exc)) from None
         self.target = describe(self.engine.url)
         self.path: Path | None = (
@@ -257,6 +260,15 @@ class Register:
     def _ensure_schema(self) -> None:
         with connect(self.engine) as conn:
             present = set(inspect(conn).get_table_names())
+            state = read_state(conn)
+        if state.kind in ("foreign", "newer"):  # never write into what we cannot vouch for
+            raise RegisterError(
+                f"{self.target}: not a policykit store (it holds other tables: "
+                f"{', '.join(state.foreign_tables[:5])}); nothing was written"
+                if state.kind == "foreign"
+                else f"{self.target}: store schema {state.revision} is newer than this policykit;"
+                " use the policykit that wrote it"
+            )
         if all(t.name in present for t in TABLES):
             return  # nothing to create: no write lock taken (a read-only store still lists)
         with write_transaction(self.engine) as conn:
