@@ -383,7 +383,7 @@ class Register:
         if len(set(reissued)) != len(reissued):
             raise RegisterError(f"one block reissues the same number twice: {', '.join(reissued)}")
 
-        def run() -> list[str]:
+        def run() -> list[dict]:
             self._preflight()
             with write_transaction(self.engine) as conn:
                 olds = [self._reissue_target(conn, s.reissue_of) if s.reissue_of else None for s in slots]
@@ -412,10 +412,18 @@ class Register:
                     ],
                 )  # fmt: skip
                 self._set_counter(conn, prefix, year, first + len(rows))
-                return [r["number"] for r in rows]
+                return rows
 
-        numbers = self._guarded(run)
-        return [self.get(n) for n in numbers] if len(numbers) <= 1 else self._entries_by_number(numbers)
+        rows = self._guarded(run)
+        # the rows as written (no re-read: a fresh row has no files and nothing reissues it yet)
+        return [
+            RegisterEntry(
+                **r, issued_at=None, voided_at=None, void_reason=None, reissued_as=None,
+                events=(RegisterEvent(r["reserved_at"], "reserved",
+                                      _block_detail(r["reissue_of"], rows[0]["seq"], len(rows))),),
+            )
+            for r in rows
+        ]  # fmt: skip
 
     def _reissue_target(self, conn: Connection, reissue_of: str) -> str:
         old = self._row(conn, reissue_of)
