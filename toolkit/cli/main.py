@@ -26,7 +26,7 @@ COMMANDS: dict[str, str] = {
     "diff": "toolkit.cli.versions:diff_cmd",
     "status": "toolkit.cli.versions:status_cmd",
     "history": "toolkit.cli.versions:history_cmd",
-    "register": "toolkit.cli.issue:register",
+    "register": "toolkit.cli.register:register",
     "issue": "toolkit.cli.issue:issue",
     "verify": "toolkit.cli.issue:verify",
     "seal": "toolkit.cli.issue:seal",
