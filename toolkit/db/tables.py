@@ -17,6 +17,7 @@ from toolkit.db.metadata import METADATA
 
 TABLE_MODULES: tuple[str, ...] = (
     "toolkit.db.store_tables",
+    "toolkit.issuing.register_tables",
 )
 
 
