@@ -13,6 +13,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 demo: deps
 	@rm -f $(DB)
+	@mkdir -p $(OUT)
 	$(BIN)/policykit --db $(DB) ingest corpus/
 	$(BIN)/policykit --db $(DB) demo --out $(OUT)
 
