@@ -1,9 +1,12 @@
 """Issuing commands: ``issue``, ``verify``, ``seal``, ``test-certificate``.
 
 Thin shells over ``toolkit.issuing`` (issue, sign, seal); ``register`` lives in
-``toolkit.cli.register``. A problem is one line on stderr: exit 2 for a wrong argument or unusable input. ``verify`` exits 0 when the signature is
-intact and trusted, 1 when the file was changed after signing, 3 when it is intact but the
-certificate is not trusted, 4 when the PDF has no signature.
+``toolkit.cli.register``. A problem is one line on stderr: exit 2 for a wrong argument or
+unusable input. ``verify`` exits (VERIFY_EXIT) 0 when the signature is intact and trusted and
+covers the whole file, 1 when the signed content was changed (tampered), 3 when it is intact but
+the certificate is not trusted, 4 when the PDF has no signature, 5 when the signature holds but
+the file was modified after signing (bytes appended, an incremental update, changed signature
+padding), 2 when the file cannot be verified at all.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import click
 from toolkit.cli.errors import fail as _fail
 from toolkit.cli.errors import one_line_errors
 
-VERIFY_EXIT = {"intact": 0, "tampered": 1, "untrusted": 3, "unsigned": 4}
+VERIFY_EXIT = {"intact": 0, "tampered": 1, "untrusted": 3, "unsigned": 4, "modified": 5}
+VERIFY_WORDS = {"modified": "modified after signing"}
 
 
 def _known() -> tuple[type[BaseException], ...]:
@@ -54,7 +58,10 @@ def _signer_from_options(p12: Path | None, key: Path | None, cert: Path | None, 
     if len(chosen) > 1:
         _fail("choose one of --sign-p12, --sign-key/--sign-cert, --test-cert")
     if test_cert is not None:
-        tc = make_test_certificate(test_cert)
+        try:
+            tc = make_test_certificate(test_cert)
+        except (SigningError, OSError) as exc:  # a partial set, an expired CA, no permission
+            _fail(str(exc))
         click.echo(
             f"WARNING: signing with a TEST certificate ({tc.signer_cert}); its CA {tc.ca_cert}"
             " is trusted by nobody: not for real documents.",
@@ -142,9 +149,12 @@ def issue(ctx: click.Context, docx: tuple[Path, ...], office: str, doc_type: str
 @click.option("--json", "as_json", is_flag=True)
 @_one_line_errors
 def verify(pdf: Path, trust: tuple[Path, ...], as_json: bool) -> None:
-    """Check a signed PDF: intact / tampered / untrusted, who signed and when.
+    """Check a signed PDF: intact / tampered / modified after signing / untrusted, who signed
+    and when.
 
-    Exit 0 intact and trusted, 1 tampered, 3 intact but untrusted, 4 unsigned."""
+    Exit 0 intact, trusted and covering the whole file; 1 tampered; 2 not a PDF or missing;
+    3 intact but untrusted; 4 unsigned; 5 modified after signing (bytes appended, an
+    incremental update such as a changed title, or changed signature padding)."""
     from toolkit.issuing.sign import verify_pdf
 
     result = verify_pdf(pdf, trust_roots=list(trust) or None)
@@ -171,11 +181,11 @@ def verify(pdf: Path, trust: tuple[Path, ...], as_json: bool) -> None:
             )
         )
     else:
-        click.echo(f"{pdf}: {result.status}")
+        click.echo(f"{pdf}: {VERIFY_WORDS.get(result.status, result.status)}")
         for s in result.signatures:
             when = s.signing_time.isoformat(sep=" ") if s.signing_time else "unknown time"
             cover = "covers the whole file" if s.whole_file else "does NOT cover the whole file"
-            click.echo(f"  {s.field}: {s.status} — signed by {s.signer or '?'} at {when}; {cover}; {s.detail}")
+            click.echo(f"  {s.field}: {VERIFY_WORDS.get(s.status, s.status)} — signed by {s.signer or '?'} at {when}; {cover}; {s.detail}")
     sys.exit(VERIFY_EXIT[result.status])
 
 
@@ -205,7 +215,8 @@ def seal(office: str, bottom_text: str | None, size_mm: float, dpi: int, output:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @_one_line_errors
 def test_certificate(directory: Path) -> None:
-    """Create a self-signed TEST CA and signer certificate (for demos; never real documents)."""
+    """Create a self-signed TEST CA and signer certificate once (for demos; never real
+    documents); an existing one in DIRECTORY is reused, never overwritten."""
     from toolkit.issuing.sign import make_test_certificate
 
     tc = make_test_certificate(directory)

@@ -22,7 +22,7 @@ from toolkit.manifest import Manifest, load_manifest
 from toolkit.model import DateFact, Document, LifecycleEvent
 from toolkit.store import doc_number_key, title_key
 from toolkit.versions.validity import Status, status
-from toolkit.versions.works import succession_events, versions
+from toolkit.versions.works import caption_points, succession_events, versions
 
 _NUMBER = re.compile(r"[^\s《》（）()，、]*\s*〔\s*\d{4}\s*〕\s*\d+\s*号|[^\s《》（）()，、]*令第\s*\d+\s*号")
 _TITLE = re.compile(r"《(?P<t>[^《》]+)》")
@@ -107,7 +107,7 @@ def document_status(store: Any, doc_id: str, on: date, *, manifest: Manifest | N
         return status(doc, on)
     events = related_events(store, doc)
     history = versions(store, doc_id, manifest)
-    succession = succession_events(history).get(doc_id)
+    succession = succession_events(history, caption_points(store, history)).get(doc_id)
     if succession is not None:
         events.append(succession)
     de = manifest.document(doc_id)
