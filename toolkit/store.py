@@ -456,26 +456,41 @@ class Store:
             return self._labels(conn, [(doc_id, eid)])[(doc_id, eid)]
 
     def _labels(self, conn: Connection, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """Citations of several nodes: each document's skeleton is read once and walked up in
-        Python (a recursive query per hit cost more than the search itself)."""
-        docs = sorted({d for d, _ in wanted})
-        rows = conn.execute(
-            select(nodes.c.doc_id, nodes.c.eid, nodes.c.parent_eid, nodes.c.kind, nodes.c.num,
-                   nodes.c.number, nodes.c.heading)
-            .where(nodes.c.doc_id.in_(docs)).order_by(nodes.c.doc_id, nodes.c.ordinal)).all()
-        skeleton: dict[str, dict[str, _Row]] = {d: {} for d in docs}
-        paragraphs: dict[tuple[str, str | None], list[_Row]] = {}
-        for doc, *fields in rows:
-            row = _Row(*fields)
-            skeleton[doc][row.eid] = row
-            if row.kind == "paragraph":
-                paragraphs.setdefault((doc, row.parent), []).append(row)
+        """Citations of several nodes from their ancestors and their articles' paragraphs only.
+        An eId names its ancestors (chp_2__art_9__para_1 is under chp_2__art_9), so one query
+        usually reads them all; parents it missed are read by ``parent_eid`` after."""
+        cols = (nodes.c.doc_id, nodes.c.eid, nodes.c.parent_eid, nodes.c.kind, nodes.c.num,
+                nodes.c.number, nodes.c.heading)
+        rows: dict[tuple[str, str], _Row] = {}
+
+        def fetch(keys: set[tuple[str, str]]) -> None:
+            for doc in {d for d, _ in keys}:
+                eids = sorted(e for d, e in keys if d == doc)
+                for d, *fields in conn.execute(
+                        select(*cols).where(nodes.c.doc_id == doc, nodes.c.eid.in_(eids))):
+                    rows[(d, fields[0])] = _Row(*fields)
+
+        guess = {(d, "__".join(e.split("__")[:i])) for d, e in wanted
+                 for i in range(len(e.split("__")) + 1)}
+        fetch(guess)
+        while missing := {(d, r.parent) for (d, _), r in rows.items()
+                          if r.parent is not None and (d, r.parent) not in rows}:
+            fetch(missing)
+        articles = {(d, r.eid) for (d, _), r in rows.items() if r.kind == "article"}
+        paragraphs: dict[tuple[str, str], list[_Row]] = {a: [] for a in articles}
+        for doc in {d for d, _ in articles}:
+            parents = sorted(e for d, e in articles if d == doc)
+            for d, *fields in conn.execute(
+                    select(*cols).where(nodes.c.doc_id == doc, nodes.c.parent_eid.in_(parents),
+                                        nodes.c.kind == "paragraph").order_by(nodes.c.ordinal)):
+                row = _Row(*fields)
+                paragraphs[(d, row.parent)].append(row)
         out = {}
         for doc, eid in wanted:
-            chain, row = [], skeleton[doc].get(eid)
+            chain, row = [], rows.get((doc, eid))
             while row is not None and row.parent is not None:  # the root is not cited
                 chain.append(row)
-                row = skeleton[doc].get(row.parent)
+                row = rows.get((doc, row.parent))
             chain.reverse()
             siblings = {r.eid: paragraphs.get((doc, r.eid), []) for r in chain if r.kind == "article"}
             out[(doc, eid)] = citation_label(chain, siblings)
