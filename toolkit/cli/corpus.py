@@ -167,8 +167,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     files = discover(list(paths))
     if not files:
         _fail("no .pdf, .docx, .txt or .md files in " + ", ".join(map(str, paths)))
-    db = db_path(ctx)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    db = db_path(ctx)  # a folder that does not exist is refused there, never made (#15.11)
     outcomes = {str(f): Outcome(str(f)) for f in files}
     err = _console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
