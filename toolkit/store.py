@@ -242,6 +242,7 @@ class Store:
             raise StoreError(f"{self.path}: no store here (run `policykit ingest` first)")
         self.engine: Engine = engine_for(url)
         self.index = SEARCH_INDEX[self.engine.dialect.name]
+        self._stats_cache: tuple[tuple[Any, ...], Stats] | None = None
         try:
             with self._guard():
                 ensure_current(self.engine, create=create)
@@ -296,6 +297,7 @@ class Store:
         """Store one parsed source in one transaction, replacing any earlier rows of the source."""
         for doc in parsed.documents:
             _check_unique_eids(doc)
+        self._stats_cache = None
         with self._write() as conn:
             _delete_source(conn, self.index, parsed.source_id)
             _insert_source(conn, parsed)
@@ -315,6 +317,7 @@ class Store:
 
     def delete_source(self, source_id: str) -> bool:
         """Remove a source and everything parsed from it. False if it was not stored."""
+        self._stats_cache = None
         with self._write() as conn:
             return _delete_source(conn, self.index, source_id)
 
@@ -562,6 +565,18 @@ class Store:
         return [Candidate(*r) for r in conn.execute(query)]
 
     def _stats(self, conn: Connection) -> Stats:
+        # The corpus statistics change only when a source is saved or deleted (each save stamps
+        # ingested_at): a scan of the small sources table tells whether the cached ones still hold,
+        # instead of a scan of every node on every query.
+        fingerprint = (*conn.execute(select(func.count(), func.max(sources.c.ingested_at))).one(),
+                       conn.execute(select(func.max(nodes.c.id))).scalar())
+        if self._stats_cache is not None and self._stats_cache[0] == fingerprint:
+            return self._stats_cache[1]
+        stats = self._node_stats(conn)
+        self._stats_cache = (fingerprint, stats)
+        return stats
+
+    def _node_stats(self, conn: Connection) -> Stats:
         length = func.length(func.coalesce(nodes.c.heading, "")) + func.length(nodes.c.text)
         count, mean = conn.execute(
             select(func.count(), func.avg(length))
