@@ -9,12 +9,23 @@ APT_PKGS := libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming fonts-arp
             postgresql chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps system venv lint bench clean
+.PHONY: demo test deps system venv lint bench clean serve
 
 demo: deps
 	@rm -f $(DB)
 	$(BIN)/policykit --db $(DB) ingest corpus/
 	$(BIN)/policykit --db $(DB) demo --out $(OUT)
+
+# The browser face on the embedded store: a fresh store gets the corpus and a local admin (all
+# roles, every office) whose random password is printed once. Real keys: SIGN="--sign-p12 key.p12".
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+SIGN    ?= --test-cert $(OUT)/web-test-cert
+serve: deps
+	@mkdir -p $(OUT)
+	@$(BIN)/policykit --db $(DB) list --json 2>/dev/null | grep -q '"id"' || $(BIN)/policykit --db $(DB) ingest corpus/
+	@$(BIN)/policykit --db $(DB) user add admin --role admin,drafter,clerk --all-offices --random --if-none
+	$(BIN)/policykit --db $(DB) serve --host $(HOST) --port $(PORT) $(SIGN)
 
 test: deps
 	$(BIN)/python -m pytest -n 2 tests

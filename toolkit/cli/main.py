@@ -37,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "check": "toolkit.cli.notices:check",
     "batch": "toolkit.cli.batch:batch",
     "demo": "toolkit.cli.demo:demo",
+    "serve": "toolkit.cli.web:serve",
+    "user": "toolkit.cli.web:user",
 }
 
 DEFAULT_DB = "policykit.db"
