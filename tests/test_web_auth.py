@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.web_support import PASSWORDS, app, client_for, csrf_of, login, token, web_db  # noqa: F401
+from tests.web_support import PASSWORDS, client_for, csrf_of, login, make_app, make_web_db, token
+
+
+@pytest.fixture(scope="module")
+def web_db(corpus_store, tmp_path_factory):
+    return make_web_db(corpus_store, tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def app(web_db):
+    return make_app(web_db)
 
 
 def test_every_page_needs_a_login(app):
@@ -134,8 +144,6 @@ def test_audit_log_is_append_only_on_postgresql(pg_url):
 
 
 def test_error_pages_are_chinese_without_traceback(web_db):
-    from tests.web_support import make_app
-
     app = make_app(web_db)
 
     @app.get("/boom")

@@ -8,7 +8,17 @@ import re
 
 import pytest
 
-from tests.web_support import app, client_for, make_app, make_web_db, web_db  # noqa: F401
+from tests.web_support import client_for, make_app, make_web_db
+
+
+@pytest.fixture(scope="module")
+def web_db(corpus_store, tmp_path_factory):
+    return make_web_db(corpus_store, tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def app(web_db):
+    return make_app(web_db)
 
 
 @pytest.fixture(scope="module")

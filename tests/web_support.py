@@ -8,8 +8,6 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-
 PASSWORDS = {
     "admin": "admin-pass-0001",
     "reader": "reader-pass-0001",
@@ -36,21 +34,11 @@ def make_web_db(corpus_store: Path, folder: Path) -> Path:
     return db
 
 
-@pytest.fixture(scope="module")
-def web_db(corpus_store, tmp_path_factory) -> Path:
-    return make_web_db(corpus_store, tmp_path_factory.mktemp("web"))
-
-
 def make_app(db: Path, **extra):
     from toolkit.web.app import create_app
     from toolkit.web.settings import Settings
 
     return create_app(Settings(db=str(db), out_dir=db.parent / "out", secret="t" * 40, **extra))
-
-
-@pytest.fixture(scope="module")
-def app(web_db):
-    return make_app(web_db)
 
 
 def csrf_of(html: str) -> str:

@@ -7,7 +7,6 @@ refusals are exceptions the app turns into the Chinese 403 page or a redirect to
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,9 +31,12 @@ class LoginRequired(Exception):
     """No valid session: a page redirects to the login, an action gets 403."""
 
 
-@dataclass(frozen=True)
 class Forbidden(Exception):
-    reason: str
+    """A refusal shown on the Chinese 403 page with its reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def settings(request: Request) -> Settings:
