@@ -68,6 +68,33 @@ def _form_page(request: Request, user: User, doc, values: dict[str, str], office
                        warnings=list(warnings), can_issue=bool(office) and user.can_issue_for(office))
 
 
+@router.post("/from-decision", dependencies=[Depends(deps.csrf)])
+async def desk_from_decision(request: Request, user: deps.CurrentUser) -> Response:
+    """The desk form for a notice drafted from a decision: its region and date filled in, its
+    grounds and citations carried (hidden) to preview and issue."""
+    import json
+
+    values = await _posted(request)
+    doc = _doc_type(values.get("doc_type", ""))
+    if not doc.decision:
+        raise HTTPException(400, f"{doc.name}不接受决定")
+    try:
+        decided = json.loads(values.get("decision", ""))
+    except ValueError:
+        raise HTTPException(400, "不是有效的决定") from None
+    filled = {"decision": values["decision"], "date": dt.date.today().isoformat()}
+    if isinstance(decided, dict):
+        filled |= {k: str(decided[k]) for k in ("region", "date") if decided.get(k)}
+        name = (decided.get("applicant") or {}).get("name") if isinstance(
+            decided.get("applicant"), dict) else None
+        if name:
+            filled |= {"applicant.name": name, "addressee": name}
+    office = user.offices[0] if user.offices else None
+    if office:
+        filled["issuer.name"] = _offices().get(office).name
+    return _form_page(request, user, doc, filled, office)
+
+
 @router.get("/{doc_type}")
 def desk_form(request: Request, doc_type: str, user: deps.CurrentUser, office: str | None = None,
               example: bool = False) -> Response:
@@ -91,6 +118,25 @@ async def _posted(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+def _decision(values: dict[str, str]):
+    """The decision a form carries (drafted from the decide page), or None."""
+    import json
+
+    from pydantic import ValidationError
+
+    from toolkit.documents.cases import CaseError, explain
+    from toolkit.documents.decision import Decision
+
+    raw = values.get("decision")
+    if not raw:
+        return None
+    try:
+        return Decision.model_validate(json.loads(raw))
+    except (ValueError, ValidationError) as e:
+        problems = explain(Decision, e) if isinstance(e, ValidationError) else ["不是有效的决定"]
+        raise CaseError("决定", problems) from None
+
+
 def _prepare(doc, values: dict[str, str], office_id: str | None, settings):
     """The validated, prepared notice, or (field errors, general errors). Nothing is numbered."""
     from toolkit.corpus import Corpus, CorpusError
@@ -103,9 +149,10 @@ def _prepare(doc, values: dict[str, str], office_id: str | None, settings):
     try:
         office = find_office(offices, office_id) if office_id else None
         case = parse_case(with_issuer(data, office), "网页表单", doc.key)
+        decision = _decision(values)
         corpus = Corpus.open(settings.db)
         prepared = prepare_notice(doc.key, case, corpus, offices, office=office_id,
-                                  case_id=case.case_id)
+                                  case_id=case.case_id, decision=decision)
     except CaseError as e:
         return None, *field_messages(e.problems)
     except (OfficeError, DocumentError, CorpusError) as e:
