@@ -42,7 +42,7 @@ MESSAGES = {
     500: ("服务器内部错误", "处理请求时出错，已记录在服务器日志中，请稍后重试或联系管理员。"),
 }
 
-ROUTERS = ("auth", "corpus", "compare", "versions", "decide", "desk", "register", "admin")
+ROUTERS = ("auth", "corpus", "compare", "versions", "decide", "batch", "desk", "register", "admin")
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -51,6 +51,16 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="policykit", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.accounts = Accounts.open(settings.db)
+    from functools import partial
+
+    from toolkit.jobs.batch_job import batch_job
+    from toolkit.jobs.runner import InProcessRunner
+    from toolkit.jobs.store import JobStore
+
+    app.state.jobs = JobStore.open(settings.db)
+    app.state.runner = InProcessRunner(app.state.jobs, {"batch": partial(batch_job, settings)},
+                                       inline=settings.inline_jobs)
+    app.state.runner.recover()  # jobs a stopped server left: interrupted, or run if queued
     codec = SessionCodec(settings.secret, int(settings.session_hours * 3600))
     app.state.codec = codec
     settings.out_dir.mkdir(parents=True, exist_ok=True)
