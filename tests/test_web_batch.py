@@ -68,7 +68,7 @@ def test_batch_with_one_bad_row(app, finished):
     rows = re.findall(r'<tr class="(\w+)" data-row="(\d+)">', page)
     assert rows == [("issued", "2"), ("invalid", "3"), ("issued", "4"), ("issued", "5")]
     assert "cases.csv：3 件已签发，1 行未签发" in page
-    assert "收到申请日期（received_on）：日期格式应为 YYYY-MM-DD" in page
+    assert "收到申请日期（received_on）：2026-13-45 不存在" in page
     with Register(app.state.settings.db) as reg:
         numbers = [e.number for e in reg.entries(office="jieyang-ybj") if e.status == "issued"]
     shown = re.findall(r'href="/register/[^"]+">(揭医保〔\d+〕\d+号)</a>', page)

@@ -75,7 +75,7 @@ def test_wrong_fields_get_messages_beside_them_and_no_number(desk_app, clerk):
     assert r.status_code == 422
     messages = dict(re.findall(r'data-for="([^"]+)">([^<]+)<', r.text))
     assert messages["applicant.name"] == "缺少此项（必填）"
-    assert messages["received_on"].startswith("日期格式应为 YYYY-MM-DD")
+    assert messages["received_on"].startswith("2026-13-01 不存在")
     assert messages["grounds.[1].item"].startswith("应为整数")
     assert "未分配文号" in r.text
     assert _numbers(desk_app) == before

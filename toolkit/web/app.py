@@ -118,7 +118,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=deps.STATIC), name="static")
     for name in ROUTERS:
         app.include_router(importlib.import_module(f"toolkit.web.{name}").router)
-    app.state.paths = {getattr(r, "path", "") for r in app.routes}  # the nav shows what exists
     return app
 
 

@@ -123,7 +123,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     html = ENV.get_template(template).render(
         request=request, user=user, csrf_token=request.state.session.csrf
         if hasattr(request.state, "session") else "", path=request.url.path,
-        routes=getattr(request.app.state, "paths", set()), zip=zip, **context)
+        zip=zip, **context)
     return HTMLResponse(html, status_code=status_code)
 
 

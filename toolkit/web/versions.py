@@ -18,7 +18,18 @@ from toolkit.web.present import node_url
 
 router = APIRouter(prefix="/versions")
 
-DEFAULT_PAIR = ("internet-cafe-2019", "internet-cafe-2022")  # the bundled pair of one work
+
+
+def default_pair(store: Store, rules: list) -> tuple[str | None, str | None]:
+    """The last two stored versions of the first work that has two (the manifest says which
+    documents are versions of one work), so the page opens on a real 对照表."""
+    from toolkit.versions.works import versions
+
+    for s in rules:
+        found = [v.doc_id for v in versions(store, s.id)]
+        if len(found) >= 2:
+            return found[-2], found[-1]
+    return None, None
 
 
 def _rule(store: Store, key: str) -> str:
@@ -52,9 +63,8 @@ def versions_page(request: Request, user: deps.CurrentUser, store: deps.StoreDep
                   old: str | None = None, new: str | None = None, on: str | None = None,
                   unchanged: bool = False) -> Response:
     rules = [s for s in store.documents() if s.articles]
-    ids = {s.id for s in rules}
-    if old is None and new is None and set(DEFAULT_PAIR) <= ids:
-        old, new = DEFAULT_PAIR
+    if old is None and new is None:
+        old, new = default_pair(store, rules)
     day, date_error = parse_day(on)
     if not old or not new:
         return deps.render(request, "versions.html", rules=rules, old=old, new=new, cs=None,
