@@ -18,16 +18,18 @@ demo: deps
 	$(BIN)/policykit --db $(DB) ingest corpus/
 	$(BIN)/policykit --db $(DB) demo --out $(OUT)
 
-# The browser face on the embedded store: a fresh store gets the corpus and a local admin (all
-# roles, every office) whose random password is printed once. Real keys: SIGN="--sign-p12 key.p12".
+# The browser face on its own embedded store (the demo's is reset by every `make demo`): a fresh
+# store gets the corpus and a local admin (all roles, every office) whose random password is
+# printed once. Real keys: SIGN="--sign-p12 key.p12" (passphrase in $$POLICYKIT_SIGN_PASSPHRASE).
+WEB_DB  := $(OUT)/web/policykit.db
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
-SIGN    ?= --test-cert $(OUT)/web-test-cert
+SIGN    ?= --test-cert $(OUT)/web/test-cert
 serve: deps
-	@mkdir -p $(OUT)
-	@$(BIN)/policykit --db $(DB) list --json 2>/dev/null | grep -q '"id"' || $(BIN)/policykit --db $(DB) ingest corpus/
-	@$(BIN)/policykit --db $(DB) user add admin --role admin,drafter,clerk --all-offices --random --if-none
-	$(BIN)/policykit --db $(DB) serve --host $(HOST) --port $(PORT) $(SIGN)
+	@mkdir -p $(OUT)/web
+	@$(BIN)/policykit --db $(WEB_DB) list --json 2>/dev/null | grep -q '"id"' || $(BIN)/policykit --db $(WEB_DB) ingest corpus/
+	@$(BIN)/policykit --db $(WEB_DB) user add admin --role admin,drafter,clerk --all-offices --random --if-none
+	$(BIN)/policykit --db $(WEB_DB) serve --host $(HOST) --port $(PORT) $(SIGN)
 
 test: deps
 	$(BIN)/python -m pytest -n 2 tests

@@ -166,3 +166,15 @@ def test_pages_forbid_inline_and_foreign_scripts(app):
     assert "http://" not in r.text.split("<main>")[0] and "https://" not in r.text.split("<main>")[0]
     js = client_for(app).get("/static/htmx.min.js")
     assert js.status_code == 200 and "htmx" in js.text[:2000]
+
+
+def test_paths_cannot_leave_their_folders(app, web_db):
+    c = client_for(app, "admin")
+    secret = web_db.parent / "out" / ".session-secret"
+    for url in ("/static/../deps.py", "/static/%2e%2e/deps.py", "/static/..%2fdeps.py",
+                "/register/..%2f..%2fetc/file/pdf", "/desk/batch/..%2f..%2fetc%2fpasswd/zip",
+                "/desk/batch/0123/zip", "/doc/..%2f..%2fetc%2fpasswd"):
+        r = c.get(url)
+        assert r.status_code in (403, 404), url
+        assert "import" not in r.text and "root:" not in r.text
+    assert not secret.exists() or secret.read_text() not in c.get("/static/../../out/.session-secret").text
