@@ -194,6 +194,7 @@ def load(args, base: str, db: Path) -> None:
     lat: list[float] = []
     errors: list[str] = []
     issued: list[str] = []
+    voided: list[str] = []  # numbers the issuing chain voided with a reason (explained, shown)
     lock = threading.Lock()
     form = example_form()
 
@@ -219,9 +220,12 @@ def load(args, base: str, db: Path) -> None:
         while time.time() < stop:
             r = c.post("/desk/refusal/issue", data=form | {"csrf": csrf(c)})
             m = re.search(r'id="number">([^<]+)<', r.text)
+            failed = re.search(r"未能签发：([^<]+)<", r.text)
             with lock:
                 if r.status_code == 200 and m:
                     issued.append(m.group(1))
+                elif failed:
+                    voided.append(failed.group(1))
                 else:
                     errors.append(f"issue: {r.status_code}")
 
@@ -244,6 +248,7 @@ def load(args, base: str, db: Path) -> None:
     print(f"| page requests (article or search) | {len(lat)} ({len(lat) / args.seconds:.0f}/s) |")
     print(f"| p95 / max latency under load | {p95(lat) * 1000:.0f} ms / {max(lat) * 1000:.0f} ms |")
     print(f"| notices issued during the run | {len(issued)} |")
+    print(f"| notices the chain voided with a reason (shown to the clerk) | {len(voided)} |")
     print(f"| errors | {len(errors)} {('(' + '; '.join(errors[:3]) + ')') if errors else ''} |")
     print(f"| register: numbers / unique / gap-free / unexplained | {len(numbers)} / "
           f"{len(set(numbers))} / {'yes' if seqs == list(range(1, len(seqs) + 1)) else 'NO'} / "

@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import Any
 
-SIZE = 32
+SIZE = 512  # documents × days × pages: small objects, a few MB at most
 
 
 class Memo:
@@ -37,3 +37,37 @@ def fingerprint(store) -> tuple:
 
 
 MEMO = Memo()
+
+
+# --- the corpus pages' reads, memoised per store state ------------------------------------
+
+def document(store, doc_id: str):
+    """``store.document(doc_id)``; the same object for every request until the store changes.
+    Callers never mutate it (pages only read)."""
+    return MEMO.get(("doc", doc_id, fingerprint(store)), lambda: store.document(doc_id))
+
+
+def summaries(store) -> list:
+    return MEMO.get(("summaries", fingerprint(store)), store.documents)
+
+
+def status_lines(store, doc_id: str, day) -> tuple:
+    """(Status, evidence lines) of a document on a day, as the CLI's ``status`` words them."""
+    def make():
+        from toolkit.cli.corpus import where_names
+        from toolkit.versions.status import document_status
+        from toolkit.versions.wording import evidence_line
+
+        st = document_status(store, doc_id, day)
+        return st, [evidence_line(e, where_names(store)) for e in st.evidence]
+
+    return MEMO.get(("status", doc_id, day, fingerprint(store)), make)
+
+
+def publishing_number(store, doc) -> str | None:
+    def make():
+        from toolkit.corpus import Corpus, load_concepts
+
+        return Corpus(store, load_concepts()).publishing_number(doc)
+
+    return MEMO.get(("number", doc.id, fingerprint(store)), make)

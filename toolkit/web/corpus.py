@@ -9,12 +9,9 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from toolkit.citations import path_to
-from toolkit.cli.corpus import where_names
+from toolkit.citations import label_of, path_to
 from toolkit.store import Store, StoreError, UnknownDocument
-from toolkit.versions.status import document_status
-from toolkit.versions.wording import evidence_line
-from toolkit.web import deps
+from toolkit.web import cache, deps
 from toolkit.web.present import (
     citation_text,
     head_of,
@@ -74,32 +71,24 @@ def home(user: deps.CurrentUser) -> Response:
 def documents(request: Request, user: deps.CurrentUser, store: deps.StoreDep,
               on: str | None = None) -> Response:
     day, date_error = parse_day(on)
-    docs = store.documents()
-    where = where_names(store)
-    states = {}
-    for s in docs:
-        st = document_status(store, s.id, day)
-        states[s.id] = (st, [evidence_line(e, where) for e in st.evidence])
+    docs = cache.summaries(store)
+    states = {s.id: cache.status_lines(store, s.id, day) for s in docs}
     return deps.render(request, "docs.html", chains=_chains(docs), states=states, day=day,
                        date_error=date_error, regions=_regions())
 
 
 def _document(store: Store, doc_id: str):
     try:
-        return store.document(doc_id)
+        return cache.document(store, doc_id)
     except UnknownDocument:
         raise HTTPException(404, f"没有文件 {doc_id}") from None
 
 
 def _context(store: Store, doc, day: date) -> dict:
-    from toolkit.corpus import Corpus, load_concepts
-
-    number = Corpus(store, load_concepts()).publishing_number(doc)
-    st = document_status(store, doc.id, day)
-    where = where_names(store)
-    chain = [s for s in store.documents() if s.source == doc.source]
-    return {"doc": doc, "number": number, "status": st,
-            "evidence": [evidence_line(e, where) for e in st.evidence], "chain": chain,
+    st, evidence = cache.status_lines(store, doc.id, day)
+    chain = [s for s in cache.summaries(store) if s.source == doc.source]
+    return {"doc": doc, "number": cache.publishing_number(store, doc), "status": st,
+            "evidence": evidence, "chain": chain,
             "refs": refs_by_node(doc), "linked_text": linked_text, "head_of": head_of,
             "node_url": node_url, "day": day}
 
@@ -129,9 +118,9 @@ def node_page(request: Request, doc_id: str, eid: str, user: deps.CurrentUser,
     if node is None:
         raise HTTPException(404, f"{doc_id} 中没有 {eid}")
     ctx = _context(store, doc, date.today())
-    label = store.label(doc_id, eid)
     trail = path_to(doc, eid)
-    crumbs = [(n, store.label(doc_id, n.eid) or head_of(n)) for n in trail[:-1]]
+    label = label_of(trail)  # the store's citation grammar, from the tree in hand
+    crumbs = [(n, label_of(trail[:i + 1]) or head_of(n)) for i, n in enumerate(trail[:-1])]
     return deps.render(request, "node.html", node=node, label=label, crumbs=crumbs,
                        citation=citation_text(doc.title, ctx["number"], label),
                        nodes=[node], focus=eid, date_error=None, **ctx)
@@ -152,9 +141,9 @@ def search(request: Request, user: deps.CurrentUser, store: deps.StoreDep, q: st
         total = len(found)
         page = max(1, page)
         hits = found[(page - 1) * SEARCH_PAGE: page * SEARCH_PAGE]
-    titles = {s.id: s.title for s in store.documents()}
+    titles = {s.id: s.title for s in cache.summaries(store)}
     template = "search_hits.html" if request.headers.get("hx-request") else "search.html"
     return deps.render(request, template, q=query, hits=hits, total=total, page=page,
                        per_page=SEARCH_PAGE, scope=scope, error=error, titles=titles,
                        segments=snippet_segments, node_url=node_url,
-                       docs=store.documents())
+                       docs=cache.summaries(store))

@@ -6,7 +6,7 @@ refusals are exceptions the app turns into the Chinese 403 page or a redirect to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,10 +51,13 @@ def session(request: Request) -> Session:
     return request.state.session
 
 
-def store(request: Request) -> Iterator[Store]:
-    """The store, opened for one request (read-only use; ingest has its own path)."""
-    with Store(request.app.state.settings.db, create=False) as s:
-        yield s
+def store(request: Request) -> Store:
+    """The app's one Store (its engine pools connections and is shared by the request threads;
+    opening a store per request would re-check its schema every time)."""
+    app = request.app
+    if getattr(app.state, "store", None) is None:
+        app.state.store = Store(app.state.settings.db, create=False)
+    return app.state.store
 
 
 def optional_user(request: Request) -> User | None:

@@ -121,9 +121,9 @@ async def pin(request: Request, user: deps.Drafter) -> Response:
 
     form = await request.form()
     db = deps.settings(request).db
-    with Store(db, create=False) as store:  # opened here: an async route runs in the loop thread
-        old, new = _rule(store, str(form.get("old", ""))), _rule(store, str(form.get("new", "")))
-        old_doc, new_doc = store.document(old), store.document(new)
+    store = deps.store(request)
+    old, new = _rule(store, str(form.get("old", ""))), _rule(store, str(form.get("new", "")))
+    old_doc, new_doc = store.document(old), store.document(new)
     old_eid = str(form.get("old_eid", ""))
     back = f"/versions?{urlencode({'old': old, 'new': new})}"
     if form.get("unpin"):
