@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     "batch": "toolkit.cli.batch:batch",
     "demo": "toolkit.cli.demo:demo",
     "db": "toolkit.cli.db:db",
+    "serve": "toolkit.cli.web:serve",
+    "user": "toolkit.cli.web:user",
 }
 
 DEFAULT_DB = "policykit.db"
