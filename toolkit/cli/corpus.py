@@ -208,8 +208,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
                             "reread": "re-read", "new_version": "new version"}.get(admission.action, "ok")
                         out.notes += partial
             if error:
-                out.error = error
-                progress.console.print(f"{path}: {error.splitlines()[0]}", markup=False, soft_wrap=True)
+                out.error = error  # listed once, after the table (not also while parsing)
             progress.advance(task)
             progress.refresh()
 
@@ -224,7 +223,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
         status = o.status if o.status == "refused" or not o.error else "failed"
         table.add_row(Path(o.file).name, str(o.documents), str(o.articles), "" if o.pages is None else
                       str(o.pages), status)
-    _console().print(table)
+    if any(not o.error for o in outcomes.values()):  # no "ingested into" table over nothing ingested
+        _console().print(table)
     if linked:
         click.echo(f"cross-references resolved across files: {sum(linked.values())} "
                    f"in {len(linked)} documents", err=True)

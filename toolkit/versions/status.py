@@ -59,19 +59,14 @@ def _publisher(store: Any, doc: Document) -> Document | None:
 def related_events(store: Any, doc: Document) -> list[LifecycleEvent]:
     """Events stored on other documents whose target is ``doc`` or the notice publishing it."""
     subjects = [doc] + [p for p in (_publisher(store, doc),) if p is not None]
-    rows = store.conn.execute(
-        "SELECT doc_id, type, date, target, source_doc, eid, quote, inferred, note FROM events"
-        " WHERE doc_id != ? AND target IS NOT NULL ORDER BY doc_id, ordinal", (doc.id,),
-    ).fetchall()
     out = []
-    for r in rows:
-        if any(refers_to(r["target"], s) for s in subjects):
+    for stated_by, e in store.events_about_others(doc.id):
+        if any(refers_to(e.target, s) for s in subjects):
             out.append(LifecycleEvent(
-                type=r["type"], date=date.fromisoformat(r["date"]) if r["date"] else None,
-                target=doc.id, source_doc=r["source_doc"] or r["doc_id"], eid=r["eid"],
-                quote=r["quote"], inferred=bool(r["inferred"]),
-                note=r["note"] if r["target"] == doc.id else
-                f"stated about {r['target']}" + (f"; {r['note']}" if r["note"] else ""),
+                type=e.type, date=e.date, target=doc.id, source_doc=e.source_doc or stated_by,
+                eid=e.eid, quote=e.quote, inferred=e.inferred,
+                note=e.note if e.target == doc.id else
+                f"stated about {e.target}" + (f"; {e.note}" if e.note else ""),
             ))
     return out
 

@@ -13,7 +13,6 @@ document's own 题注 lists; its 成文日期; its 施行日期.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -103,8 +102,7 @@ def version_of(doc: Document, manifest: Manifest | None = None) -> Version:
 
 def _stored_works(store: Any) -> dict[str, str | None]:
     """doc id → the work its stored meta names (None where it names none)."""
-    rows = store.conn.execute("SELECT id, meta FROM documents ORDER BY id").fetchall()
-    return {r["id"]: (json.loads(r["meta"] or "{}").get("work")) for r in rows}
+    return {doc_id: meta.get("work") for doc_id, meta in store.metas().items()}
 
 
 def versions(store: Any, doc_id: str, manifest: Manifest | None = None) -> list[Version]:
