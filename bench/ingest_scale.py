@@ -60,6 +60,16 @@ def synthetic_rule(size: int, items_per_article: int = 4) -> str:
     return "\n".join(lines) + "\n"
 
 
+def repeated_rule(size: int) -> str:
+    """The issue's shape: the Chuxiong rule's body repeated until ``size`` bytes, so the numbering
+    restarts with every copy (each restart is reported; the copies land in the last article)."""
+    lines = SOURCE.read_text(encoding="utf-8").split("\n")
+    i = lines.index("第一章 总则")
+    body = "\n".join(lines[i:])
+    copies = size // len(body.encode("utf-8")) + 1
+    return "\n".join(lines[:i] + [body] * copies) + "\n"
+
+
 _CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
@@ -86,12 +96,16 @@ def measure(path: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=float, nargs="+", default=[1, 5, 50], help="sizes in MB")
+    ap.add_argument("--shape", choices=["numbered", "repeated"], default="numbered",
+                    help="numbered: articles numbered straight through; repeated: one rule's body "
+                         "repeated (numbering restarts)")
     args = ap.parse_args()
+    build = synthetic_rule if args.shape == "numbered" else repeated_rule
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for mb in args.sizes:
             path = Path(tmp) / f"rule-{mb:g}mb.txt"
-            path.write_text(synthetic_rule(int(mb * MB)), encoding="utf-8")
+            path.write_text(build(int(mb * MB)), encoding="utf-8")
             r = measure(path) | {"mb": path.stat().st_size / MB}
             rows.append(r)
             base = rows[0]["cpu"] / rows[0]["mb"]
