@@ -51,12 +51,13 @@ def synthetic_rule(size: int, items_per_article: int = 4) -> str:
         n += 1
         lead = sentences[k % len(sentences)]
         k += 1
-        lines.append(f"第{int_to_cn(n)}条 {lead[:-1]}，包括下列情形：")
+        article = [f"第{int_to_cn(n)}条 {lead[:-1]}，包括下列情形："]
         for j in range(1, per_article + 1):
-            lines.append(f"（{int_to_cn(j)}）{sentences[k % len(sentences)][:-1]}；")
+            article.append(f"（{int_to_cn(j)}）{sentences[k % len(sentences)][:-1]}；")
             k += 1
-        lines[-1] = lines[-1][:-1] + "。"
-        total = sum(len(line.encode("utf-8")) + 1 for line in lines)
+        article[-1] = article[-1][:-1] + "。"
+        lines += article
+        total += sum(len(line.encode("utf-8")) + 1 for line in article)  # running: the generator stays linear
     return "\n".join(lines) + "\n"
 
 
