@@ -31,8 +31,7 @@ def run(*args: str, db=None, **kw):
 
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory):
-    db = tmp_path_factory.mktemp("cli") / "out" / "kit.db"
-    db.parent.mkdir()  # a missing folder is refused, not created (tests/test_db_refusals.py)
+    db = tmp_path_factory.mktemp("cli") / "kit.db"  # a missing folder is refused (test_db_refusals)
     result = run("ingest", *map(str, CORPUS_PDFS), db=db)
     return db, result
 
