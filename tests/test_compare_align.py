@@ -122,6 +122,19 @@ def test_jiangsu_penalty_scale_is_jiangsu_only(al):
         row = row_with(al, JS, f"chp_7__art_{n}")
         assert row.docs == [JS] and row.kind == "only" and row.score == 0.0
         assert row.reason.startswith("only in js: nearest is ") and row.reason.endswith(", too far to align")
+        assert not row.parts
+
+
+def test_penalty_scale_grounds_are_parts_of_the_suspension_and_termination_rows(al):
+    # js 44 ends: items (七)(九) → 中止, (四)(五)(六)(八) → 解除; its items restate gd 41's and
+    # gd 42's grounds, so the article is shown, in part, in both rows (and once only: not the
+    # other way round in its own row)
+    for gd_article, words in (("chp_5__art_41", "根据日常检查和绩效考核"), ("chp_5__art_42", "")):
+        row = row_with(al, GD, gd_article)
+        (part,) = row.parts[JS]
+        assert part.provision.eid == "chp_7__art_44" and part.quote.startswith(words) and len(part.quote) >= 12
+        assert part.provision.text[part.span[0]:part.span[1]] == part.quote
+        assert GD in {m.doc_id for m in part.with_}
 
 
 def test_rows_partition_the_provisions_and_list_aligned_rows_first(al, store_path):

@@ -120,8 +120,17 @@ def evaluate(alignment: Alignment, gold_path: str | Path) -> tuple[Score, dict[t
     _, gold = load_gold(gold_path)
     groups = {d.id: provisions(alignment.docs[d.id]) for d in alignment.documents}
     expected = pairs([g.members for g in gold], groups)
-    found = pairs([{d: [p.eid for p in ps] for d, ps in r.members.items()} for r in alignment.rows], groups)
+    found = engine_pairs(alignment, groups)
     return score(found, expected), by_document_pair(found, expected)
+
+
+def engine_pairs(alignment: Alignment, groups: Mapping[str, list[Provision]]) -> set[Pair]:
+    """The engine's pairs: members of one row, and each part with the members it restates (a
+    part states one rule of its row, not necessarily every member's)."""
+    found = pairs([{d: [p.eid for p in ps] for d, ps in r.members.items()} for r in alignment.rows], groups)
+    found |= pairs([{a.doc_id: [a.eid], b.doc_id: [b.eid]} for r in alignment.rows for a, b in r.part_pairs()],
+                   groups)
+    return found
 
 
 def variant_score(alignment: Alignment, truth: Iterable[tuple[str, str]], reference: str, variant: str) -> Score:

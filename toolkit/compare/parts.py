@@ -1,0 +1,296 @@
+"""Provision-level alignment: the parts of an article that state another row's rule.
+
+Article-level alignment puts each provision in one row. One region often puts several topics in
+one article (Jiangsu 第二十四条: local management, the agencies' publicity and training, internal
+controls, privacy) where another gives each its own article. After the rows are built, every
+provision is read clause by clause: a run of clauses (up to ``WINDOW``, inside one paragraph or
+item) that restates a run of clauses of another row's member better than anything in its own row
+makes the provision a *part* of that row too, with the words that match (both sides) kept for
+highlighting.
+
+Similarity is the rows' own character n-gram TF-IDF (``similarity.Vectorizer``), computed on
+clauses: a clause Gram matrix (the numpy bincount product of ``similarity._gram``) gives the cosine
+of any two runs of clauses from sums of its entries. Safeguards, because legal texts repeat
+formulas and lists of grounds:
+- the run must be distinctive: said in few rows (``FORMULA``); "定点医疗机构有下列情形之一的" or "中止相关责任人员…的医疗服务" recur and prove nothing;
+- its own row must not explain it as well (``HOME_MARGIN``), nor the row's members of the same
+  document (then the row already has it);
+- a provision parallel to a row member of its own document (a pharmacy list beside the hospital
+  list, cosine ≥ ``align.PARALLEL``) is not a part of that row, and rows holding only such a
+  parallel provision take no parts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from toolkit.compare.provisions import Provision
+from toolkit.compare.similarity import Vectorizer, _gram, ngrams, normalize
+
+WINDOW = 3  # clauses in a run, at most
+MIN_CHARS = 12  # a run shorter than this (normalised) says too little
+ACCEPT = 0.45  # cosine of the two runs
+NEAR = 0.03  # runs this close to the best one are as good: the longest is quoted
+HOME_MARGIN = 0.15  # the run must match this much better here than in its own row
+FORMULA = 3  # a run said (≥ its score - HOME_MARGIN) in more rows than this is a formula
+COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of the clause products
+PARALLEL = 0.3  # see align.PARALLEL
+
+_CUT = re.compile(r"[，,。；;：:！？!?\n]")
+_LEAD = re.compile(r"^\s*(?:第[一二三四五六七八九十百零〇]+条\s*)?(?:【[^】]*】)?\s*"
+                   r"(?:[（(][一二三四五六七八九十]+[）)]|\d+[.．、])?")
+
+
+@dataclass(frozen=True)
+class Clause:
+    start: int  # offsets in the provision's printed text
+    end: int
+    block: int  # line number inside the provision: runs never cross a line (paragraph, item)
+    norm: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """A provision that also states (part of) another row's rule."""
+
+    provision: Provision
+    quote: str  # its words that match, as printed
+    span: tuple[int, int]  # where they are in ``provision.text``
+    target: Provision  # the row member whose words they restate
+    target_quote: str
+    score: float  # cosine of the two runs
+    with_: tuple[Provision, ...] = ()  # the row's members (of other documents) it restates
+
+
+def clauses(p: Provision) -> list[Clause]:
+    """The provision's clauses with their printed offsets, article and item numbers left out."""
+    out: list[Clause] = []
+    offset = 0
+    for block, line in enumerate(p.text.split("\n")):
+        lead = _LEAD.match(line)
+        pos = lead.end() if lead else 0
+        for piece in _CUT.split(line[pos:]):
+            start = pos + offset
+            pos += len(piece) + 1
+            norm = normalize(piece)
+            if norm:
+                lo = start + (len(piece) - len(piece.lstrip()))
+                out.append(Clause(lo, start + len(piece.rstrip()), block, norm))
+        offset += len(line) + 1
+    return out
+
+
+class _Clauses:
+    """Every clause of every provision compared, with the Gram matrix of their TF-IDF vectors."""
+
+    def __init__(self, groups: dict[str, list[Provision]], vectorizer: Vectorizer):
+        self.of: dict[tuple[str, str], list[Clause]] = {}
+        self.first: dict[tuple[str, str], int] = {}
+        texts: list[str] = []
+        for ps in groups.values():
+            for p in ps:
+                cs = clauses(p)
+                self.of[p.key], self.first[p.key] = cs, len(texts)
+                texts += [c.norm for c in cs]
+        counts = [ngrams(t) for t in texts]
+        df: dict[str, int] = {}
+        for c in counts:
+            for g in c:
+                df[g] = df.get(g, 0) + 1
+        cap = max(2, int(COMMON_DF * len(texts)))
+        columns: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        for i, c in enumerate(counts):
+            raw = {g: (1.0 + math.log(k)) * vectorizer.weight(g) for g, k in c.items()}
+            norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
+            for g, v in raw.items():
+                if 2 <= df[g] <= cap:
+                    rows.append(i)
+                    cols.append(columns.setdefault(g, len(columns)))
+                    vals.append(v / norm)
+        n = len(texts)
+        self.gram = _gram(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
+                          np.array(vals, dtype=np.float64), n)
+        # a clause with itself is 1 even when its rare n-grams were left out of the products
+        np.fill_diagonal(self.gram, 1.0)
+        self._runs: dict[tuple[str, str], tuple] = {}
+        self._best: dict[tuple, dict[tuple[str, str], float]] = {}
+        self._all: tuple | None = None
+
+    def runs(self, p: Provision) -> list[tuple[int, int]]:
+        """Runs of up to WINDOW clauses inside one line, long enough to carry a rule: (first, last)."""
+        return self._runs_of(p.key)[0]
+
+    def _runs_of(self, key: tuple[str, str]) -> tuple:
+        if key not in self._runs:
+            cs = self.of[key]
+            out = []
+            for i in range(len(cs)):
+                for j in range(i, min(len(cs), i + WINDOW)):
+                    if cs[j].block != cs[i].block:
+                        break
+                    if sum(len(c.norm) for c in cs[i : j + 1]) >= MIN_CHARS:
+                        out.append((i, j))
+            a = self.first[key]
+            lo = np.array([a + i for i, _ in out], dtype=np.int64)
+            hi = np.array([a + j + 1 for _, j in out], dtype=np.int64)
+            norms = np.array([self.gram[x:y, x:y].sum() for x, y in zip(lo, hi, strict=True)])
+            lengths = [sum(len(c.norm) for c in cs[i : j + 1]) for i, j in out]
+            self._runs[key] = (out, lo, hi, np.sqrt(np.maximum(norms, 1e-12)), lengths)
+        return self._runs[key]
+
+    def cosines(self, q: Provision, t: Provision, only: tuple[int, int] | None = None) -> np.ndarray:
+        """Cosine of every run of ``q`` (or just ``only``) with every run of ``t``."""
+        self.runs(q), self.runs(t)
+        _, qlo, qhi, qn, _ = self._runs[q.key]
+        _, tlo, thi, tn, _ = self._runs[t.key]
+        if only is not None:
+            a = self.first[q.key]
+            qlo, qhi = np.array([a + only[0]]), np.array([a + only[1] + 1])
+            qn = np.sqrt(np.maximum(np.array([self.gram[qlo[0]:qhi[0], qlo[0]:qhi[0]].sum()]), 1e-12))
+        if not len(qlo) or not len(tlo):
+            return np.zeros((len(qlo), len(tlo)))
+        r0, r1 = int(qlo.min()), int(qhi.max())
+        c0, c1 = int(tlo.min()), int(thi.max())
+        pb = np.zeros((r1 - r0 + 1, c1 - c0 + 1))
+        pb[1:, 1:] = self.gram[r0:r1, c0:c1].cumsum(0).cumsum(1)
+        qi, qj, ti, tj = qlo - r0, qhi - r0, tlo - c0, thi - c0
+        cross = pb[qj][:, tj] - pb[qi][:, tj] - pb[qj][:, ti] + pb[qi][:, ti]
+        return cross / np.outer(qn, tn)
+
+    def best(self, q: Provision, targets: list[Provision], floor: float = 0.0
+             ) -> tuple[float, tuple[int, int], Provision, tuple[int, int]] | None:
+        """The best pair of runs between ``q`` and any of ``targets`` scoring at least ``floor``:
+        (cosine, q run, target, its run)."""
+        found = None
+        for t in targets:
+            cos = self.cosines(q, t)
+            if not cos.size:
+                continue
+            top = float(cos.max())
+            if top < floor or (found is not None and top <= found[0] + 1e-12):
+                continue
+            # among runs nearly as good as the best, the longest: a quote says the whole rule
+            (qr, *_, ql), (tr, *_, tl) = self._runs_of(q.key), self._runs_of(t.key)
+            near = np.argwhere(cos >= top - NEAR).tolist()
+            a, b = max(near, key=lambda ab: (ql[ab[0]] + tl[ab[1]], float(cos[ab[0], ab[1]]), -ab[0], -ab[1]))
+            found = (float(cos[a, b]), qr[a], t, tr[b])
+        return found
+
+    def match(self, q: Provision, run: tuple[int, int], targets: list[Provision]) -> float:
+        """How well the given run of ``q`` is matched by any run of ``targets``."""
+        best = self.best_per_provision(q, run)
+        return max((best.get(t.key, 0.0) for t in targets), default=0.0)
+
+    def best_per_provision(self, q: Provision, run: tuple[int, int]) -> dict[tuple[str, str], float]:
+        """The best cosine of run ``run`` of ``q`` with any run of each provision, all at once:
+        the run's row of the Gram matrix summed, prefix sums over clauses, then every run."""
+        key = (q.key, run)
+        if key not in self._best:
+            if self._all is None:
+                self._index_runs()
+            lo, hi, norm, owner, starts, keys = self._all
+            a = self.first[q.key]
+            v = self.gram[a + run[0] : a + run[1] + 1].sum(axis=0)
+            own = math.sqrt(float(v[a + run[0] : a + run[1] + 1].sum())) or 1.0
+            prefix = np.concatenate(([0.0], np.cumsum(v)))
+            cos = (prefix[hi] - prefix[lo]) / (norm * own)
+            tops = np.maximum.reduceat(cos, starts) if len(starts) else np.zeros(0)
+            self._best[key] = dict(zip(keys, tops.tolist(), strict=True))
+        return self._best[key]
+
+    def _index_runs(self) -> None:
+        """Every run of every provision in one set of arrays, grouped by provision."""
+        lo, hi, norm, starts, keys = [], [], [], [], []
+        for k in self.of:
+            p_runs = self._runs_of(k)
+            if not len(p_runs[1]):
+                continue
+            starts.append(len(lo))
+            keys.append(k)
+            lo += p_runs[1].tolist()
+            hi += p_runs[2].tolist()
+            norm += p_runs[3].tolist()
+        self._all = (np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64),
+                     np.maximum(np.array(norm), 1e-12), None, np.array(starts, dtype=np.int64), keys)
+
+    def span(self, p: Provision, run: tuple[int, int]) -> tuple[int, int]:
+        cs = self.of[p.key]
+        return cs[run[0]].start, cs[run[1]].end
+
+
+def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vectorizer,
+               cos) -> list[dict[str, list[Part]]]:
+    """For each row (``align.Row``), the provisions of other rows that also state its rule, per
+    document. ``cos(a, b)`` is the provisions' cosine (for the parallel-sibling safeguard)."""
+    cl = _Clauses(groups, vectorizer)
+    home = {p.key: k for k, r in enumerate(rows) for ps in r.members.values() for p in ps}
+    out: list[dict[str, list[Part]]] = [{} for _ in rows]
+    for k, row in enumerate(rows):
+        if not row.aligned and row.note:  # a provision parallel to another row's: no parts
+            continue
+        for d, ps in groups.items():
+            mine = row.members.get(d, [])
+            targets = [p for d2, qs in row.members.items() if d2 != d for p in qs]
+            if not targets:
+                continue
+            for q in ps:
+                if q in mine or any(cos(q, p) >= PARALLEL for p in mine):
+                    continue
+                own = rows[home[q.key]]
+                if not own.aligned and own.note:
+                    continue
+                near = [t for t in targets if cos(q, t) >= 0.05]
+                found = cl.best(q, near, ACCEPT) if near else None
+                if found is None or found[0] < ACCEPT:
+                    continue
+                score, run, t, trun = found
+                theirs = [p for d2, qs in own.members.items() if d2 != d for p in qs]
+                if score - cl.match(q, run, theirs) < HOME_MARGIN:
+                    continue  # its own row says it as well
+                if mine and cl.match(t, trun, mine) >= score - HOME_MARGIN:
+                    continue  # the row's own provisions of this document say it already
+                if _rows_saying(cl, t, trun, rows, score - HOME_MARGIN) > FORMULA:
+                    continue  # a formula many rows repeat ("中止相关责任人员…的医疗服务")
+                # the part restates these members (a row may hold several of the other documents)
+                with_ = tuple(p for p in targets
+                              if p is t or cl.match(q, run, [p]) >= ACCEPT)
+                span = cl.span(q, run)
+                tspan = cl.span(t, trun)
+                out[k].setdefault(d, []).append(
+                    Part(q, _quote(q, span), span, t, _quote(t, tspan), round(score, 4), with_))
+    return _one_way(out, rows, home)
+
+
+def _one_way(found: list[dict[str, list[Part]]], rows: list, home: dict) -> list[dict[str, list[Part]]]:
+    """A part found both ways (js 44 in gd 41's row, gd 41 in js 44's row) is shown once: in the
+    row with more documents (the earlier on a tie)."""
+    where = {(p.provision.key, k) for k, f in enumerate(found) for ps in f.values() for p in ps}
+
+    def keep(k: int, p: Part) -> bool:
+        for m in p.with_:
+            back = (m.key, home[p.provision.key])
+            if back in where:
+                mine, theirs = len(rows[k].members), len(rows[home[p.provision.key]].members)
+                if (theirs, -home[p.provision.key]) > (mine, -k):
+                    return False
+        return True
+
+    return [{d: kept for d, ps in f.items() if (kept := [p for p in ps if keep(k, p)])}
+            for k, f in enumerate(found)]
+
+
+def _rows_saying(cl: _Clauses, t: Provision, run: tuple[int, int], rows: list, floor: float) -> int:
+    """In how many rows some provision says what run ``run`` of ``t`` says."""
+    best = cl.best_per_provision(t, run)
+    return sum(1 for r in rows if any(p is t or best.get(p.key, 0.0) >= floor
+                                      for ps in r.members.values() for p in ps))
+
+
+def _quote(p: Provision, span: tuple[int, int]) -> str:
+    return unicodedata.normalize("NFC", p.text[span[0] : span[1]])
