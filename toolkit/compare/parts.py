@@ -66,6 +66,12 @@ class Part:
     score: float  # cosine of the two runs
     with_: tuple[Provision, ...] = ()  # the row's members (of other documents) it restates
 
+    @property
+    def body_span(self) -> tuple[int, int]:
+        """``span`` in the provision's text without its article number (what reports print)."""
+        cut = len(self.provision.text) - len(self.provision.body)
+        return self.span[0] - cut, self.span[1] - cut
+
 
 def clauses(p: Provision) -> list[Clause]:
     """The provision's clauses with their printed offsets, article and item numbers left out."""
@@ -268,17 +274,20 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
 
 
 def _one_way(found: list[dict[str, list[Part]]], rows: list, home: dict) -> list[dict[str, list[Part]]]:
-    """A part found both ways (js 44 in gd 41's row, gd 41 in js 44's row) is shown once: in the
-    row with more documents (the earlier on a tie)."""
-    where = {(p.provision.key, k) for k, f in enumerate(found) for ps in f.values() for p in ps}
+    """A part found both ways (js 24 in gd 30's row, gd 30 in js 24's row) is shown once: as the
+    part of the article that covers several topics, the one whose matching words are the smaller
+    share of it (js 24's 落实医保支付政策… in gd 30's row); on a tie in the row with more documents."""
+    where = {(p.provision.key, k): p for k, f in enumerate(found) for ps in f.values() for p in ps}
+
+    def share(p: Part) -> float:
+        return (p.span[1] - p.span[0]) / max(1, len(p.provision.text))
 
     def keep(k: int, p: Part) -> bool:
+        h = home[p.provision.key]
         for m in p.with_:
-            back = (m.key, home[p.provision.key])
-            if back in where:
-                mine, theirs = len(rows[k].members), len(rows[home[p.provision.key]].members)
-                if (theirs, -home[p.provision.key]) > (mine, -k):
-                    return False
+            back = where.get((m.key, h))
+            if back is not None and (share(back), -len(rows[h].members), h) < (share(p), -len(rows[k].members), k):
+                return False
         return True
 
     return [{d: kept for d, ps in f.items() if (kept := [p for p in ps if keep(k, p)])}
@@ -294,3 +303,18 @@ def _rows_saying(cl: _Clauses, t: Provision, run: tuple[int, int], rows: list, f
 
 def _quote(p: Provision, span: tuple[int, int]) -> str:
     return unicodedata.normalize("NFC", p.text[span[0] : span[1]])
+
+
+_SENTENCE_END = "。；;！？!?\n"
+
+
+def excerpt(part: Part) -> tuple[str, str, str]:
+    """(before, quote, after): the sentence(s) of the provision around its matching words, so a
+    row shows the part that matches and not the whole multi-topic article. ``…`` marks a cut."""
+    text, (lo, hi) = part.provision.body, part.body_span
+    start = max((text.rfind(c, 0, lo) for c in _SENTENCE_END), default=-1) + 1
+    ends = [i for c in _SENTENCE_END if (i := text.find(c, hi)) >= 0]
+    end = min(ends) + 1 if ends else len(text)
+    before = ("…" if start > 0 else "") + text[start:lo]
+    after = text[hi:end].rstrip("\n") + ("…" if end < len(text) else "")
+    return before, text[lo:hi], after
