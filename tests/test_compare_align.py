@@ -267,3 +267,25 @@ def test_same_alignment_from_the_pdfs(al):
         return [{d: [p.eid for p in ps] for d, ps in r.members.items()} for r in alignment.rows]
 
     assert rows(from_pdf) == rows(al)
+
+
+def test_scope_articles_align_by_their_drafting_role(al):
+    # gd 50 / js 2 / cx 6 share almost no words; each is its rule's one 适用范围 sentence
+    row = row_with(al, JS, "chp_1__art_2")
+    assert row.eids(CX) == ["chp_1__art_6"]
+    (part,) = row.parts[GD]
+    assert part.provision.eid == "chp_7__art_50" and part.role == "适用范围条款"
+    assert part.quote.startswith("本办法适用于职工基本医疗保险") and part.quote.endswith("大病保险等医疗保障定点管理工作")
+    assert {m.doc_id for m in part.with_} == {JS, CX}
+
+
+def test_a_role_needs_one_sentence_per_document():
+    from toolkit.compare.parts import _role_sentence, roles
+    from toolkit.compare.provisions import Provision
+
+    _, patterns = roles()["scope"]
+    one = Provision("x", "art_2", "第二条", 0, 2, "", "第二条 本规定适用于本市。", "本规定适用于本市。")
+    two = Provision("x", "art_3", "第三条", 1, 3, "", "第三条 本规定适用于甲。乙适用本规定。", "")
+    none = Provision("x", "art_4", "第四条", 2, 4, "", "第四条 适用于全省范围内其他统筹地区。", "")
+    assert _role_sentence(one, patterns) == (4, 12)
+    assert _role_sentence(two, patterns) is None and _role_sentence(none, patterns) is None

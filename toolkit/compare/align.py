@@ -597,7 +597,8 @@ def _explain_parts(row: Row, tags: dict[str, str]) -> None:
     if not row.parts:
         return
     bits = [f"part: {tags[p.provision.doc_id]} {short_label(p.provision)} “{_clip(p.quote)}” ↔ "
-            f"{names(tags[p.target.doc_id], [p.target])} “{_clip(p.target_quote)}” {p.score:.2f}"
+            f"{names(tags[p.target.doc_id], [p.target])} “{_clip(p.target_quote)}” "
+            + (f"same role: {p.role}" if p.role else f"{p.score:.2f}")
             for pts in row.parts.values() for p in pts]
     if not row.aligned:
         row.kind, row.score = "part", max(p.score for pts in row.parts.values() for p in pts)

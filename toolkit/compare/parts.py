@@ -26,17 +26,20 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+import yaml
 
 from toolkit.compare.provisions import Provision
 from toolkit.compare.similarity import Vectorizer, _gram, ngrams, normalize
 
 WINDOW = 3  # clauses in a run, at most
 MIN_CHARS = 12  # a run shorter than this (normalised) says too little
-ACCEPT = 0.45  # cosine of the two runs
+ACCEPT = 0.4  # cosine of the two runs
 NEAR = 0.03  # runs this close to the best one are as good: the longest is quoted
-HOME_MARGIN = 0.15  # the run must match this much better here than in its own row
+HOME_MARGIN = 0.25  # the run must match this much better here than in its own row
 FORMULA = 3  # a run said (≥ its score - HOME_MARGIN) in more rows than this is a formula
 COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of the clause products
 PARALLEL = 0.3  # see align.PARALLEL
@@ -65,6 +68,7 @@ class Part:
     target_quote: str
     score: float  # cosine of the two runs
     with_: tuple[Provision, ...] = ()  # the row's members (of other documents) it restates
+    role: str = ""  # a drafting role both have (roles.yaml: 适用范围条款), when that is the evidence
 
     @property
     def body_span(self) -> tuple[int, int]:
@@ -270,7 +274,55 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
                 tspan = cl.span(t, trun)
                 out[k].setdefault(d, []).append(
                     Part(q, _quote(q, span), span, t, _quote(t, tspan), round(score, 4), with_))
+    _add_roles(out, rows, groups, home)
     return _one_way(out, rows, home)
+
+
+@lru_cache(maxsize=1)
+def roles() -> dict[str, tuple[str, tuple[re.Pattern[str], ...]]]:
+    """Drafting roles (roles.yaml): name → (label, patterns)."""
+    raw = yaml.safe_load((Path(__file__).with_name("roles.yaml")).read_text(encoding="utf-8"))["roles"]
+    return {k: (v["label"], tuple(re.compile(x) for x in v["patterns"])) for k, v in raw.items()}
+
+
+def _role_sentence(p: Provision, patterns: tuple[re.Pattern[str], ...]) -> tuple[int, int] | None:
+    """Where in ``p.text`` the one sentence in that role is (None: no sentence, or several)."""
+    found = []
+    start = 0
+    for piece in re.split(r"(?<=[。；;\n])", p.text):
+        if any(x.search(piece) for x in patterns):
+            lead = _LEAD.match(piece)  # not the article number or 【title】
+            lo = start + (lead.end() if lead else 0)
+            lo += len(p.text[lo:]) - len(p.text[lo:].lstrip())
+            found.append((lo, start + len(piece.rstrip().rstrip("。；;"))))
+        start += len(piece)
+    return found[0] if len(found) == 1 else None
+
+
+def _add_roles(out: list[dict[str, list[Part]]], rows: list, groups: dict[str, list[Provision]],
+               home: dict) -> None:
+    """Provisions in the same drafting role, one per document, belong together: those outside the
+    row that holds most of them become its parts, the role sentence quoted."""
+    for label, patterns in roles().values():
+        found = {}
+        for d, ps in groups.items():
+            hits = [(p, span) for p in ps if (span := _role_sentence(p, patterns)) is not None]
+            if len(hits) == 1:
+                found[d] = hits[0]
+        if len(found) < 2:
+            continue
+        counts: dict[int, int] = {}
+        for p, _ in found.values():
+            counts[home[p.key]] = counts.get(home[p.key], 0) + 1
+        k = min(counts, key=lambda r: (-counts[r], r))
+        inside = [(p, span) for p, span in found.values() if home[p.key] == k]
+        target, tspan = inside[0]
+        for d, (p, span) in found.items():
+            if home[p.key] == k or any(pt.provision is p for pt in out[k].get(d, [])):
+                continue
+            out[k].setdefault(d, []).append(
+                Part(p, _quote(p, span), span, target, _quote(target, tspan), 0.0,
+                     tuple(q for q, _ in inside), label))
 
 
 def _one_way(found: list[dict[str, list[Part]]], rows: list, home: dict) -> list[dict[str, list[Part]]]:

@@ -286,8 +286,10 @@ def part_text(part: Part, alignment: Alignment) -> str:
         return text if len(text) <= limit else text[: limit - 1] + "…"
     mine = doc_name(alignment.info(part.provision.doc_id))
     theirs = doc_name(alignment.info(part.target.doc_id))
-    return (f"{mine}{part.provision.label}的一部分（“{clip(part.quote)}”）对应{theirs}{part.target.label}"
-            f"（“{clip(part.target_quote)}”），相似度{part.score:.2f}")
+    head = f"{mine}{part.provision.label}的一部分（“{clip(part.quote)}”）"
+    if part.role:  # few shared words: the evidence is the drafting role both sentences have
+        return f"{head}与{theirs}{part.target.label}（“{clip(part.target_quote)}”）同为{part.role}"
+    return f"{head}对应{theirs}{part.target.label}（“{clip(part.target_quote)}”），相似度{part.score:.2f}"
 
 
 def row_reasons(alignment: Alignment) -> dict[int, RowReason]:
