@@ -43,6 +43,7 @@ HOME_MARGIN = 0.25  # the run must match this much better here than in its own r
 FORMULA = 3  # a run said (≥ its score - HOME_MARGIN) in more rows than this is a formula
 COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of the clause products
 PARALLEL = 0.3  # see align.PARALLEL
+NEIGHBOURS = 0.08  # only provisions this similar as a whole are searched run by run (speed; no loss)
 
 _CUT = re.compile(r"[，,。；;：:！？!?\n]")
 _LEAD = re.compile(r"^\s*(?:第[一二三四五六七八九十百零〇]+条\s*)?(?:【[^】]*】)?\s*"
@@ -255,7 +256,7 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
                 own = rows[home[q.key]]
                 if not own.aligned and own.note:
                     continue
-                near = [t for t in targets if cos(q, t) >= 0.05]
+                near = [t for t in targets if cos(q, t) >= 0.12]
                 found = cl.best(q, near, ACCEPT) if near else None
                 if found is None or found[0] < ACCEPT:
                     continue
