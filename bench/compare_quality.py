@@ -17,6 +17,7 @@ Prints Markdown tables (overall, per pair of documents, the pairs the engine mis
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +86,29 @@ def main() -> int:
           + ("; ".join(" / ".join(label[k] for k in sorted(p)) for p in engine.missed) or "none"))
     print("\nAdded (found, not in the gold): "
           + ("; ".join(" / ".join(label[k] for k in sorted(p)) for p in engine.wrong) or "none"))
+
+    print("\n### Cost of the provision level (CPU time, best of 5, same run)\n")
+    print("| what | CPU time | ratio |")
+    print("|---|---:|---:|")
+    import toolkit.compare.align as align_module
+
+    def cpu(fn) -> float:
+        best = float("inf")
+        for _ in range(5):
+            t = time.process_time()
+            fn()
+            best = min(best, time.process_time() - t)
+        return best
+
+    real = align_module.find_parts
+    try:
+        align_module.find_parts = lambda rows, *a, **k: [{} for _ in rows]
+        base = cpu(lambda: align(docs))
+    finally:
+        align_module.find_parts = real
+    full = cpu(lambda: align(docs))
+    print(f"| baseline: align gd, js, cx at article level (parts switched off) | {base * 1000:.0f} ms | 1.00 |")
+    print(f"| align gd, js, cx with provision-level parts | {full * 1000:.0f} ms | {full / base:.2f} |")
 
     print(f"\n### {VARIANTS} synthetic variants of the Guangdong measure (pairwise, pooled)\n")
     gd = docs[0]

@@ -40,7 +40,8 @@ MIN_CHARS = 12  # a run shorter than this (normalised) says too little
 ACCEPT = 0.4  # cosine of the two runs
 NEAR = 0.03  # runs this close to the best one are as good: the longest is quoted
 HOME_MARGIN = 0.25  # the run must match this much better here than in its own row
-FORMULA = 3  # a run said (≥ its score - HOME_MARGIN) in more rows than this is a formula
+FORMULA = 3  # a run said in more rows than this is a formula …
+SAYS = 0.25  # … a row says it when a provision matches it this close to the part's own score
 COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of the clause products
 PARALLEL = 0.3  # see align.PARALLEL
 NEIGHBOURS = 0.08  # only provisions this similar as a whole are searched run by run (speed; no loss)
@@ -256,7 +257,7 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
                 own = rows[home[q.key]]
                 if not own.aligned and own.note:
                     continue
-                near = [t for t in targets if cos(q, t) >= 0.12]
+                near = [t for t in targets if cos(q, t) >= NEIGHBOURS]
                 found = cl.best(q, near, ACCEPT) if near else None
                 if found is None or found[0] < ACCEPT:
                     continue
@@ -266,7 +267,7 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
                     continue  # its own row says it as well
                 if mine and cl.match(t, trun, mine) >= score - HOME_MARGIN:
                     continue  # the row's own provisions of this document say it already
-                if _rows_saying(cl, t, trun, rows, score - HOME_MARGIN) > FORMULA:
+                if _rows_saying(cl, t, trun, rows, score - SAYS) > FORMULA:
                     continue  # a formula many rows repeat ("中止相关责任人员…的医疗服务")
                 # the part restates these members (a row may hold several of the other documents)
                 with_ = tuple(p for p in targets
