@@ -133,6 +133,8 @@ class _Clauses:
         self._runs: dict[tuple[str, str], tuple] = {}
         self._best: dict[tuple, dict[tuple[str, str], float]] = {}
         self._all: tuple | None = None
+        self._slice: dict[tuple[str, str], tuple[int, int]] = {}
+        self._against: tuple = (None, None)
 
     def runs(self, p: Provision) -> list[tuple[int, int]]:
         """Runs of up to WINDOW clauses inside one line, long enough to carry a rule: (first, last)."""
@@ -156,24 +158,29 @@ class _Clauses:
             self._runs[key] = (out, lo, hi, np.sqrt(np.maximum(norms, 1e-12)), lengths)
         return self._runs[key]
 
-    def cosines(self, q: Provision, t: Provision, only: tuple[int, int] | None = None) -> np.ndarray:
-        """Cosine of every run of ``q`` (or just ``only``) with every run of ``t``."""
-        self.runs(q), self.runs(t)
-        _, qlo, qhi, qn, _ = self._runs[q.key]
-        _, tlo, thi, tn, _ = self._runs[t.key]
-        if only is not None:
-            a = self.first[q.key]
-            qlo, qhi = np.array([a + only[0]]), np.array([a + only[1] + 1])
-            qn = np.sqrt(np.maximum(np.array([self.gram[qlo[0]:qhi[0], qlo[0]:qhi[0]].sum()]), 1e-12))
-        if not len(qlo) or not len(tlo):
-            return np.zeros((len(qlo), len(tlo)))
-        r0, r1 = int(qlo.min()), int(qhi.max())
-        c0, c1 = int(tlo.min()), int(thi.max())
-        pb = np.zeros((r1 - r0 + 1, c1 - c0 + 1))
-        pb[1:, 1:] = self.gram[r0:r1, c0:c1].cumsum(0).cumsum(1)
-        qi, qj, ti, tj = qlo - r0, qhi - r0, tlo - c0, thi - c0
-        cross = pb[qj][:, tj] - pb[qi][:, tj] - pb[qj][:, ti] + pb[qi][:, ti]
-        return cross / np.outer(qn, tn)
+    def cosines(self, q: Provision, t: Provision) -> np.ndarray:
+        """Cosine of every run of ``q`` with every run of ``t``."""
+        start, end = self._slice.get(t.key, (0, 0))
+        return self.against_all(q)[:, start:end]
+
+    def against_all(self, q: Provision) -> np.ndarray:
+        """Cosine of every run of ``q`` with every run of every provision (cached for the last
+        ``q``: the search goes provision by provision)."""
+        if self._against[0] != q.key:
+            if self._all is None:
+                self._index_runs()
+            all_lo, all_hi, all_norm = self._all[0], self._all[1], self._all[2]
+            runs, lo, hi, norms, _ = self._runs_of(q.key)
+            if not runs:
+                table = np.zeros((0, len(all_lo)))
+            else:
+                a, n = self.first[q.key], len(self.of[q.key])
+                by_row = np.vstack([np.zeros(self.gram.shape[1]), np.cumsum(self.gram[a : a + n], axis=0)])
+                summed = by_row[hi - a] - by_row[lo - a]  # each run of q against every clause
+                prefix = np.hstack([np.zeros((len(runs), 1)), np.cumsum(summed, axis=1)])
+                table = (prefix[:, all_hi] - prefix[:, all_lo]) / np.outer(norms, all_norm)
+            self._against = (q.key, table)
+        return self._against[1]
 
     def best(self, q: Provision, targets: list[Provision], floor: float = 0.0
              ) -> tuple[float, tuple[int, int], Provision, tuple[int, int]] | None:
@@ -230,6 +237,8 @@ class _Clauses:
             norm += p_runs[3].tolist()
         self._all = (np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64),
                      np.maximum(np.array(norm), 1e-12), None, np.array(starts, dtype=np.int64), keys)
+        ends = starts[1:] + [len(lo)]
+        self._slice = {k: (a, b) for k, a, b in zip(keys, starts, ends, strict=True)}
 
     def span(self, p: Provision, run: tuple[int, int]) -> tuple[int, int]:
         cs = self.of[p.key]
@@ -243,19 +252,17 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
     cl = _Clauses(groups, vectorizer)
     home = {p.key: k for k, r in enumerate(rows) for ps in r.members.values() for p in ps}
     out: list[dict[str, list[Part]]] = [{} for _ in rows]
-    for k, row in enumerate(rows):
-        if not row.aligned and row.note:  # a provision parallel to another row's: no parts
-            continue
-        for d, ps in groups.items():
-            mine = row.members.get(d, [])
-            targets = [p for d2, qs in row.members.items() if d2 != d for p in qs]
-            if not targets:
+    for d, ps in groups.items():
+        for q in ps:
+            own = rows[home[q.key]]
+            if not own.aligned and own.note:  # a provision parallel to another row's: no parts
                 continue
-            for q in ps:
-                if q in mine or any(cos(q, p) >= PARALLEL for p in mine):
+            for k, row in enumerate(rows):
+                if not row.aligned and row.note:
                     continue
-                own = rows[home[q.key]]
-                if not own.aligned and own.note:
+                mine = row.members.get(d, [])
+                targets = [p for d2, qs in row.members.items() if d2 != d for p in qs]
+                if not targets or q in mine or any(cos(q, p) >= PARALLEL for p in mine):
                     continue
                 near = [t for t in targets if cos(q, t) >= NEIGHBOURS]
                 found = cl.best(q, near, ACCEPT) if near else None
