@@ -160,8 +160,9 @@ class _Clauses:
 
     def cosines(self, q: Provision, t: Provision) -> np.ndarray:
         """Cosine of every run of ``q`` with every run of ``t``."""
+        table = self.against_all(q)  # (indexes every run first)
         start, end = self._slice.get(t.key, (0, 0))
-        return self.against_all(q)[:, start:end]
+        return table[:, start:end]
 
     def against_all(self, q: Provision) -> np.ndarray:
         """Cosine of every run of ``q`` with every run of every provision (cached for the last
