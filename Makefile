@@ -3,16 +3,18 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 OUT     := out
-DB      := $(OUT)/policykit.db
-APT_PKGS := libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai \
+DB      := $(OUT)/demo/policykit.db
+APT_PKGS := libreoffice-writer-nogui texlive-lang-chinese fonts-liberation2 fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai \
             fonts-lxgw-wenkai tesseract-ocr tesseract-ocr-chi-sim poppler-utils \
             postgresql chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test deps system venv lint bench clean
 
+# The demo's own store; a previous one is removed only if its 发文登记簿 holds nothing but the
+# demo's numbers (else it is moved aside): real numbers are never wiped.
 demo: deps
-	@rm -f $(DB)
+	@$(BIN)/python -m toolkit.demo reset $(DB)
 	$(BIN)/policykit --db $(DB) ingest corpus/
 	$(BIN)/policykit --db $(DB) demo --out $(OUT)
 

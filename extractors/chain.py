@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from extractors import markers
+from extractors import captions, markers
 from extractors.normalize import squeeze_cjk
 from extractors.readers.base import Block
 
@@ -33,8 +33,6 @@ _PAGE_NOTE = re.compile(r"^[（(]\s*此页无正文\s*[)）]$")
 _ISSUER_SUFFIX = ("局", "厅", "委员会", "委", "部", "院", "办公室", "办公厅", "中心", "政府", "会", "署", "所")
 _TITLE_END = ("通知", "决定", "意见", "办法", "细则", "规程", "规定", "规则", "方案", "批复", "函",
               "报告", "指南", "条例", "规范", "标准", "公告", "通告", "（试行）", "（暂行）", "(试行)")
-# 题注 of a law: "2021年1月15日 中华人民共和国国务院令第735号公布"
-_CAPTION = re.compile(r"^(?P<date>\d{4}年\d{1,2}月\d{1,2}日)\s*(?P<what>.*?)(?P<act>通过|公布|施行|修订|修正|发布|印发)\s*$")
 
 
 def parse_cn_date(text: str) -> date | None:
@@ -344,11 +342,15 @@ class ChainSplitter:
                 break
             if not t or t.endswith(("：", ":")) or markers.match_division(t) or markers.match_article(t):
                 break
+            if captions.is_caption_start(t):  # the 题注 under a law's title is not part of it
+                break
             if markers.ends_sentence(t) and not t.endswith(("）", ")")):
                 break
             parts.append(t)
             k += 1
-        doc.title = _squeeze_title("".join(parts))
+        doc.title, caption = captions.split_title(_squeeze_title("".join(parts)))
+        if caption:
+            doc.captions.append(caption)
         head, sep, tail = doc.title.partition("关于")
         if sep and len(doc.header_issuers) > 1 and head.replace(" ", "") == "".join(doc.header_issuers):
             # Joint issuers open the title separated by blanks; a line wrap may have eaten one.
@@ -357,15 +359,12 @@ class ChainSplitter:
         return k
 
     def _read_captions(self, doc: ChainDoc, i: int) -> int:
-        """题注 lines under a law's title: dates it was adopted, published, took effect."""
-        while i < len(self.blocks):
-            t = self._text(i)
-            if _CAPTION.match(t) or re.match(r"^[（(]\s*\d{4}年.*[)）]$", t):
-                doc.captions.append(t)
-                i += 1
-                continue
-            break
-        return i
+        """题注 lines under a law's title (extractors.captions): dates it was adopted, published,
+        amended, took effect — bracketed or not, however wrapped."""
+        ahead = [self._text(k) for k in range(i, min(i + 14, len(self.blocks)))]
+        n = captions.caption_lines(ahead)
+        doc.captions += ahead[:n]
+        return i + n
 
     def _assign_groups(self) -> None:
         """Give each 版记 to its document: by the printing office's name where it names the

@@ -82,7 +82,7 @@ def cn_to_int(numeral: str) -> int | None:
 
 
 def int_to_cn(n: int) -> str:
-    """53 → 五十三, 10 → 十, 102 → 一百零二 (for printing article numbers)."""
+    """53 → 五十三, 10 → 十, 102 → 一百零二, 1010 → 一千零一十 (for printing article numbers)."""
     digits = "零一二三四五六七八九"
     if n < 0:
         raise ValueError(n)
@@ -100,6 +100,14 @@ def int_to_cn(n: int) -> str:
         if rest < 10:
             return head + "零" + digits[rest]
         return head + (digits[rest // 10] + "十" + (digits[rest % 10] if rest % 10 else ""))
+    if n < 10000:
+        rest = n % 1000
+        head = digits[n // 1000] + "千"
+        if rest == 0:
+            return head
+        tail = int_to_cn(rest)
+        # 1001 一千零一, 1010 一千零一十, 1100 一千一百: a 零 where the hundreds are empty
+        return head + ("零" + ("一" + tail if 10 <= rest < 20 else tail) if rest < 100 else tail)
     raise ValueError(f"number too large for a legal numeral: {n}")
 
 

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from extractors import markers
-from extractors.chain import ChainDoc, doc_number, parse_cn_date, split_chain
+from extractors.captions import CaptionEntry, legal_kind, parse_caption
+from extractors.chain import ChainDoc, doc_number, split_chain
 from extractors.readers.base import ReadError, ReadResult
 from extractors.structure import has_articles, looks_like_heading, parse_guide, parse_structure
 from toolkit.manifest import DocumentEntry, Manifest, SourceEntry
 from toolkit.model import DateFact, Document, LifecycleEvent, Node
 
 SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".txt": "text", ".md": "markdown"}
+
+# The largest file one ingest reads (docs/ingest.md). Parsing is linear (bench/ingest_scale.py:
+# about 60 s a MB of rule text with every layer, on one core), so 64 MB is about an hour of work
+# and a few GB of memory; a larger file is almost surely not one official document.
+MAX_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -53,6 +59,10 @@ def read(path: Path) -> ReadResult:
         raise ReadError(str(path), "file not found")
     if path.is_dir():
         raise ReadError(str(path), "is a folder, not a file")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ReadError(str(path), f"file is {size / 1024 / 1024:.1f} MB, over the {MAX_BYTES // 1024 // 1024} MB "
+                                   "limit for one source: split it into its documents")
     kind = SUPPORTED.get(path.suffix.lower())
     if kind == "pdf":
         from extractors.readers.pdf import read_pdf
@@ -81,10 +91,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "-", text).strip("-").lower() or "source"
 
 
-def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bool = True) -> ParsedSource:
-    """Read a file and return its documents, structured, with layers. Raises ReadError."""
+def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bool = True,
+               progress: Callable[[str], None] | None = None) -> ParsedSource:
+    """Read a file and return its documents, structured, with layers. Raises ReadError.
+    ``progress``, when given, is told each stage as it is reached (long files)."""
     path = Path(path)
+    say = progress or (lambda _msg: None)
     result = read(path)
+    say(f"read {len(result.blocks)} paragraphs" + (f" from {result.pages} pages" if result.pages else ""))
     if not any(b.text.strip() for b in result.blocks):
         raise ReadError(str(path), "no text found in the file")
     entry = manifest.source_for(path) if manifest else None
@@ -95,10 +109,13 @@ def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bo
     _link(docs, chain)
     _infer_doc_numbers(docs)
     _caption_facts(docs, chain)
+    say(f"{len(docs)} documents, {sum(article_count(d) for d in docs)} articles"
+        + (f", {sum(1 for d in docs for _ in d.nodes())} units to annotate" if layers else ""))
     if layers:
         from extractors.layers.annotate import annotate_source
 
         warnings += annotate_source(docs, manifest=manifest)
+        say("annotated")
     return ParsedSource(
         source_id=source_id,
         path=str(path),
@@ -108,8 +125,9 @@ def parse_file(path: str | Path, *, manifest: Manifest | None = None, layers: bo
         documents=docs,
         warnings=warnings,
         ocr=result.ocr,
-        meta={"region": entry.region, "level": entry.level, "kind": entry.kind, "lineage": entry.lineage}
-        if entry else {},
+        meta=({"region": entry.region, "level": entry.level, "kind": entry.kind, "lineage": entry.lineage}
+              if entry else {}) | ({"ocr_pages": result.ocr_pages} if result.ocr_pages else {})
+        | ({"skipped_pages": result.skipped_pages} if result.skipped_pages else {}),
     )
 
 
@@ -120,11 +138,12 @@ def _entry_for(cd: ChainDoc, entry: SourceEntry | None) -> DocumentEntry | None:
                  if d.matches(doc_number=cd.doc_number, title=cd.title, kind=cd.kind, position=cd.position)), None)
 
 
-def _body(cd: ChainDoc, file: str, printed: dict[str, str] | None = None) -> list[Node]:
+def _body(cd: ChainDoc, file: str, printed: dict[str, str] | None = None,
+          problems: list[str] | None = None) -> list[Node]:
     if cd.kind == "guide" or (not has_articles(cd.body) and sum(looks_like_heading(b) for b in cd.body) >= 3
                               and cd.kind not in ("notice", "decision")):
         return parse_guide(cd.body, file=file)
-    return parse_structure(cd.body, file=file, printed=printed)
+    return parse_structure(cd.body, file=file, printed=printed, problems=problems)
 
 
 def _build(cd: ChainDoc, chain: list[ChainDoc], source_id: str, file: str, entry: SourceEntry | None) -> Document:
@@ -161,9 +180,12 @@ def _build(cd: ChainDoc, chain: list[ChainDoc], source_id: str, file: str, entry
         meta=meta,
     )
     printed: dict[str, str] = {}
-    doc.root = Node(eid="", kind="body", children=_body(cd, file, printed))
+    problems: list[str] = []
+    doc.root = Node(eid="", kind="body", children=_body(cd, file, printed, problems))
     if printed:  # item markers whose brackets the tree normalised: (一) where num says （一）
         doc.meta["printed_nums"] = printed
+    if problems:  # numbering gaps, duplicates, numbers out of order: the tree is not the text's
+        doc.meta["numbering"] = problems
     return doc
 
 
@@ -199,33 +221,40 @@ def _infer_doc_numbers(docs: list[Document]) -> None:
             d.meta.setdefault("inferred", {})["doc_number"] = f"cited as {hit[1]} in {hit[2]}"
 
 
-_CAPTION = re.compile(r"(?P<date>\d{4}年\d{1,2}月\d{1,2}日)\s*(?P<what>[^年]*?)(?P<act>通过|公布|施行|修订|修正|发布)")
-
-
 def _caption_facts(docs: list[Document], chain: list[ChainDoc]) -> None:
-    """题注 of a law: published by which order on which date, effective when."""
+    """题注 of a law (extractors.captions): its adoption, promulgation (by which order), each
+    修正 / 修订 (date, body, amending decision) and 施行, each a lifecycle event quoting its words;
+    the whole history in ``meta["history"]`` and the kind of law in ``meta["legal_kind"]``."""
     for d, cd in zip(docs, chain, strict=True):
-        for m in (m for line in cd.captions for m in _CAPTION.finditer(line)):
-            line = m.group(0)
-            when: date | None = parse_cn_date(m["date"])
-            what = m["what"].strip()
-            if m["act"] == "公布":
-                no = re.search(r"(\S*令第\d+号)", what)
-                if no and not d.doc_number:
-                    d.doc_number = no.group(1)
-                    issuer = re.sub(r"^中华人民共和国", "", no.group(1).split("令")[0])
-                    if issuer and not d.issuers:
-                        d.issuers = [issuer]
-                        d.meta.setdefault("inferred", {})["issuers"] = f"the issuing organ of {no.group(1)}"
-                d.signed = d.signed or DateFact(when, line)
-                d.events.append(LifecycleEvent("published", when, target=d.id, source_doc=d.id, quote=line))
-            elif m["act"] == "施行":
-                d.effective = DateFact(when, line)
-                d.events.append(LifecycleEvent("effective", when, target=d.id, source_doc=d.id, quote=line))
-            elif m["act"] == "通过":
-                d.events.append(LifecycleEvent("adopted", when, target=d.id, source_doc=d.id, quote=line))
-            elif m["act"] in ("修订", "修正"):
-                d.events.append(LifecycleEvent("amended", when, target=d.id, source_doc=d.id, quote=line))
+        entries = parse_caption(cd.captions) if cd.captions else []
+        for e in entries:
+            if e.type == "published" and e.order and not d.doc_number:
+                d.doc_number = e.order
+                issuer = re.sub(r"^中华人民共和国", "", e.order.split("令")[0])
+                if issuer and not d.issuers:
+                    d.issuers = [issuer]
+                    d.meta.setdefault("inferred", {})["issuers"] = f"the issuing organ of {e.order}"
+            if e.type == "published":
+                d.signed = d.signed or DateFact(e.date, e.quote)
+            if e.type == "effective":
+                d.effective = DateFact(e.date, e.quote, inferred=e.quote == "自公布之日起施行",
+                                       note="the 题注 says it took effect on publication"
+                                       if e.quote == "自公布之日起施行" else None)
+            d.events.append(LifecycleEvent(e.type, e.date, target=d.id, source_doc=d.id, quote=e.quote,
+                                           note=_caption_note(e)))
+        if entries:
+            d.meta["history"] = [e.to_json() for e in entries]
+        kind = legal_kind(d.title, entries, d.doc_number) if (entries or d.kind in ("rule", "regulation")) else None
+        if kind:
+            d.meta["legal_kind"] = kind
+
+
+def _caption_note(e: CaptionEntry) -> str | None:
+    """修正 or 修订 with who did it and by which decision: the words a history prints."""
+    if e.type != "amended":
+        return None
+    parts = [f"{e.ordinal or ''}{e.act}", e.body, f"《{e.decision}》" if e.decision else None]
+    return "，".join(p for p in parts if p)
 
 
 def article_count(doc: Document) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from extractors import markers
 from extractors.markers import Marker, ends_sentence
-from extractors.normalize import join_wrapped, squeeze_cjk
+from extractors.normalize import int_to_cn, join_wrapped, squeeze_cjk
 from extractors.readers.base import Block
 from toolkit.model import Node, SourceRef
 
@@ -65,18 +65,32 @@ def _unique(eid: str, taken: set[str]) -> str:
 class StructureParser:
     """Builds the tree for one document body. Use :func:`parse_structure`."""
 
-    def __init__(self, file: str, printed: dict[str, str] | None = None):
+    def __init__(self, file: str, printed: dict[str, str] | None = None,
+                 problems: list[str] | None = None):
         self.file = file
         self.printed = printed if printed is not None else {}  # eId → item marker as printed
+        # Numbering the text breaks (a gap, a duplicate, a number out of order), each with its
+        # place: the sequence still decides the tree, but nothing is merged away unsaid.
+        self.problems = problems if problems is not None else []
         self.top: list[Node] = []
         self.open = _Open()
         self.taken: set[str] = set()
         self.last_article_number = 0
         self.last_division_number: dict[str, int] = {}
+        self._paragraphs: dict[int, int] = {}  # id(children list) → paragraphs in it so far
 
     # --- helpers ---------------------------------------------------------------------
     def _src(self, block: Block) -> SourceRef:
         return SourceRef(self.file, block.page, block.line)
+
+    def _report(self, block: Block, what: str) -> None:
+        where = ", ".join(p for p in (f"page {block.page}" if block.page else "",
+                                      f"line {block.line}" if block.line else "") if p) or "the body"
+        self.problems.append(f"{where}: {what}")
+
+    def _gap(self, block: Block, kind: str, last: int, number: int, printed: str, previous: str) -> None:
+        missing = "、".join(_label(kind, k) for k in range(last + 1, number))
+        self._report(block, f"{missing} missing from the numbering ({previous} is followed by {printed})")
 
     def _container(self) -> tuple[list[Node], str]:
         """Where a new article or top-level paragraph goes: the innermost division, or the top."""
@@ -99,8 +113,15 @@ class StructureParser:
         outer = [d for d in self.open.divisions if DIVISION_RANK[d.kind] < rank]
         key = (outer[-1].eid if outer else "") + "/" + m.kind
         expected = self.last_division_number.get(key, 0) + 1
-        if m.number != expected:
+        if m.number is None or not expected <= m.number <= expected + 2:
+            if m.heading and m.number is not None:  # a heading line, not a sentence that starts so
+                how = "repeated" if m.number == expected - 1 else "out of order"
+                self._report(block, f"{m.num} {m.heading} {how} ({_label(m.kind, expected - 1) if expected > 1 else 'none'} "
+                                    f"came before): kept as text")
             return False
+        if m.number > expected:
+            self._gap(block, m.kind, expected - 1, m.number, m.num,
+                      _label(m.kind, expected - 1) if expected > 1 else "the start")
         self.last_division_number[key] = m.number or 0
         self.open.divisions = outer
         children, parent_eid = self._container()
@@ -114,10 +135,19 @@ class StructureParser:
     def article(self, m: Marker, block: Block) -> bool:
         if m.number is None:
             return False
-        if m.sub is None and not (self.last_article_number < m.number <= self.last_article_number + 3):
+        last = self.last_article_number
+        if m.sub is None and not (last < m.number <= last + 3):
+            how = ("repeated" if m.number == last else "out of order" if m.number < last
+                   else "far out of sequence")
+            self._report(block, f"{m.num} {how} (after {_label('article', last) if last else 'no article'}): "
+                                "kept as text of the article before")
             return False
-        if m.sub is not None and m.number != self.last_article_number:
+        if m.sub is not None and m.number != last:
+            self._report(block, f"{m.num} out of order (after {_label('article', last) if last else 'no article'}): "
+                                "kept as text of the article before")
             return False
+        if m.sub is None and m.number > last + 1:
+            self._gap(block, "article", last, m.number, m.num, _label("article", last) if last else "the start")
         self.last_article_number = m.number
         children, parent_eid = self._container()
         n = m.number if m.sub is None else f"{m.number}_{m.sub}"
@@ -136,7 +166,9 @@ class StructureParser:
             children, parent_eid = parent.children, parent.eid
         else:
             children, parent_eid = self._container()
-        n = sum(1 for c in children if c.kind == "paragraph") + 1
+        # Counted per container, not by scanning it: a huge article (a text whose numbering
+        # restarts) must not make parsing quadratic.
+        n = self._paragraphs[id(children)] = self._paragraphs.get(id(children), 0) + 1
         para = self._new(children, parent_eid, "paragraph", n, block, text=text)
         self.open.paragraph = para
         self.open.item = self.open.subitem = None
@@ -153,7 +185,12 @@ class StructureParser:
             if m.number == 1 and items:
                 # A fresh list after text that closed the previous one: a new paragraph.
                 para = self.paragraph("", block)
+            elif m.number is not None and expected < m.number <= expected + 2 and items:
+                self._gap(block, "point", expected - 1, m.number, m.num, items[-1].num or "")
             else:
+                where = f"{self.open.article.num} " if self.open.article is not None and self.open.article.num else ""
+                after = f"after {items[-1].num}" if items else "with no item before it"
+                self._report(block, f"{where}item {m.num} out of sequence ({after}): kept as text")
                 return False
         node = self._new(para.children, para.eid, "point", m.number or len(items) + 1, block,
                          num=m.num, number=m.number, text=m.rest)
@@ -168,6 +205,9 @@ class StructureParser:
         if item is not None:
             subs = [c for c in item.children if c.kind == "point"]
             expected = (subs[-1].number or 0) + 1 if subs else 1
+            if subs and m.number is not None and expected < m.number <= expected + 2:
+                self._gap(block, "subitem", expected - 1, m.number, m.num, subs[-1].num or "")
+                expected = m.number
             if m.number == expected:
                 node = self._new(item.children, item.eid, "point", m.number or 1, block,
                                  num=m.num, number=m.number, text=m.rest)
@@ -178,17 +218,28 @@ class StructureParser:
         # Digits as first-level items (Chuxiong lists 1. 2. … directly under a paragraph).
         para = self.open.paragraph
         if para is None or (item is not None):
-            return False
+            return self._stray(m, block)
         points = [c for c in para.children if c.kind == "point"]
         expected = (points[-1].number or 0) + 1 if points else 1
+        if points and m.number is not None and expected < m.number <= expected + 2:
+            self._gap(block, "subitem", expected - 1, m.number, m.num, points[-1].num or "")
+            expected = m.number
         if m.number != expected:
-            return False
+            return self._stray(m, block)
         node = self._new(para.children, para.eid, "point", m.number or 1, block,
                          num=m.num, number=m.number, text=m.rest)
         self._printed(node, m)
         self.open.subitem = node
         self.open.last_text = node
         return True
+
+    def _stray(self, m: Marker, block: Block) -> bool:
+        """A 1. / （1） that continues no list: reported (a list starting at 1 is no stray)."""
+        if m.number != 1:
+            where = f"{self.open.article.num} " if self.open.article is not None and self.open.article.num else ""
+            self._report(block, f"{where}item {m.num} out of sequence (no item {m.number - 1 if m.number else ''} "
+                                "before it): kept as text")
+        return False
 
     def _printed(self, node: Node, m: Marker) -> None:
         # num is normalised (（五）) for citations; a version diff needs the brackets as printed
@@ -239,10 +290,23 @@ def _is_caption(text: str) -> bool:
     return len(text) <= _CAPTION_MAX and not re.search(r"[，。；：、,;:（）()“”《》]", text)
 
 
-def parse_structure(blocks: list[Block], *, file: str, printed: dict[str, str] | None = None) -> list[Node]:
+_UNITS = {"article": "条", "chapter": "章", "section": "节", "book": "编", "part": "分编"}
+
+
+def _label(kind: str, n: int) -> str:
+    if kind == "point":
+        return f"（{int_to_cn(n)}）"
+    if kind == "subitem":
+        return f"{n}."
+    return f"第{int_to_cn(n)}{_UNITS[kind]}"
+
+
+def parse_structure(blocks: list[Block], *, file: str, printed: dict[str, str] | None = None,
+                    problems: list[str] | None = None) -> list[Node]:
     """Blocks of a numbered body (a rule, a law, a notice) → top-level nodes. ``printed``, when
-    given, collects eId → item marker as printed where its brackets differ from ``num``."""
-    parser = StructureParser(file, printed)
+    given, collects eId → item marker as printed where its brackets differ from ``num``;
+    ``problems`` collects the numbering gaps, duplicates and numbers out of order, with places."""
+    parser = StructureParser(file, printed, problems)
     for block in _skip_table_of_contents(blocks):
         parser.feed(block)
     return parser.top

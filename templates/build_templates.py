@@ -65,8 +65,8 @@ STYLES = [
     StyleSpec(G.S_TITLE, G.XIAOBIAOSONG, G.TITLE_SIZE_PT, WD_ALIGN_PARAGRAPH.CENTER, 0,
               exact_pitch=False),
     StyleSpec(G.S_ADDRESSEE, G.FANGSONG, indent_chars=0),
-    StyleSpec(G.S_H1, G.HEITI, outline=0),
-    StyleSpec(G.S_H2, G.KAITI, outline=1),
+    StyleSpec(G.S_H1, G.HEITI, keep_with_next=True, outline=0),
+    StyleSpec(G.S_H2, G.KAITI, keep_with_next=True, outline=1),
     StyleSpec(G.S_H3, G.FANGSONG, outline=2),
     StyleSpec(G.S_H4, G.FANGSONG, outline=3),
     StyleSpec(G.S_ATTACHMENT, G.FANGSONG, keep_with_next=True),
@@ -317,8 +317,21 @@ def addressee() -> list[Para]:
     return [P(G.S_BODY, ""), P(G.S_ADDRESSEE, "{{ addressee }}：")]
 
 
-def contact() -> list[Para]:
-    return [T("if contact"), P(G.S_BODY, "{{ contact }}"), T("endif")]
+def remedies(whom: str, heading: str | None = None) -> list[Para]:
+    """救济途径: the provisions granting them, quoted; nothing when no provision applies."""
+    return [
+        T("if remedies"),
+        *([P(G.S_H1, heading)] if heading else []),
+        P(G.S_BODY, f"你单位对本{whom}有异议的，可以依照下列规定处理："),
+        *quotes("remedies"),
+        T("endif"),
+    ]
+
+
+def annotation() -> list[Para]:
+    """附注 (GB/T 9704 7.3.6): the contact, in parentheses, on the line after the 成文日期,
+    indented two characters (the body style's first-line indent)."""
+    return [T("if contact"), P(G.S_BODY, "（{{ contact }}）"), T("endif")]
 
 
 def tail(closing: str) -> list[Para]:
@@ -335,6 +348,7 @@ def tail(closing: str) -> list[Para]:
         P(G.S_BODY, "", KEEP),
         P(G.S_SIGNATURE, "{{ signature }}"),
         P(G.S_DATE, "{{ date_cn }}"),
+        *annotation(),
         T("if recordal"),
         P(G.S_BODY, ""),
         P(G.S_BODY, ""),
@@ -351,7 +365,7 @@ def tail(closing: str) -> list[Para]:
 
 
 def notice(title: str, body: Iterable[Para], closing: str) -> list[Para]:
-    return [*red_head(), P(G.S_TITLE, title), *addressee(), *body, *contact(), *tail(closing)]
+    return [*red_head(), P(G.S_TITLE, title), *addressee(), *body, *tail(closing)]
 
 
 # ----------------------------------------------------------------------------- the notices
@@ -363,6 +377,7 @@ TEMPLATES["notices/refusal.docx"] = notice("不予受理通知书", [
                 "你单位存在以下情形："),
     *grounds_block(),
     P(G.S_BODY, "根据{{ basis_label }}的规定，我单位决定对你单位本次医疗保障定点申请不予受理。"),
+    *remedies("通知"),
 ], "特此通知。")
 
 TEMPLATES["notices/supplement.docx"] = notice("补正材料告知书", [
@@ -388,6 +403,7 @@ TEMPLATES["notices/evaluation_failed.docx"] = notice("评估结果告知书", [
     *quotes("basis"),
     P(G.S_BODY, "你单位自本告知书送达之日起整改满{{ re_evaluation_months }}个月（即{{ re_evaluation_cn }}）"
                 "后，可向我单位申请再次组织评估；再次评估的结果按上述规定处理。"),
+    *remedies("告知书", "四、救济途径"),
 ], "特此告知。")
 
 TEMPLATES["notices/suspension.docx"] = notice("中止医保协议决定书", [
@@ -405,11 +421,7 @@ TEMPLATES["notices/suspension.docx"] = notice("中止医保协议决定书", [
     P(G.S_BODY, "请你单位在中止期间完成以下整改："),
     *numbered("rectification"),
     T("endif"),
-    T("if remedies"),
-    P(G.S_H1, "四、救济途径"),
-    P(G.S_BODY, "你单位对本决定有异议的，可以依照下列规定处理："),
-    *quotes("remedies"),
-    T("endif"),
+    *remedies("决定", "四、救济途径"),
 ], "特此决定。")
 
 TEMPLATES["notices/termination.docx"] = notice("解除医保协议决定书", [
@@ -420,11 +432,7 @@ TEMPLATES["notices/termination.docx"] = notice("解除医保协议决定书", [
     P(G.S_BODY, "根据上述规定，我单位决定自{{ effective_cn }}起解除与你单位签订的医疗保障服务协议。"),
     P(G.S_H1, "三、解除协议后的有关事项"),
     *quotes("consequences"),
-    T("if remedies"),
-    P(G.S_H1, "四、救济途径"),
-    P(G.S_BODY, "你单位对本决定有异议的，可以依照下列规定处理："),
-    *quotes("remedies"),
-    T("endif"),
+    *remedies("决定", "四、救济途径"),
 ], "特此决定。")
 
 TEMPLATES["notices/interview.docx"] = notice("约谈通知书", [

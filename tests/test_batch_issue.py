@@ -76,8 +76,7 @@ def test_exit_code_and_bad_rows_reported_with_row_numbers(batch):
     assert tail == [
         "未签发的行（2）：",
         f"  第{MISSING_ROW}行：申请单位 › 单位名称（applicant.name）：缺少此项（必填）",
-        f"  第{BAD_DATE_ROW}行：收到申请日期（received_on）：日期格式应为 YYYY-MM-DD，如 2026-11-23"
-        "（现为：'2026-02-30'）",
+        f"  第{BAD_DATE_ROW}行：收到申请日期（received_on）：2026-02-30 不存在（2026年2月只有28天）",
     ]
 
 

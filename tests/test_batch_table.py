@@ -93,8 +93,7 @@ def test_bad_rows_are_named_by_row_number_and_reason(tmp_path, suffix):
     bad = {r.row: r.problems for r in rows if not r.ok}
     assert bad == {
         MISSING_ROW: ["申请单位 › 单位名称（applicant.name）：缺少此项（必填）"],
-        BAD_DATE_ROW: ["收到申请日期（received_on）：日期格式应为 YYYY-MM-DD，如 2026-11-23"
-                       "（现为：'2026-02-30'）"],
+        BAD_DATE_ROW: ["收到申请日期（received_on）：2026-02-30 不存在（2026年2月只有28天）"],
     }
 
 

@@ -55,7 +55,8 @@ def test_issue_example_five_workdays_from_tuesday_2026_11_24(cal):
     assert D(2026, 11, 24).weekday() == 1  # Tuesday
     dl = deadline(D(2026, 11, 24), 5, "workdays", cal=cal)
     assert dl == Deadline(D(2026, 11, 24), Unit.WORKING_DAYS, 5, D(2026, 12, 1))
-    assert dl.format_cn() == "自收到本通知之日起5个工作日内（即2026年12月1日前）"
+    assert dl.format_cn() == "自收到本通知之日起5个工作日内（期限届满日为2026年12月1日，含当日）"
+    assert dl.last_day_cn() == "期限届满日为2026年12月1日（含当日）"
     assert workdays_between(D(2026, 11, 24), D(2026, 12, 1), cal=cal) == [
         D(2026, 11, 25), D(2026, 11, 26), D(2026, 11, 27), D(2026, 11, 30), D(2026, 12, 1)
     ]
@@ -68,17 +69,17 @@ def test_phrase_matches_the_wording_of_a_real_document(cal):
     m = re.search(r"自(收到材料之日)起\s*(\d+)\s*个工作日内", text)
     assert m is not None
     dl = deadline(D(2026, 11, 24), int(m.group(2)), Unit.WORKING_DAYS, cal=cal)
-    assert dl.format_cn(m.group(1)).startswith(re.sub(r"\s+", "", m.group(0)) + "（即")
-    assert dl.format_cn(m.group(1)) == "自收到材料之日起5个工作日内（即2026年12月1日前）"
+    assert dl.format_cn(m.group(1)).startswith(re.sub(r"\s+", "", m.group(0)) + "（期限届满日为")
+    assert dl.format_cn(m.group(1)) == "自收到材料之日起5个工作日内（期限届满日为2026年12月1日，含当日）"
 
 
 def test_format_cn_for_natural_days_and_months(cal):
     # 2026-11-24 + 15 days = 12-09 (Wed). 2026-06-15 + 3 months = 09-15 (Tue: 09-01 is a Tue).
     assert deadline(D(2026, 11, 24), 15, "days", cal=cal).format_cn() == (
-        "自收到本通知之日起15日内（即2026年12月9日前）"
+        "自收到本通知之日起15日内（期限届满日为2026年12月9日，含当日）"
     )
     assert deadline(D(2026, 6, 15), 3, "months", cal=cal).format_cn("作出决定之日") == (
-        "自作出决定之日起3个月内（即2026年9月15日前）"
+        "自作出决定之日起3个月内（期限届满日为2026年9月15日，含当日）"
     )
 
 
@@ -450,7 +451,7 @@ def test_cli_add_prints_end_and_phrase():
     assert result.stdout.splitlines() == [
         "2026-12-01",
         "自收到本通知之日起5个工作日内",
-        "期限届满日：2026年12月1日（含当日）",
+        "期限届满日为2026年12月1日（含当日）",
     ]
     assert "前" not in result.stdout  # "即2026年12月1日前" reads as "before" the last day
 
@@ -459,7 +460,7 @@ def test_cli_add_rolled_and_excluded():
     result = _run("add", "2026-09-21", "10", "--unit", "days")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:3] == ["2026-10-08", "自收到本通知之日起10日内", "期限届满日：2026年10月8日（含当日）"]
+    assert lines[:3] == ["2026-10-08", "自收到本通知之日起10日内", "期限届满日为2026年10月8日（含当日）"]
     assert "2026-10-01" in lines[3] and "第二百零三条" in lines[3]
     result = _run("add", "2026-03-01", "20", "--exclude", "2026-03-05..2026-03-10")
     assert result.stdout.splitlines()[0] == "2026-04-02"

@@ -114,12 +114,14 @@ def test_ingest_bad_files_one_line_each_and_exit_1(tmp_path):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     err = result.stderr.splitlines()
-    for bad in ("fake.pdf", "empty.docx"):
-        lines = [line for line in err if line.startswith(str(folder / bad) + ": ")]
-        assert len(lines) == 1, err  # once as it happens
-        assert any(line.strip().startswith(str(folder / bad) + ": ") and line.startswith("  ")
-                   for line in err)  # and again in the final list
+    for bad in ("fake.pdf", "empty.docx"):  # once, in the final list (#14: not twice)
+        assert sum(str(folder / bad) in line for line in result.output.splitlines()) == 1, err
+        assert any(line.startswith(f"  {folder / bad}: ") for line in err)
     assert "2 of 3 files failed:" in err
+    table = result.stdout
+    assert "good.txt" in table and "fake.pdf" not in table and "failed" not in table
+    only_bad = run("ingest", str(folder / "fake.pdf"), db=tmp_path / "other.db")
+    assert only_bad.exit_code == 1 and "ingested into" not in only_bad.output
     with Store(db) as s:
         assert [src.path for src in s.sources()] == [str(folder / "good.txt")]
         assert [d.articles for d in s.documents() if d.kind == "rule"] == [39]

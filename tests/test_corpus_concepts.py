@@ -65,11 +65,25 @@ def test_own_text_leaves_out_the_items(corpus):
 
 
 def test_fallback_region_is_flagged(corpus):
-    (c,) = corpus.cite("remedies", "chuxiong", ON)
-    assert c.fallback and c.doc_id == "order-735" and c.label == "第十三条第二款"
-    assert "也可以依法申请行政复议或者提起行政诉讼" in c.text
-    (gd,) = corpus.cite("remedies", "guangdong", ON)
+    # A decision's remedies where Chuxiong is silent: the national right of 陈述、申辩 against the
+    # agency's measures (第十三条第一款), never 第二款 (remedies against the agency's own breach).
+    (c,) = corpus.cite("decision_remedies", "chuxiong", ON)
+    assert c.fallback and c.doc_id == "order-735" and c.label == "第十三条第一款"
+    assert c.text.endswith("直至解除服务协议；定点医药机构及其相关责任人员有权进行陈述、申辩。")
+    (gd,) = corpus.cite("decision_remedies", "guangdong", ON)
     assert not gd.fallback and gd.label == "第四十五条"
+    # The agreement's disputes: both parties' breaches, the whole of 第十三条.
+    (agreement,) = corpus.cite("remedies", "chuxiong", ON)
+    assert agreement.label == "第十三条" and "也可以依法申请行政复议或者提起行政诉讼" in agreement.text
+
+
+def test_applicants_get_only_the_remedies_a_rule_grants_them(corpus):
+    # Guangdong 第四十五条 covers 定点医疗机构 only; Jiangsu 第四十六条 any 医疗机构 (签订 disputes).
+    (js,) = corpus.cite("application_remedies", "jiangsu", ON)
+    assert (js.doc_id, js.label) == ("js-rules", "第四十六条") and js.text.startswith("第四十六条 医疗机构与")
+    for region in ("guangdong", "chuxiong"):
+        with pytest.raises(ConceptNotInRegion):
+            corpus.cite("application_remedies", region, ON)
 
 
 def test_validity_guards_citations(corpus):

@@ -65,10 +65,10 @@ def test_every_bad_field_is_named_with_a_reason(tmp_path):
     text = str(err.value)
     assert text.startswith(f"{path}: 案件数据有 7 处错误")
     for expected in ("发文字号（doc_number）：应形如“揭医保〔2026〕12号”",
-                     "成文日期（date）：日期格式应为 YYYY-MM-DD",
+                     "成文日期（date）：2026-13-01 不存在（没有13月）",
                      "收到申请日期（received_on）：缺少此项（必填）",
                      "申请单位 › 单位名称（applicant.name）：不能为空",
-                     "申请单位 › 机构类别（applicant.kind）：应为以下之一：'医疗机构' or '零售药店'",
+                     "申请单位 › 机构类别（applicant.kind）：应为以下之一：医疗机构、零售药店（现为：“药店”）",
                      "理由（条款项号和事实） › 第1项 › 条款项号（grounds.[1].item）：不能小于 1",
                      "colour（colour）：不认识的字段"):
         assert any(p.startswith(expected) for p in problems), (expected, problems)
@@ -81,7 +81,7 @@ def test_cross_field_check_names_the_fields():
 
 
 def test_type_on_the_command_line_must_match_the_file():
-    with pytest.raises(CaseError, match="文件写的是 'refusal'，命令要求 'termination'"):
+    with pytest.raises(CaseError, match="文件写的是 “refusal”，命令要求 “termination”"):
         parse_case(example_data("refusal"), "case.yaml", "termination")
 
 
@@ -279,7 +279,9 @@ def test_decision_engine_output_feeds_the_notice(corpus, corpus_store, tmp_path)
     decision_path = tmp_path / "decision.json"
     decision_path.write_text(decided.output, encoding="utf-8")
     engine = json.loads(decided.output)
-    data = example_data("refusal") | {"date": engine["date"], "received_on": engine["date"]}
+    data = example_data("refusal") | {"date": engine["date"], "received_on": engine["date"],
+                                      "applicant": engine["applicant"] | {"kind": "医疗机构"}}
+    data["applicant"].pop("type")
     data.pop("grounds")
     case_path = tmp_path / "case.yaml"
     case_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -49,14 +49,14 @@ def text(path: Path) -> str:
 def test_chuxiong_applicant_deadline_across_holidays(corpus, tmp_path, received, served, due):
     case = example("supplement", received_on=received, date=served, served_on=served)
     body = text(generate("supplement", case, corpus, tmp_path).path)
-    assert f"请你单位自收到本告知书之日起5个工作日内（即{due}前）提交上述补正材料" in body
+    assert f"请你单位自收到本告知书之日起5个工作日内（期限届满日为{due}，含当日）提交上述补正材料" in body
 
 
 @pytest.mark.parametrize("region", ["guangdong", "jiangsu"])
 def test_no_applicant_deadline_where_the_rules_set_none(corpus, tmp_path, region):
     case = example("supplement", region=region, applicant={"name": "某诊所"})
     body = text(generate("supplement", case, corpus, tmp_path).path)
-    assert "个工作日内（即" not in body
+    assert "个工作日内（期限届满日为" not in body
     assert "请你单位补齐上述材料后一并提交。" in body
 
 
@@ -66,7 +66,7 @@ def test_late_supplement_notice_warns_with_the_legal_deadline(corpus, tmp_path):
                    received_on=date(2026, 2, 12), date=date(2026, 2, 27), served_on=None)
     result = generate("supplement", case, corpus, tmp_path)
     assert result.warnings == ["成文日期 2026年2月27日 晚于告知期限：应自收到材料之日起5个工作日内"
-                               "（即2026年2月26日前）一次性告知"]
+                               "（期限届满日为2026年2月26日，含当日）一次性告知"]
     on_time = example("supplement", region="guangdong", applicant={"name": "某诊所"},
                       received_on=date(2026, 2, 12), date=date(2026, 2, 26), served_on=None)
     assert generate("supplement", on_time, corpus, tmp_path / "b").warnings == []

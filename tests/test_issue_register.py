@@ -1,16 +1,20 @@
-"""发文字号 allocation and the 发文登记簿: concurrency, voiding, crash leftovers, reissue."""
+"""发文字号 allocation and the 发文登记簿: concurrency, voiding, crash leftovers, reissue.
+
+Every register test runs on both engines (the ``db_url`` fixture: SQLite and a real PostgreSQL)."""
 
 from __future__ import annotations
 
 import hashlib
 import multiprocessing as mp
 import os
-import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from toolkit.db.engine import engine_for
 from toolkit.issuing.numbering import (
     DocNumber,
     NumberingError,
@@ -36,34 +40,36 @@ def _reserve_then_crash(db: str) -> None:
     os._exit(17)  # dies between allocation and finalize: no cleanup, no mark_issued
 
 
-def test_eight_processes_allocate_400_distinct_gap_free_numbers(tmp_path: Path) -> None:
-    db = str(tmp_path / "reg.db")
+def test_eight_processes_allocate_200_distinct_gap_free_numbers(db_url: str) -> None:
+    """Must hold (#12): 8 processes × 25 numbers at once: 0 duplicates, 0 gaps, on each engine."""
+    db = db_url
     Register(db).close()  # schema once, so the race is on allocation alone
     ctx = mp.get_context("spawn")
     start = ctx.Manager().Event()
     with ctx.Pool(8) as pool:
-        pending = [pool.apply_async(_allocate, (db, 50, start)) for _ in range(8)]
+        pending = [pool.apply_async(_allocate, (db, 25, start)) for _ in range(8)]
         start.set()
-        results = [p.get(timeout=120) for p in pending]
+        results = [p.get(timeout=180) for p in pending]
     numbers = [n for chunk in results for n in chunk]
-    assert len(numbers) == 400
-    assert len(set(numbers)) == 400
+    assert len(numbers) == 200
+    assert len(set(numbers)) == 200
     seqs = sorted(parse_number(n).seq for n in numbers)
-    assert seqs == list(range(1, 401))
+    assert seqs == list(range(1, 201))
     # each process saw its own numbers strictly increasing
     for chunk in results:
         assert [parse_number(n).seq for n in chunk] == sorted(parse_number(n).seq for n in chunk)
     with Register(db) as reg:
         rows = reg.entries(year=2026, office="jieyang-ybj")
-        assert [r.seq for r in rows] == list(range(1, 401))
+        assert [r.seq for r in rows] == list(range(1, 201))
+        assert reg.unexplained_gaps("揭医保", 2026) == []
         assert {r.status for r in rows} == {"reserved"}
         # every row is the one its process wrote: the case id carries the owner's pid
         assert all(r.case_id.startswith(f"pid{r.owner.rpartition(':')[2]}-") for r in rows)
         assert len({r.owner for r in rows}) == 8
 
 
-def test_voided_numbers_stay_and_are_never_reused(tmp_path: Path) -> None:
-    with Register(tmp_path / "reg.db") as reg:
+def test_voided_numbers_stay_and_are_never_reused(db_url: str) -> None:
+    with Register(db_url) as reg:
         first = [reg.reserve(**SERIES).number for _ in range(3)]
         assert first == ["揭医保〔2026〕1号", "揭医保〔2026〕2号", "揭医保〔2026〕3号"]
         voided = reg.void("揭医保[2026]3号", "drafted in error")
@@ -83,22 +89,27 @@ def test_voided_numbers_stay_and_are_never_reused(tmp_path: Path) -> None:
         assert reg.reserve(**{**SERIES, "prefix": "揭医保函"}).number == "揭医保函〔2026〕1号"
 
 
-def test_ledger_refuses_deletes_and_backward_status(tmp_path: Path) -> None:
-    db = tmp_path / "reg.db"
-    with Register(db) as reg:
+def test_ledger_refuses_deletes_and_backward_status(db_url: str) -> None:
+    """The database itself keeps the ledger rules: a SQL console cannot break them either."""
+    with Register(db_url) as reg:
         reg.reserve(**SERIES)
         reg.void("揭医保〔2026〕1号", "test")
-    cx = sqlite3.connect(db)
-    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
-        cx.execute("DELETE FROM reg_numbers")
-    with pytest.raises(sqlite3.IntegrityError, match="reserved → issued → voided"):
-        cx.execute("UPDATE reg_numbers SET status = 'reserved'")
-    with pytest.raises(sqlite3.IntegrityError, match="never changes"):
-        cx.execute("UPDATE reg_numbers SET seq = 9")
+    engine = engine_for(db_url)
+    for sql, message in (
+        ("DELETE FROM reg_numbers", "never deleted"),
+        ("UPDATE reg_numbers SET status = 'reserved'", "reserved → issued → voided"),
+        ("UPDATE reg_numbers SET seq = 9", "never changes"),
+        ("UPDATE reg_numbers SET number = 'x'", "never changes"),
+    ):
+        with pytest.raises(DBAPIError, match=message), engine.begin() as conn:
+            conn.execute(text(sql))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status, seq FROM reg_numbers")).all() == [("voided", 1)]
+    engine.dispose()
 
 
-def test_crash_after_allocation_leaves_a_reserved_row_that_recover_closes(tmp_path: Path) -> None:
-    db = str(tmp_path / "reg.db")
+def test_crash_after_allocation_leaves_a_reserved_row_that_recover_closes(db_url: str) -> None:
+    db = db_url
     ctx = mp.get_context("spawn")
     child = ctx.Process(target=_reserve_then_crash, args=(db,))
     child.start()
@@ -119,10 +130,10 @@ def test_crash_after_allocation_leaves_a_reserved_row_that_recover_closes(tmp_pa
         assert [r.number for r in reg.recover(max_age=timedelta(hours=1), now=later)] == [mine.number]
 
 
-def test_issue_records_hashes_and_reissue_links_old_to_new(tmp_path: Path) -> None:
+def test_issue_records_hashes_and_reissue_links_old_to_new(db_url: str, tmp_path: Path) -> None:
     out = tmp_path / "a.pdf"
     out.write_bytes(b"%PDF-1.7 test")
-    with Register(tmp_path / "reg.db") as reg:
+    with Register(db_url) as reg:
         old = reg.reserve(**SERIES, case_id="C-1", doc_date=date(2026, 3, 2), template_version="v1")
         issued = reg.mark_issued(old.number, {"pdf": out})
         assert issued.status == "issued"

@@ -63,7 +63,9 @@ def setting(tmp_path_factory):
         (home / name).symlink_to(ROOT / name)
     db, out = demo_recipe()
     policykit = str(BIN / "policykit")
-    for argv in ([policykit, "--db", db, "ingest", "corpus/"], [policykit, "--db", db, "demo", "--out", out]):
+    reset = [str(BIN / "python"), "-m", "toolkit.demo", "reset", db]  # the recipe's first line
+    for argv in (reset, [policykit, "--db", db, "ingest", "corpus/"],
+                 [policykit, "--db", db, "demo", "--out", out]):
         done = subprocess.run(argv, cwd=home, env=_env(), capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, (argv, done.stdout[-2000:], done.stderr[-2000:])
     return home, db, out

@@ -1,4 +1,5 @@
-"""The SQLite store on a sample source built from the bundled clean text (see store_samples)."""
+"""The store on a sample source built from the bundled clean text (see store_samples), every test
+on both engines (``db_url``: a SQLite file and a fresh PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import dataclasses
 import sqlite3
 
 import pytest
+from sqlalchemy import text
 from store_samples import sample_documents, sample_source
 
 from toolkit import store as store_module
+from toolkit.db.store_tables import TABLES
 from toolkit.store import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -19,28 +22,44 @@ from toolkit.store import (
     bigrams,
 )
 
+INDEX_ROWS = {"sqlite": "SELECT rowid, heading, body FROM node_fts",
+              "postgresql": "SELECT node_id, tokens::text FROM node_search"}
+
 
 @pytest.fixture
-def db(tmp_path):
-    with Store(tmp_path / "kit.db") as s:
+def db(db_url):
+    with Store(db_url) as s:
         s.save(sample_source())
         yield s
 
 
 def dump(s: Store) -> dict[str, list[tuple]]:
-    """Every row of every table (FTS included), to compare a store before and after."""
-    tables = [r[0] for r in s.conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'node_fts_%'")]
-    return {t: sorted(map(tuple, s.conn.execute(f"SELECT * FROM {t}").fetchall()), key=repr)
-            for t in tables}
+    """Every row of every store table and of the search index, to compare before and after."""
+    with s.engine.connect() as conn:
+        out = {t.name: sorted(map(tuple, conn.execute(t.select()).all()), key=repr) for t in TABLES}
+        out["index"] = sorted(map(tuple, conn.execute(text(INDEX_ROWS[conn.dialect.name]))), key=repr)
+    return out
+
+
+def another(s: Store, request, tmp_path) -> str:
+    """A second fresh store location on the same engine as ``s``."""
+    if s.engine.dialect.name == "sqlite":
+        return str(tmp_path / "another.db")
+    return request.getfixturevalue("pg_cluster").create_database()
+
+
+def count(s: Store, table: str) -> int:
+    with s.engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
 
 
 # --- schema --------------------------------------------------------------------------------
 
 def test_new_store_has_schema_version_and_wal(tmp_path):
     with Store(tmp_path / "new.db") as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        with s.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert s.documents() == []
     # reopening keeps it (no second CREATE)
     with Store(tmp_path / "new.db", create=False) as s:
@@ -71,7 +90,8 @@ def test_foreign_sqlite_file_and_newer_schema_refused(tmp_path):
     newer = tmp_path / "newer.db"
     Store(newer).close()
     conn = sqlite3.connect(newer)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.execute("UPDATE alembic_version SET version_num = '0999'")
+    conn.commit()
     conn.close()
     with pytest.raises(StoreError, match="newer"):
         Store(newer)
@@ -177,8 +197,10 @@ def test_reingest_replaces_rows(db):
     db.save(smaller)
     assert db.summary("gd-2021-rule").articles == 3
     assert db.document("gd-2021-rule") == rule
-    counts = {t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("sources", "documents", "nodes", "spans", "events", "aliases", "node_fts")}
+    index = db.index.TABLES[0]
+    counts = {t: count(db, t)
+              for t in ("sources", "documents", "nodes", "spans", "events", "aliases", index)}
+    counts["node_fts"] = counts.pop(index)
     nodes = sum(1 for d in smaller.documents for _ in d.root.walk())
     indexed = sum(1 for d in smaller.documents for n in d.root.walk() if n.text or n.heading)
     assert counts == {"sources": 1, "documents": 2, "nodes": nodes, "spans": 3, "events": 2,
@@ -188,7 +210,7 @@ def test_reingest_replaces_rows(db):
 
 
 @pytest.mark.parametrize("writer", ["_insert_nodes", "_insert_spans", "_insert_events"])
-def test_failure_mid_save_leaves_store_unchanged(db, tmp_path, monkeypatch, writer):
+def test_failure_mid_save_leaves_store_unchanged(db, tmp_path, monkeypatch, writer, request):
     before = dump(db)
     changed = sample_source()
     changed.documents[1].title = "改过的标题"
@@ -207,7 +229,7 @@ def test_failure_mid_save_leaves_store_unchanged(db, tmp_path, monkeypatch, writ
     assert dump(db) == before
     # a new source failing half-way leaves nothing either
     calls["n"] = 0
-    with Store(tmp_path / "empty.db") as empty:
+    with Store(another(db, request, tmp_path)) as empty:
         nothing = dump(empty)
         with pytest.raises(RuntimeError):
             empty.save(sample_source())
@@ -221,11 +243,11 @@ def test_document_id_taken_by_another_source_is_refused(db):
     assert dump(db) == before
 
 
-def test_duplicate_eid_refused(tmp_path):
+def test_duplicate_eid_refused(db_url):
     src = sample_source()
     chapter = src.documents[1].root.children[0]
     chapter.children.append(dataclasses.replace(chapter.children[0], children=[]))
-    with Store(tmp_path / "kit.db") as s, pytest.raises(StoreError, match="occurs twice"):
+    with Store(db_url) as s, pytest.raises(StoreError, match="occurs twice"):
         s.save(src)
 
 
@@ -238,9 +260,9 @@ def test_delete_source(db):
 # --- search --------------------------------------------------------------------------------
 
 @pytest.fixture
-def full(tmp_path):
+def full(db_url):
     """The whole rule (seven chapters), for search."""
-    with Store(tmp_path / "full.db") as s:
+    with Store(db_url) as s:
         s.save(sample_source(chapters=7))
         yield s
 

@@ -31,7 +31,7 @@ def test_commands_are_registered():
 # --- diff ------------------------------------------------------------------------------------
 
 def test_diff_json_to_stdout(db):
-    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--json", "-")
+    r = run(db, "diff", "internet-cafe-2016", "internet-cafe-2022", "--json", "-")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["counts"] == {"unchanged": 23, "modified": 8, "renumbered": 6, "added": 1}
@@ -41,7 +41,7 @@ def test_diff_json_to_stdout(db):
 
 def test_diff_writes_docx_html_json(db, tmp_path):
     out = {k: tmp_path / f"t.{k}" for k in ("docx", "html", "json")}
-    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022",
+    r = run(db, "diff", "internet-cafe-2016", "internet-cafe-2022",
             *[a for k, p in out.items() for a in (f"--{k}", str(p))])
     assert r.exit_code == 0, r.output
     assert "第三十四条改为第三十五条" in r.stdout and "新增1条" in r.stdout
@@ -55,7 +55,7 @@ def test_diff_writes_docx_html_json(db, tmp_path):
 
 def test_diff_unknown_document_is_one_line_exit_2(db, tmp_path):
     target = tmp_path / "never.docx"
-    r = run(db, "diff", "internet-cafe-2019", "no-such-doc", "--docx", str(target))
+    r = run(db, "diff", "internet-cafe-2016", "no-such-doc", "--docx", str(target))
     assert r.exit_code == 2
     assert r.stderr.strip().splitlines() == ["policykit: no document 'no-such-doc' in the store (try `policykit list`)"]
     assert not target.exists()
@@ -63,7 +63,7 @@ def test_diff_unknown_document_is_one_line_exit_2(db, tmp_path):
 
 def test_diff_output_into_missing_folder_writes_nothing(db, tmp_path):
     good = tmp_path / "ok.docx"
-    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--docx", str(good),
+    r = run(db, "diff", "internet-cafe-2016", "internet-cafe-2022", "--docx", str(good),
             "--html", str(tmp_path / "missing" / "t.html"))
     assert r.exit_code == 2
     assert "missing" in r.stderr and len(r.stderr.strip().splitlines()) == 1
@@ -84,7 +84,7 @@ def test_no_store_is_one_line(tmp_path):
 def test_diff_pins_override_the_match_in_every_output(db, tmp_path):
     """--pin 31=31,32 (a split the engine did not see) and --pin 第三十七条=38: 人工指定 everywhere."""
     out = {k: tmp_path / f"p.{k}" for k in ("docx", "html", "json")}
-    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--pin", "31=31,32",
+    r = run(db, "diff", "internet-cafe-2016", "internet-cafe-2022", "--pin", "31=31,32",
             "--pin", "第三十七条=chp_5__art_38", *[a for k, p in out.items() for a in (f"--{k}", str(p))])
     assert r.exit_code == 0, r.output
     data = json.loads(out["json"].read_text(encoding="utf-8"))
@@ -105,11 +105,11 @@ def test_diff_pins_override_the_match_in_every_output(db, tmp_path):
 
 @pytest.mark.parametrize("pin, message", [
     ("31=99", "policykit: pin '99': internet-cafe-2022 has no article 99 (write 11, 第十一条 or an eId)"),
-    ("99=31", "policykit: pin '99': internet-cafe-2019 has no article 99 (write 11, 第十一条 or an eId)"),
+    ("99=31", "policykit: pin '99': internet-cafe-2016 has no article 99 (write 11, 第十一条 or an eId)"),
     ("31", "policykit: --pin '31': write OLD=NEW, e.g. --pin 11=11 or --pin 12=12,13 (article numbers or eIds)"),
 ])
 def test_diff_bad_pin_is_one_line(db, pin, message):
-    r = run(db, "diff", "internet-cafe-2019", "internet-cafe-2022", "--pin", pin)
+    r = run(db, "diff", "internet-cafe-2016", "internet-cafe-2022", "--pin", pin)
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip() == message
 
@@ -117,7 +117,7 @@ def test_diff_bad_pin_is_one_line(db, pin, message):
 def test_diff_terminal_fits_80_columns_and_speaks_chinese(db):
     from rich.cells import cell_len
 
-    r = CliRunner(env={**ENV, "COLUMNS": "80"}).invoke(cli, ["--db", str(db), "diff", "internet-cafe-2019",
+    r = CliRunner(env={**ENV, "COLUMNS": "80"}).invoke(cli, ["--db", str(db), "diff", "internet-cafe-2016",
                                                             "internet-cafe-2022", "--collapse"])
     assert r.exit_code == 0, r.output
     assert max(cell_len(line) for line in r.stdout.splitlines()) <= 80
@@ -161,11 +161,11 @@ def test_status_json(db):
     (["status", "gd-measur"], "policykit: no document 'gd-measur' in the store; did you mean gd-measure? "
                               "(`policykit list` shows them all)"),
     (["history", "internet-cafe-2O22", "11"], "policykit: no document 'internet-cafe-2O22' in the store; did you "
-                                             "mean internet-cafe-2022 or internet-cafe-2019? (`policykit list` "
+                                             "mean internet-cafe-2022 or internet-cafe-2016? (`policykit list` "
                                              "shows them all)"),
     (["history", "nope", "11"], "policykit: no document 'nope' in the store (try `policykit list`)"),
-    (["history", "internet-cafe-2019", "第九十九条"], "policykit: internet-cafe-2019 has no article 99"),
-    (["history", "internet-cafe-2019", "eleven"], "policykit: not an article number: 'eleven' (try 11 or 第十一条)"),
+    (["history", "internet-cafe-2016", "第九十九条"], "policykit: internet-cafe-2016 has no article 99"),
+    (["history", "internet-cafe-2016", "eleven"], "policykit: not an article number: 'eleven' (try 11 or 第十一条)"),
 ])
 def test_bad_arguments_one_line_exit_2(db, args, message):
     r = run(db, *args)
@@ -182,17 +182,17 @@ def test_history_follows_content_across_renumbering(db):
     data = json.loads(r.stdout)
     assert data["work"] == "internet-cafe-regulation"
     steps = [(s["version"]["doc_id"], s["nums"], s["change"], s["note"]) for s in data["steps"]]
-    assert steps == [("internet-cafe-2019", ["第三十二条"], "", ""),
+    assert steps == [("internet-cafe-2016", ["第三十二条"], "", ""),
                      ("internet-cafe-2022", ["第三十三条"], "renumbered", "第三十二条改为第三十三条，标点修改")]
     assert data["steps"][0]["text"].split(" ", 1)[1] == data["steps"][1]["text"].split(" ", 1)[1]
 
 
 def test_history_of_the_rewritten_and_the_inserted_article(db):
-    r = run(db, "history", "internet-cafe-2019", "11")
+    r = run(db, "history", "internet-cafe-2016", "11")
     assert r.exit_code == 0, r.output
-    assert r.stdout.splitlines()[0] == "《互联网上网服务营业场所管理条例》第十一条（internet-cafe-2019）在2个版本中："
+    assert r.stdout.splitlines()[0] == "《互联网上网服务营业场所管理条例》第十一条（internet-cafe-2016）在2个版本中："
     assert "2022年3月29日版（internet-cafe-2022）第十一条：文字修改" in r.stdout
-    assert "2016年2月6日版（internet-cafe-2019）第十一条：（最早的版本）" in r.stdout
+    assert "2016年2月6日版（internet-cafe-2016）第十一条：（最早的版本）" in r.stdout
     r = run(db, "history", "internet-cafe-2022", "32", "--json")
     steps = json.loads(r.stdout)["steps"]
     assert [(s["nums"], s["change"]) for s in steps] == [([], "absent"), (["第三十二条"], "added")]

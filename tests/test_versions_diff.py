@@ -16,7 +16,7 @@ from toolkit.versions.match import match_units
 from toolkit.versions.redline import Segment, redline, side
 from toolkit.versions.units import fold, substance, units
 
-OLD, NEW = "internet-cafe-2019", "internet-cafe-2022"
+OLD, NEW = "internet-cafe-2016", "internet-cafe-2022"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_real_pair_exact_change_set(cafe):
     o = {a.number: a.eid for a in old.articles()}
     n = {a.number: a.eid for a in new.articles()}
     # the 2019 text prints its items (一)…, the 2022 text （一）…: every such article changed
-    bracketed = _half_width_items(SOURCES / "reg-internet-cafe-2019.md")
+    bracketed = _half_width_items(SOURCES / "reg-internet-cafe-2016.md")
     assert bracketed == {8, 10, 14, 15, 24, 31, 32, 33}
     assert not _half_width_items(SOURCES / "reg-internet-cafe-2022.md")
     changed = bracketed | {9, 11}

@@ -14,7 +14,7 @@ from toolkit.model import LifecycleEvent
 from toolkit.store import Store
 from toolkit.versions.status import document_status, refers_to, with_lifecycle_facts
 from toolkit.versions.validity import status
-from toolkit.versions.works import apply_manifest_events, succession_events, version_of, versions
+from toolkit.versions.works import apply_manifest_events, caption_points, succession_events, version_of, versions
 
 
 @pytest.fixture(scope="module")
@@ -106,19 +106,28 @@ def test_a_clause_repealing_another_document_does_not_end_this_one(store):
 def test_versions_of_the_internet_cafe_work(store):
     hist = versions(store, "internet-cafe-2022")
     assert [(v.doc_id, v.date) for v in hist] == [
-        ("internet-cafe-2019", date(2016, 2, 6)), ("internet-cafe-2022", date(2022, 3, 29))]
+        ("internet-cafe-2016", date(2016, 2, 6)), ("internet-cafe-2022", date(2022, 3, 29))]
     assert hist[1].dated_by.startswith("2022年3月29日") and hist[1].dated_by.endswith("第四次修订")
-    assert [v.doc_id for v in versions(store, "internet-cafe-2019")] == [v.doc_id for v in hist]
+    assert [v.doc_id for v in versions(store, "internet-cafe-2016")] == [v.doc_id for v in hist]
     assert [v.doc_id for v in versions(store, "gd-measure")] == ["gd-measure"]
     assert version_of(store.document("gd-measure")).work == "gd-designation-measure"
 
 
 def test_older_version_superseded_by_the_next(store):
-    sup = succession_events(versions(store, "internet-cafe-2019"))
-    assert list(sup) == ["internet-cafe-2019"]
-    assert sup["internet-cafe-2019"].date == date(2022, 3, 29) and sup["internet-cafe-2019"].inferred
-    assert state(store, "internet-cafe-2019", "2022-03-28").label == "现行有效"
-    st = state(store, "internet-cafe-2019", "2022-03-29")
+    sup = succession_events(versions(store, "internet-cafe-2016"))
+    assert list(sup) == ["internet-cafe-2016"]
+    assert sup["internet-cafe-2016"].date == date(2022, 3, 29) and sup["internet-cafe-2016"].inferred
+
+
+def test_older_version_superseded_by_a_revision_the_next_one_lists(store):
+    """#14: the bundled 2016 text is not current in 2020: the 2022 text's 题注 lists the third
+    revision of 2019-03-24, whose text is not bundled."""
+    hist = versions(store, "internet-cafe-2016")
+    sup = succession_events(hist, caption_points(store, hist))["internet-cafe-2016"]
+    assert sup.date == date(2019, 3, 24) and sup.source_doc == "internet-cafe-2022"
+    assert sup.quote == "2019年3月24日《国务院关于修改部分行政法规的决定》第三次修订"
+    assert state(store, "internet-cafe-2016", "2019-03-23").label == "现行有效"
+    st = state(store, "internet-cafe-2016", "2020-01-01")
     assert st.label == "已失效"
     assert [e.doc_id for e in st.evidence if e.what == "superseded"] == ["internet-cafe-2022"]
 
@@ -138,11 +147,11 @@ MANIFEST = """
 regions:
   national: {code: "100000", name: 全国, level: national}
 sources:
-  - file: sources/reg-internet-cafe-2019.md
+  - file: sources/reg-internet-cafe-2016.md
     id: cafe-a
     documents:
       - match: {position: 0}
-        id: internet-cafe-2019
+        id: internet-cafe-2016
         work: cafe
         version: 2019-03-24
         implements: some-order
@@ -155,7 +164,7 @@ def test_manifest_work_version_events(tmp_path):
     path = tmp_path / "manifest.yaml"
     path.write_text(MANIFEST, encoding="utf-8")
     m = load_manifest(path)
-    de = m.document("internet-cafe-2019")
+    de = m.document("internet-cafe-2016")
     assert (de.work, de.version) == ("cafe", date(2019, 3, 24))
     assert [(e.type, e.date, e.by, e.note) for e in de.events] == [
         ("repealed", date(2030, 1, 1), "cafe-b", "a test repeal")]
@@ -168,7 +177,7 @@ def test_apply_manifest_events_is_idempotent(tmp_path):
     path = tmp_path / "manifest.yaml"
     path.write_text(MANIFEST, encoding="utf-8")
     m = load_manifest(path)
-    doc = document("internet-cafe-2019")
+    doc = document("internet-cafe-2016")
     doc = dataclasses.replace(doc, events=list(doc.events), meta=dict(doc.meta))
     for _ in range(2):
         apply_manifest_events([doc], m.sources[0])
@@ -210,7 +219,7 @@ def test_manifest_bad_version_date(tmp_path):
 
 def test_bundled_manifest_names_the_work_of_both_versions():
     m = load_manifest()
-    assert m.document("internet-cafe-2019").work == m.document("internet-cafe-2022").work
+    assert m.document("internet-cafe-2016").work == m.document("internet-cafe-2022").work
     assert m.document("gd-measure").work == "gd-designation-measure"
     assert m.document("nope") is None
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from conftest import ROOT, source_path
 
 CAFE = {
-    "internet-cafe-2019": ROOT / "corpus" / "sources" / "reg-internet-cafe-2019.md",
+    "internet-cafe-2016": ROOT / "corpus" / "sources" / "reg-internet-cafe-2016.md",
     "internet-cafe-2022": ROOT / "corpus" / "sources" / "reg-internet-cafe-2022.md",
 }
 KEYS = ("000", "001", "002", "004")

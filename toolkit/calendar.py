@@ -332,12 +332,18 @@ class Deadline:
     rolled_from: date | None = None
 
     def format_cn(self, trigger: str = "收到本通知之日") -> str:
-        """``自收到本通知之日起5个工作日内（即2026年12月1日前）``.
+        """``自收到本通知之日起5个工作日内（期限届满日为2026年12月1日，含当日）``.
 
-        The date after 即 is the last permitted day (``end``, included), as clerks write it.
+        The named day is the last permitted day (``end``, included). "即2026年12月1日前" would
+        read as "before" it, so the day is called the 期限届满日 and said to be included.
         Excluded intervals are not spelled out: the notice's own text must state the pause rule.
         """
-        return f"自{trigger}起{self.n}{self.unit.cn}内（即{format_date_cn(self.end)}前）"
+        return (f"自{trigger}起{self.n}{self.unit.cn}内"
+                f"（期限届满日为{format_date_cn(self.end)}，含当日）")
+
+    def last_day_cn(self) -> str:
+        """``期限届满日为2026年12月1日（含当日）``: the last day, on a line of its own."""
+        return f"期限届满日为{format_date_cn(self.end)}（含当日）"
 
 
 def deadline(

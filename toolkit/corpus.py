@@ -169,8 +169,11 @@ class Corpus:
     def open(cls, db_path: str | Path | None = None, concepts_path: str | Path | None = None) -> Corpus:
         import os
 
-        path = Path(db_path or os.environ.get("POLICYKIT_DB", "policykit.db"))
-        if not path.exists():
+        from toolkit.db.url import is_url
+
+        db = db_path or os.environ.get("POLICYKIT_DB", "policykit.db")
+        path = db if is_url(db) else Path(db)  # a server URL is checked by Store itself
+        if isinstance(path, Path) and not path.exists():
             raise CorpusError(f"{path}: no policykit store here: run `policykit ingest corpus/` first")
         return cls(Store(path, create=False), load_concepts(concepts_path))
 

@@ -10,12 +10,18 @@ Reads an ingested store and writes, under one folder:
   TEST certificate made in ``test-certificate/`` (the demo says so), then verified;
 - ``index.html`` — what was written, with the validity of each rule on the demo date.
 Each step reports what it wrote; a failing step is reported and the others still run.
+
+The demo's store is its own (``out/demo/policykit.db`` in the Makefile), apart from any store a
+clerk issues real numbers in. ``python -m toolkit.demo reset DB`` (the first line of ``make
+demo``) starts it afresh without ever deleting a 发文登记簿 that holds numbers the demo did not
+issue: such a store is moved aside (``policykit-<time>.db``), not removed.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +32,7 @@ from toolkit.manifest import ROOT
 
 EXAMPLES = ROOT / "examples"
 COMPARED = ("gd-measure", "js-rules", "cx-rules")
-VERSION_PAIR = ("internet-cafe-2019", "internet-cafe-2022")
+VERSION_PAIR = ("internet-cafe-2016", "internet-cafe-2022")
 RULES = ("gd-measure", "gd-staff", "js-rules", "cx-rules", "order-735", "sz-guide")
 
 
@@ -100,14 +106,20 @@ def notices_step(corpus, out: Path, step: Step) -> None:
     # A decision feeding a notice: the application decided in decisions/, written as a refusal.
     decided = out / "decisions" / "application_guangdong.json"
     if decided.exists():
+        decision = load_decision(decided)
         data = read_data(EXAMPLES / "refusal.yaml")
         data.pop("grounds", None)  # the grounds come from the decision
+        # The notice is to the party decided about, on the day decided (both are checked).
+        data["applicant"] = {**data["applicant"], "name": decision.model_extra["applicant"]["name"]}
+        data["addressee"] = data["applicant"]["name"]
+        data["date"] = decision.date
         case = parse_case(data, str(EXAMPLES / "refusal.yaml"))
-        result = generate("refusal", case, corpus, folder / "from-decision", decision=load_decision(decided))
+        result = generate("refusal", case, corpus, folder / "from-decision", decision=decision)
         step.outputs.append(result.path)
 
 
 ISSUED = ("refusal.yaml", "more/chuxiong-termination.yaml")
+DEMO_CASE = "policykit-demo:"  # case ids of the numbers the demo issues: its own, to discard
 
 
 def issue_step(corpus, out: Path, step: Step) -> None:
@@ -126,7 +138,8 @@ def issue_step(corpus, out: Path, step: Step) -> None:
     notices = []
     for name in ISSUED:
         case = load_case(EXAMPLES / name)
-        notices.append(prepare_notice(case.type, case, corpus, offices, case_id=Path(name).stem))
+        notices.append(prepare_notice(case.type, case, corpus, offices,
+                                      case_id=DEMO_CASE + Path(name).stem))
     signer = cert.signer()
     with Register(corpus.store.path) as register:
         outcomes = issue_notices(notices, register=register, out_dir=out / "issued", offices=offices,
@@ -193,3 +206,66 @@ def run_demo(db: Path, out: Path, *, on: date | None = None,
     if report:
         report(index)
     return result
+
+
+# -- starting the demo store afresh ----------------------------------------------------------
+
+
+def foreign_numbers(db: Path) -> list[str]:
+    """Numbers in the store's 发文登记簿 that the demo did not issue (a clerk's, the tour's)."""
+    import sqlite3
+
+    try:
+        cx = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return ["(unreadable register)"]
+    try:
+        rows = cx.execute("SELECT number, case_id FROM reg_numbers ORDER BY prefix, year, seq")
+        return [n for n, case in rows if not str(case or "").startswith(DEMO_CASE)]
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return []  # a store without a register
+        return [f"(register unreadable: {e})"]
+    except sqlite3.DatabaseError as e:
+        return [f"(damaged store: {e})"]
+    finally:
+        cx.close()
+
+
+def reset_store(db: Path, *, now: str | None = None) -> str:
+    """Make room for a fresh demo store at ``db``; what was done, in one line. A store whose
+    register holds only the demo's numbers (or none) is deleted; one holding any other number
+    is renamed aside, never deleted."""
+    from datetime import datetime
+
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)  # the store's own folder (out/demo/)
+    if not db.exists():
+        return f"{db}: no demo store yet"
+    others = foreign_numbers(db)
+    if not others:
+        for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")):
+            path.unlink(missing_ok=True)
+        return f"{db}: previous demo store removed (it held only the demo's numbers)"
+    stamp = now or datetime.now().strftime("%Y%m%d-%H%M%S")
+    kept = db.with_name(f"{db.stem}-{stamp}{db.suffix}")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        source = Path(f"{db}{suffix}")
+        if source.exists():
+            source.rename(Path(f"{kept}{suffix}"))
+    shown = "、".join(others[:5]) + ("…" if len(others) > 5 else "")
+    return (f"{db}: its 发文登记簿 holds {len(others)} number(s) the demo did not issue ({shown});"
+            f" not deleted: moved to {kept}")
+
+
+def main(argv: list[str]) -> int:
+    """``python -m toolkit.demo reset DB``."""
+    if len(argv) != 2 or argv[0] != "reset":
+        print("usage: python -m toolkit.demo reset DB", file=sys.stderr)
+        return 2
+    print(reset_store(Path(argv[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

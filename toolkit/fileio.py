@@ -34,3 +34,39 @@ def atomic_write(path: str | Path, data: bytes | str, *, make_parents: bool = Tr
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def atomic_create(path: str | Path, data: bytes | str, *, make_parents: bool = True) -> Path:
+    """Like :func:`atomic_write`, but never replaces a file: ``FileExistsError`` if ``path``
+    exists (checked by the link that publishes the file, so two writers cannot both win)."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.link(tmp, path)  # fails if path exists; rename would silently replace it
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def write_new(path: str | Path, data: bytes | str, *, attempts: int = 999) -> Path:
+    """Write ``data`` to ``path`` or, if that exists, to ``stem-2.suffix``, ``stem-3.suffix`` …
+    (an output is never overwritten without being asked); returns the path written."""
+    path = Path(path)
+    for n in range(1, attempts + 1):
+        target = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        try:
+            return atomic_create(target, data)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{path}: {attempts} files of this name exist already")

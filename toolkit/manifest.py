@@ -7,6 +7,7 @@ documents (文号, titles, dates, validity) is read from the text, never from he
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -82,8 +83,27 @@ class DocumentEntry:
         return True
 
 
+@dataclass(frozen=True)
+class DeclaredVersion:
+    """A later text of a bundled source the manifest accepts as a new version (never a
+    replacement): matched by the file's sha256 or by its text's sha256."""
+
+    sha256: str | None = None
+    text_sha256: str | None = None
+    version: date | None = None
+    note: str | None = None
+
+    def matches(self, sha256: str, text_sha256: str | None) -> bool:
+        return sha256 == self.sha256 or (text_sha256 is not None and text_sha256 == self.text_sha256)
+
+
 @dataclass
 class SourceEntry:
+    """A bundled source. ``sha256`` is the bundled file's hash, ``text_sha256`` the hash of its
+    parsed text (extractors.identity): another file under the same name is this source only if
+    one of them matches; otherwise it is a changed text, refused unless declared in
+    ``new_versions`` or ingested with ``--new-version``."""
+
     file: str
     id: str
     region: str | None = None
@@ -91,6 +111,9 @@ class SourceEntry:
     kind: str | None = None
     lineage: str | None = None
     documents: list[DocumentEntry] = field(default_factory=list)
+    sha256: str | None = None
+    text_sha256: str | None = None
+    new_versions: list[DeclaredVersion] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -114,6 +137,9 @@ class Manifest:
             return self.regions[key]
         except KeyError:
             raise ManifestError(f"{self.path}: unknown region {key!r}") from None
+
+    def source_by_id(self, source_id: str) -> SourceEntry | None:
+        return next((s for s in self.sources if s.id == source_id), None)
 
     def source_files(self) -> list[Path]:
         return [self.path.parent / s.file for s in self.sources]
@@ -159,6 +185,38 @@ def _events(raw: Any, where: str) -> list[ManifestEvent]:
             raise ManifestError(f"{ewhere}.type: {kind!r} is not one of {', '.join(EVENT_TYPES)}")
         out.append(ManifestEvent(kind, _date(e.get("date"), f"{ewhere}.date"),
                                  str(e["by"]) if e.get("by") else None, e.get("note")))
+    return out
+
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _hash(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _HEX64.match(value):
+        raise ManifestError(f"{where}: not a sha256 (64 lowercase hex digits): {value!r}")
+    return value
+
+
+def _declared(raw: Any, where: str) -> list[DeclaredVersion]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ManifestError(f"{where}: must be a list of {{sha256 or text_sha256, version, note}}")
+    out = []
+    for i, v in enumerate(raw):
+        vwhere = f"{where}[{i}]"
+        if not isinstance(v, dict):
+            raise ManifestError(f"{vwhere}: must be a mapping with sha256 or text_sha256, version, note")
+        unknown = sorted(set(v) - {"sha256", "text_sha256", "version", "note"})
+        if unknown:
+            raise ManifestError(f"{vwhere}: unknown field {unknown[0]!r}")
+        if not v.get("sha256") and not v.get("text_sha256"):
+            raise ManifestError(f"{vwhere}: needs sha256 or text_sha256")
+        out.append(DeclaredVersion(_hash(v.get("sha256"), f"{vwhere}.sha256"),
+                                   _hash(v.get("text_sha256"), f"{vwhere}.text_sha256"),
+                                   _date(v.get("version"), f"{vwhere}.version"), v.get("note")))
     return out
 
 
@@ -218,7 +276,10 @@ def _load(path: Path) -> Manifest:
             ids.add(entry.id)
             docs.append(entry)
         entry = SourceEntry(file=_require(s, "file", where), id=_require(s, "id", where), region=s.get("region"),
-                            level=s.get("level"), kind=s.get("kind"), lineage=s.get("lineage"), documents=docs)
+                            level=s.get("level"), kind=s.get("kind"), lineage=s.get("lineage"), documents=docs,
+                            sha256=_hash(s.get("sha256"), f"{where}.sha256"),
+                            text_sha256=_hash(s.get("text_sha256"), f"{where}.text_sha256"),
+                            new_versions=_declared(s.get("new_versions"), f"{where}.new_versions"))
         if entry.region and entry.region not in regions:
             raise ManifestError(f"{where}: unknown region {entry.region!r}")
         sources.append(entry)

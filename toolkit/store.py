@@ -1,132 +1,58 @@
-"""The SQLite store: parsed sources, their documents, node trees, layers, and a full-text index.
+"""The store: parsed sources, their documents, node trees, layers, and a full-text index, on
+SQLAlchemy Core — the embedded SQLite file by default, PostgreSQL for several clerks.
 
 One transaction per source file: re-ingesting a source replaces its rows atomically, and a failure
 part-way leaves the store exactly as it was. Documents come back as the same ``Document`` objects
 that were saved (tree, spans, events, dates), so every consumer reads the law through one model.
 
-Search indexes each node's heading and text as overlapping character bigrams in an FTS5 table
-with the default ``unicode61`` tokenizer: FTS5's ``trigram`` tokenizer cannot find 2-character
-Chinese words (中止, 基金), which are the most common legal terms. Candidates from the index are
-then checked for the exact substring, so a hit always contains the query as printed.
+``Store(db)`` takes what ``--db`` gave: a bare path (SQLite) or a ``postgresql://`` URL. The schema
+is Alembic's (toolkit/db/schema.py): a new store is created at head, an older one is refused until
+``policykit db upgrade``, a newer or foreign one is refused untouched.
+
+Search indexes each node's heading and text as overlapping character bigrams (FTS5 on SQLite,
+a ``tsvector`` on PostgreSQL, toolkit/db/search_*.py); the index only narrows the candidates, and
+the exact-substring check, the BM25 score and the snippet are computed in Python
+(toolkit/db/search_text.py), so both engines give the same hits in the same order.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
-import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import Connection, Engine, and_, func, literal, select
+from sqlalchemy.exc import DBAPIError
+
 from extractors.normalize import int_to_cn
+from toolkit.db import search_pg, search_sqlite
+from toolkit.db.engine import DatabaseUnavailable, connect, engine_for, write_transaction
+from toolkit.db.errors import StoreError
+from toolkit.db.schema import ensure_current, preflight
+from toolkit.db.search_text import (  # noqa: F401 - marks and bigrams re-exported for callers
+    MARK_CLOSE,
+    MARK_OPEN,
+    SNIPPET_CONTEXT,
+    Candidate,
+    Stats,
+    bigrams,
+    contains_all,
+    query_phrases,
+    rank,
+    snippet,
+)
+from toolkit.db.store_tables import aliases, documents, events, nodes, sources, spans
+from toolkit.db.url import describe
 from toolkit.model import DateFact, Document, LifecycleEvent, Node, SourceRef, Span
 
-SCHEMA_VERSION = 1
-
-MARK_OPEN, MARK_CLOSE = "«", "»"  # rare in Chinese legal text, unlike 【】 (Chuxiong titles)
-SNIPPET_CONTEXT = 30  # characters shown on each side of the first match
-
-_SCHEMA = """
-CREATE TABLE sources (
-    id TEXT PRIMARY KEY,
-    path TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    format TEXT NOT NULL,
-    pages INTEGER,
-    ocr INTEGER NOT NULL DEFAULT 0,
-    warnings TEXT NOT NULL DEFAULT '[]',
-    meta TEXT NOT NULL DEFAULT '{}',
-    ingested_at TEXT NOT NULL
-);
-CREATE TABLE documents (
-    id TEXT PRIMARY KEY,
-    source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
-    source TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    title TEXT NOT NULL,
-    title_key TEXT NOT NULL,
-    doc_number TEXT,
-    doc_number_key TEXT,
-    issuers TEXT NOT NULL,
-    addressees TEXT,
-    signed TEXT,
-    printed_by TEXT,
-    printed TEXT,
-    disclosure TEXT,
-    cc TEXT NOT NULL,
-    attachments TEXT NOT NULL,
-    parent TEXT,
-    children TEXT NOT NULL,
-    effective TEXT,
-    expires TEXT,
-    validity TEXT,
-    meta TEXT NOT NULL
-);
-CREATE INDEX documents_source ON documents(source_id);
-CREATE INDEX documents_title ON documents(title_key);
-CREATE INDEX documents_number ON documents(doc_number_key);
-CREATE TABLE aliases (
-    alias TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE
-);
-CREATE INDEX aliases_doc ON aliases(doc_id);
-CREATE TABLE nodes (
-    id INTEGER PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    eid TEXT NOT NULL,
-    parent_eid TEXT,
-    ordinal INTEGER NOT NULL,
-    depth INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    num TEXT,
-    number INTEGER,
-    heading TEXT,
-    text TEXT NOT NULL,
-    page INTEGER,
-    line INTEGER,
-    file TEXT,
-    UNIQUE (doc_id, eid)
-);
-CREATE INDEX nodes_doc_kind ON nodes(doc_id, kind, number);
-CREATE INDEX nodes_parent ON nodes(doc_id, parent_eid);
-CREATE TABLE spans (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    eid TEXT NOT NULL,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    label TEXT NOT NULL,
-    text TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (doc_id, ordinal)
-);
-CREATE INDEX spans_node ON spans(doc_id, eid);
-CREATE TABLE events (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    date TEXT,
-    target TEXT,
-    source_doc TEXT,
-    eid TEXT,
-    quote TEXT,
-    inferred INTEGER NOT NULL,
-    note TEXT,
-    PRIMARY KEY (doc_id, ordinal)
-);
--- rowid = nodes.id, kept in step by the store (FTS5 tables cannot take foreign keys).
-CREATE VIRTUAL TABLE node_fts USING fts5(heading, body);
-"""
-
-
-class StoreError(Exception):
-    """A store problem with one clear reason (printable as is)."""
+SCHEMA_VERSION = 2  # PRAGMA user_version of a SQLite store at Alembic revision 0002 or later
+SEARCH_INDEX = {"sqlite": search_sqlite, "postgresql": search_pg}  # per dialect, data not ifs
 
 
 class UnknownDocument(StoreError):
@@ -259,68 +185,6 @@ def _aliases(doc: Document) -> list[str]:
     return list(dict.fromkeys(n for n in names if n and n != doc.id))
 
 
-# --- bigram index ----------------------------------------------------------------------------
-
-def _runs(text: str) -> list[str]:
-    """Maximal runs of letters/digits (what unicode61 keeps as token characters), casefolded."""
-    return re.findall(r"[^\W_]+", text.casefold())
-
-
-def bigrams(text: str) -> str:
-    """Index form of a text: each run as overlapping character bigrams (a 1-char run as itself)."""
-    out: list[str] = []
-    for run in _runs(text):
-        out.extend([run] if len(run) == 1 else (run[i : i + 2] for i in range(len(run) - 1)))
-    return " ".join(out)
-
-
-def _match_expression(terms: list[str]) -> str | None:
-    """FTS5 query for the terms' runs of 2+ characters: each a quoted phrase of its bigrams.
-
-    Runs contain only letters and digits, so nothing a user types (quotes, ``*``, ``AND``,
-    parentheses) can reach FTS5 as syntax; ``AND`` becomes the literal phrase ``"an nd"``.
-    """
-    phrases = [
-        '"' + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + '"'
-        for term in terms
-        for run in _runs(term)
-        if len(run) >= 2
-    ]
-    return " AND ".join(dict.fromkeys(phrases)) or None
-
-
-def _snippet(text: str, terms: list[str]) -> str:
-    """``text`` around the first match, every occurrence of every term marked «…»."""
-    folded = text.casefold()
-    spans: list[tuple[int, int]] = []
-    for term in terms:
-        t = term.casefold()
-        start = folded.find(t)
-        while start >= 0:
-            spans.append((start, start + len(t)))
-            start = folded.find(t, start + 1)
-    if not spans:
-        return text[: 2 * SNIPPET_CONTEXT]
-    spans.sort()
-    merged: list[list[int]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    lo = max(0, merged[0][0] - SNIPPET_CONTEXT)
-    hi = min(len(text), merged[0][1] + SNIPPET_CONTEXT)
-    out, pos = [], lo
-    for s, e in merged:
-        if s >= hi:
-            break
-        e = min(e, hi)
-        out += [text[pos:s], MARK_OPEN, text[s:e], MARK_CLOSE]
-        pos = e
-    out.append(text[pos:hi])
-    return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(text) else "")
-
-
 # --- citation labels -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -362,26 +226,32 @@ def citation_label(chain: list[_Row], siblings: dict[str | None, list[_Row]]) ->
 
 # --- the store -------------------------------------------------------------------------------
 
-class Store:
-    """A policykit SQLite store. ``create=False`` refuses to make a new, empty one."""
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
 
-    def __init__(self, path: str | Path, *, create: bool = True):
-        self.path = Path(path)
-        if not create and not self.path.exists():
+
+class Store:
+    """A policykit store at ``db`` (a path or a URL). ``create=False`` refuses to make a new one."""
+
+    def __init__(self, db: str | Path, *, create: bool = True):
+        url = preflight(db)  # a missing folder, a foreign or broken file: refused, untouched
+        self.url = url
+        self.target = describe(url)
+        self.path: Path | str = Path(url.database) if url.get_backend_name() == "sqlite" else str(db)
+        if isinstance(self.path, Path) and not create and not self.path.exists():
             raise StoreError(f"{self.path}: no store here (run `policykit ingest` first)")
+        self.engine: Engine = engine_for(url)
+        self.index = SEARCH_INDEX[self.engine.dialect.name]
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a policykit store ({exc})") from None
+            with self._guard():
+                ensure_current(self.engine, create=create)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     # context manager -----------------------------------------------------------------
     def close(self) -> None:
-        self.conn.close()
+        self.engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -389,76 +259,69 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: store schema {version} is newer than this policykit ({SCHEMA_VERSION})"
-            )
-        with self._transaction():
-            # read again under the write lock: another process may have created it meanwhile
-            if self.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
-                return
-            # The 发文登记簿 may share the file (its tables are reg_*): that is not foreign data.
-            if self.conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'reg\\_%' ESCAPE '\\'"
-                                 " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchone()[0]:
-                raise StoreError(f"{self.path}: an SQLite file that is not a policykit store")
-            # statement by statement: executescript() would commit the open transaction
-            for statement in _SCHEMA.split(";\n"):
-                if statement.strip():
-                    self.conn.execute(statement)
-            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    # connections: every database error becomes one line naming the store ---------------
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except DatabaseUnavailable:
+            raise
+        except DBAPIError as exc:
+            raise StoreError(self._explain(exc)) from None
 
-    class _Tx:
-        def __init__(self, conn: sqlite3.Connection):
-            self.conn = conn
+    def _explain(self, exc: DBAPIError) -> str:
+        reason = _reason(exc)
+        low = reason.lower()
+        if "malformed" in low or "not a database" in low or "corrupt" in low:
+            return (f"{self.target}: the store is damaged or not a policykit store ({reason}); "
+                    f"`policykit --db {self.target} db check` says more")
+        if "readonly" in low or "read-only" in low:
+            return f"{self.target}: the store is read-only ({reason}); nothing was written"
+        if "unable to open" in low:
+            return f"{self.target}: cannot open the store ({reason})"
+        return f"{self.target}: database error ({reason})"
 
-        def __enter__(self) -> None:
-            self.conn.execute("BEGIN IMMEDIATE")
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._guard(), connect(self.engine) as conn:
+            yield conn
 
-        def __exit__(self, exc_type: object, *rest: object) -> None:
-            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
-
-    def _transaction(self) -> Store._Tx:
-        return Store._Tx(self.conn)
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._guard(), write_transaction(self.engine) as conn:
+            yield conn
 
     # writing ---------------------------------------------------------------------------
     def save(self, parsed: ParsedSourceLike) -> None:
         """Store one parsed source in one transaction, replacing any earlier rows of the source."""
         for doc in parsed.documents:
             _check_unique_eids(doc)
-        with self._transaction():
-            _delete_source(self.conn, parsed.source_id)
-            _insert_source(self.conn, parsed)
+        with self._write() as conn:
+            _delete_source(conn, self.index, parsed.source_id)
+            _insert_source(conn, parsed)
             for doc in parsed.documents:
-                _insert_document(self.conn, parsed.source_id, doc)
-                _insert_nodes(self.conn, doc)
-                _insert_spans(self.conn, doc)
-                _insert_events(self.conn, doc)
+                _insert_document(conn, parsed.source_id, doc)
+                _insert_nodes(conn, doc)
+                _insert_spans(conn, doc)
+                _insert_events(conn, doc)
 
     def replace_spans(self, updates: dict[str, list[Span]]) -> None:
         """Replace the layer spans of several documents in one transaction (the tree and the
         rest of each document stay as stored)."""
-        with self._transaction():
-            for doc_id, spans in updates.items():
-                self.conn.execute("DELETE FROM spans WHERE doc_id = ?", (doc_id,))
-                self.conn.executemany(
-                    'INSERT INTO spans (doc_id, ordinal, eid, start, "end", label, text, data)'
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(doc_id, i, sp.eid, sp.start, sp.end, sp.label, sp.text, _encode(sp.data))
-                     for i, sp in enumerate(spans)],
-                )
+        with self._write() as conn:
+            for doc_id, new in updates.items():
+                conn.execute(spans.delete().where(spans.c.doc_id == doc_id))
+                _insert_span_rows(conn, doc_id, new)
 
     def delete_source(self, source_id: str) -> bool:
         """Remove a source and everything parsed from it. False if it was not stored."""
-        with self._transaction():
-            return _delete_source(self.conn, source_id)
+        with self._write() as conn:
+            return _delete_source(conn, self.index, source_id)
 
     # reading ---------------------------------------------------------------------------
     def sources(self) -> list[SourceInfo]:
-        rows = self.conn.execute("SELECT * FROM sources ORDER BY id").fetchall()
+        with self._read() as conn:
+            rows = conn.execute(select(sources).order_by(sources.c.id)).mappings().all()
         return [
             SourceInfo(r["id"], r["path"], r["sha256"], r["format"], r["pages"], bool(r["ocr"]),
                        tuple(json.loads(r["warnings"])), r["ingested_at"], _decode(r["meta"]))
@@ -467,23 +330,45 @@ class Store:
 
     def documents(self) -> list[DocSummary]:
         """Every stored document, in source order then chain position."""
-        return self._summaries("1 = 1", ())
+        return self._summaries(None)
 
     def summary(self, doc_id: str) -> DocSummary:
-        found = self._summaries("d.id = ?", (doc_id,))
+        found = self._summaries(documents.c.id == doc_id)
         if not found:
             raise UnknownDocument(f"no document {doc_id!r} in the store")
         return found[0]
 
-    def _summaries(self, where: str, args: tuple[Any, ...]) -> list[DocSummary]:
-        rows = self.conn.execute(
-            f"""SELECT d.*,
-                  (SELECT count(*) FROM nodes n WHERE n.doc_id = d.id AND n.kind = 'article') AS arts,
-                  (SELECT json_group_array(alias) FROM
-                     (SELECT alias FROM aliases a WHERE a.doc_id = d.id ORDER BY alias)) AS names
-                FROM documents d WHERE {where} ORDER BY d.source_id, d.position, d.id""",
-            args,
-        ).fetchall()
+    def metas(self) -> dict[str, dict[str, Any]]:
+        """doc id → its stored ``meta`` (the manifest's facts), without loading any tree."""
+        with self._read() as conn:
+            rows = conn.execute(select(documents.c.id, documents.c.meta)
+                                .order_by(documents.c.id)).all()
+        return {i: _decode(m) or {} for i, m in rows}
+
+    def events_about_others(self, doc_id: str) -> list[tuple[str, LifecycleEvent]]:
+        """(stating document, event) for every stored event with a target, stated by documents
+        other than ``doc_id``, in document and event order."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(events).where(events.c.doc_id != doc_id, events.c.target.is_not(None))
+                .order_by(events.c.doc_id, events.c.ordinal)).mappings().all()
+        return [(r["doc_id"], _event(r)) for r in rows]
+
+    def _summaries(self, where: Any) -> list[DocSummary]:
+        arts = (select(func.count()).select_from(nodes)
+                .where(nodes.c.doc_id == documents.c.id, nodes.c.kind == "article")
+                .scalar_subquery().label("arts"))
+        query = select(documents, arts).order_by(documents.c.source_id, documents.c.position,
+                                                 documents.c.id)
+        names_q = select(aliases.c.doc_id, aliases.c.alias).order_by(aliases.c.alias)
+        if where is not None:
+            query = query.where(where)
+            names_q = names_q.where(aliases.c.doc_id.in_(select(documents.c.id).where(where)))
+        with self._read() as conn:
+            rows = conn.execute(query).mappings().all()
+            names: dict[str, list[str]] = {}
+            for d, a in conn.execute(names_q):
+                names.setdefault(d, []).append(a)
         out = []
         for r in rows:
             eff, exp = _fact(r["effective"]), _fact(r["expires"])
@@ -496,30 +381,31 @@ class Store:
                 effective=eff.value if eff else None, effective_inferred=bool(eff and eff.inferred),
                 expires=exp.value if exp else None, expires_inferred=bool(exp and exp.inferred),
                 parent=r["parent"], children=tuple(_decode(r["children"])), articles=r["arts"],
-                aliases=tuple(json.loads(r["names"])),
+                aliases=tuple(names.get(r["id"], ())),
             ))
         return out
 
     def document(self, doc_id: str) -> Document:
         """The document as it was saved: tree, spans, events and every metadata field."""
-        r = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if r is None:
-            raise UnknownDocument(f"no document {doc_id!r} in the store")
-        return Document(
-            id=r["id"], source=r["source"], position=r["position"], kind=r["kind"],
-            title=r["title"], doc_number=r["doc_number"], issuers=_decode(r["issuers"]),
-            addressees=r["addressees"], signed=_fact(r["signed"]), printed_by=r["printed_by"],
-            printed=_fact(r["printed"]), disclosure=r["disclosure"], cc=_decode(r["cc"]),
-            attachments=_decode(r["attachments"]), parent=r["parent"],
-            children=_decode(r["children"]), effective=_fact(r["effective"]),
-            expires=_fact(r["expires"]), validity=r["validity"], events=self._events(doc_id),
-            root=self._tree(doc_id), spans=self._spans(doc_id), meta=_decode(r["meta"]),
-        )
+        with self._read() as conn:
+            r = conn.execute(select(documents).where(documents.c.id == doc_id)).mappings().first()
+            if r is None:
+                raise UnknownDocument(f"no document {doc_id!r} in the store")
+            return Document(
+                id=r["id"], source=r["source"], position=r["position"], kind=r["kind"],
+                title=r["title"], doc_number=r["doc_number"], issuers=_decode(r["issuers"]),
+                addressees=r["addressees"], signed=_fact(r["signed"]), printed_by=r["printed_by"],
+                printed=_fact(r["printed"]), disclosure=r["disclosure"], cc=_decode(r["cc"]),
+                attachments=_decode(r["attachments"]), parent=r["parent"],
+                children=_decode(r["children"]), effective=_fact(r["effective"]),
+                expires=_fact(r["expires"]), validity=r["validity"],
+                events=self._events(conn, doc_id), root=self._tree(conn, doc_id),
+                spans=self._spans(conn, doc_id), meta=_decode(r["meta"]),
+            )
 
-    def _tree(self, doc_id: str) -> Node:
-        rows = self.conn.execute(
-            "SELECT * FROM nodes WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
-        ).fetchall()
+    def _tree(self, conn: Connection, doc_id: str) -> Node:
+        rows = conn.execute(select(nodes).where(nodes.c.doc_id == doc_id)
+                            .order_by(nodes.c.ordinal)).mappings().all()
         by_eid: dict[str, Node] = {}
         root: Node | None = None
         for r in rows:
@@ -535,88 +421,84 @@ class Store:
             raise StoreError(f"document {doc_id!r} has no node tree in the store")
         return root
 
-    def _spans(self, doc_id: str) -> list[Span]:
-        rows = self.conn.execute(
-            'SELECT eid, start, "end", label, text, data FROM spans WHERE doc_id = ? ORDER BY ordinal',
-            (doc_id,),
-        )
+    def _spans(self, conn: Connection, doc_id: str) -> list[Span]:
+        rows = conn.execute(select(spans).where(spans.c.doc_id == doc_id)
+                            .order_by(spans.c.ordinal)).mappings()
         return [Span(r["eid"], r["start"], r["end"], r["label"], r["text"], _decode(r["data"]))
                 for r in rows]
 
-    def _events(self, doc_id: str) -> list[LifecycleEvent]:
-        rows = self.conn.execute(
-            "SELECT * FROM events WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
-        )
-        return [
-            LifecycleEvent(
-                type=r["type"], date=date.fromisoformat(r["date"]) if r["date"] else None,
-                target=r["target"], source_doc=r["source_doc"], eid=r["eid"], quote=r["quote"],
-                inferred=bool(r["inferred"]), note=r["note"],
-            )
-            for r in rows
-        ]
+    def _events(self, conn: Connection, doc_id: str) -> list[LifecycleEvent]:
+        rows = conn.execute(select(events).where(events.c.doc_id == doc_id)
+                            .order_by(events.c.ordinal)).mappings()
+        return [_event(r) for r in rows]
 
     def node(self, doc_id: str, eid: str) -> Node | None:
         """The node with its subtree, or None (UnknownDocument if the document is not stored)."""
         self.summary(doc_id)
-        return self._tree(doc_id).find(eid)
+        with self._read() as conn:
+            return self._tree(conn, doc_id).find(eid)
 
     def article(self, doc_id: str, number: int) -> Node | None:
         """Article ``number`` (第N条) of the document, with its paragraphs and points."""
-        row = self.conn.execute(
-            "SELECT eid FROM nodes WHERE doc_id = ? AND kind = 'article' AND number = ?"
-            " ORDER BY ordinal LIMIT 1",
-            (doc_id, number),
-        ).fetchone()
-        if row is None:
+        with self._read() as conn:
+            eid = conn.execute(
+                select(nodes.c.eid).where(nodes.c.doc_id == doc_id, nodes.c.kind == "article",
+                                          nodes.c.number == number)
+                .order_by(nodes.c.ordinal).limit(1)).scalar()
+        if eid is None:
             self.summary(doc_id)  # UnknownDocument rather than None for a missing document
             return None
-        return self.node(doc_id, row["eid"])
+        return self.node(doc_id, eid)
 
     def label(self, doc_id: str, eid: str) -> str:
         """The node's citation inside its document (第九条第一款第（五）项)."""
-        rows = self.conn.execute(
-            """WITH RECURSIVE up(eid, parent_eid, kind, num, number, heading, level) AS (
-                 SELECT eid, parent_eid, kind, num, number, heading, 0 FROM nodes
-                   WHERE doc_id = :doc AND eid = :eid
-                 UNION ALL
-                 SELECT n.eid, n.parent_eid, n.kind, n.num, n.number, n.heading, up.level + 1
-                   FROM nodes n JOIN up ON n.doc_id = :doc AND n.eid = up.parent_eid)
-               SELECT * FROM up WHERE parent_eid IS NOT NULL ORDER BY level DESC""",
-            {"doc": doc_id, "eid": eid},
-        ).fetchall()
+        with self._read() as conn:
+            return self._label(conn, doc_id, eid)
+
+    def _label(self, conn: Connection, doc_id: str, eid: str) -> str:
+        cols = (nodes.c.eid, nodes.c.parent_eid, nodes.c.kind, nodes.c.num, nodes.c.number,
+                nodes.c.heading)
+        up = (select(*cols, literal(0).label("level"))
+              .where(nodes.c.doc_id == doc_id, nodes.c.eid == eid).cte("up", recursive=True))
+        parent = nodes.alias("n")
+        up = up.union_all(
+            select(*(parent.c[c.name] for c in cols), (up.c.level + 1).label("level"))
+            .where(and_(parent.c.doc_id == doc_id, parent.c.eid == up.c.parent_eid)))
+        rows = conn.execute(select(up).where(up.c.parent_eid.is_not(None))
+                            .order_by(up.c.level.desc())).mappings().all()
         chain = [_Row(r["eid"], r["parent_eid"], r["kind"], r["num"], r["number"], r["heading"])
                  for r in rows]
-        articles = {r.eid for r in chain if r.kind == "article"}
-        siblings = {
-            a: [_Row(r["eid"], a, "paragraph", None, r["number"], None) for r in self.conn.execute(
-                "SELECT eid, number FROM nodes WHERE doc_id = ? AND parent_eid = ?"
-                " AND kind = 'paragraph' ORDER BY ordinal", (doc_id, a))]
-            for a in articles
-        }
+        siblings = {}
+        for a in {r.eid for r in chain if r.kind == "article"}:
+            paras = conn.execute(
+                select(nodes.c.eid, nodes.c.number)
+                .where(nodes.c.doc_id == doc_id, nodes.c.parent_eid == a, nodes.c.kind == "paragraph")
+                .order_by(nodes.c.ordinal)).all()
+            siblings[a] = [_Row(e, a, "paragraph", None, n, None) for e, n in paras]
         return citation_label(chain, siblings)
 
     # lookup ----------------------------------------------------------------------------
     def find_by_title(self, title: str) -> list[DocSummary]:
         """Documents titled exactly ``title``; failing that, equal once 《》 and blanks are dropped."""
-        exact = self._summaries("d.title = ?", (title,))
-        return exact or self._summaries("d.title_key = ?", (title_key(title),))
+        exact = self._summaries(documents.c.title == title)
+        return exact or self._summaries(documents.c.title_key == title_key(title))
 
     def find_by_doc_number(self, number: str) -> list[DocSummary]:
         """Documents with this 文号 (blanks, bracket shapes and a stray 第 do not matter)."""
-        exact = self._summaries("d.doc_number = ?", (number,))
-        return exact or self._summaries("d.doc_number_key = ?", (doc_number_key(number),))
+        exact = self._summaries(documents.c.doc_number == number)
+        return exact or self._summaries(documents.c.doc_number_key == doc_number_key(number))
 
     def resolve(self, key: str) -> str:
         """A document id from an id, an alias, a 文号 or a title. UnknownDocument otherwise."""
         key = key.strip()
-        if self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (key,)).fetchone():
-            return key
-        row = self.conn.execute("SELECT doc_id FROM aliases WHERE alias = ?", (key,)).fetchone()
-        if row:
-            return row["doc_id"]
-        for found in (self.find_by_doc_number(key), self.find_by_title(key)):
-            ids = [s.id for s in found]
+        with self._read() as conn:
+            if conn.execute(select(documents.c.id).where(documents.c.id == key)).first():
+                return key
+            found = conn.execute(select(aliases.c.doc_id).where(aliases.c.alias == key)).scalar()
+        if found:
+            return found
+        for matches in (self.find_by_doc_number(key), self.find_by_title(key)):
+            ids = [s.id for s in matches]
             if len(ids) == 1:
                 return ids[0]
             if len(ids) > 1:
@@ -625,58 +507,56 @@ class Store:
 
     # search ----------------------------------------------------------------------------
     def search(self, query: str, limit: int = 50, *, doc_id: str | None = None) -> list[Hit]:
-        """Nodes whose heading or text contains every blank-separated term of ``query``.
-
-        Ranked by bm25 over the bigram index; a query with no run of two or more letters (a
-        single character, punctuation) is answered by a scan and ranked by occurrences.
-        """
+        """Nodes whose heading or text contains every blank-separated term of ``query``, best
+        first (BM25, toolkit/db/search_text.py). The index narrows the candidates; a query with
+        no run of two or more letters (a single character, punctuation) scans the nodes."""
         terms = query.split()
         if not terms or limit <= 0:
             return []
-        expr = _match_expression(terms)
-        scope, args = ("AND n.doc_id = ?", (doc_id,)) if doc_id else ("", ())
-        if expr:
-            rows: Iterable[sqlite3.Row] = self.conn.execute(
-                f"""SELECT n.doc_id, n.eid, n.kind, n.heading, n.text, n.page, n.file,
-                           -bm25(node_fts, 2.0, 1.0) AS score
-                    FROM node_fts JOIN nodes n ON n.id = node_fts.rowid
-                    WHERE node_fts MATCH ? {scope}
-                    ORDER BY bm25(node_fts, 2.0, 1.0), n.doc_id, n.ordinal""",
-                (expr, *args),
-            )
-        else:
-            rows = self._scan(terms, scope, args)
-        hits: list[Hit] = []
-        for r in rows:
-            heading, text = r["heading"] or "", r["text"]
-            if not all(t.casefold() in f"{heading}\n{text}".casefold() for t in terms):
-                continue
-            in_text = any(t.casefold() in text.casefold() for t in terms)
-            hits.append(Hit(
-                doc_id=r["doc_id"], eid=r["eid"], kind=r["kind"],
-                label=self.label(r["doc_id"], r["eid"]),
-                snippet=_snippet(text if in_text else heading, terms),
-                score=round(float(r["score"]), 6), page=r["page"], file=r["file"],
-            ))
-            if len(hits) >= limit:
-                break
+        with self._read() as conn:
+            found = [c for c in self._candidates(conn, terms) if contains_all(c, terms)]
+            df = {t.casefold(): len(found) for t in terms} if len(set(terms)) == 1 else {
+                t.casefold(): sum(1 for c in self._candidates(conn, [t]) if contains_all(c, [t]))
+                for t in dict.fromkeys(terms)}
+            stats = self._stats(conn)
+            hits: list[Hit] = []
+            for c, score in rank(found, terms, stats, df):
+                if doc_id is not None and c.doc_id != doc_id:
+                    continue
+                in_text = any(t.casefold() in c.text.casefold() for t in terms)
+                hits.append(Hit(
+                    doc_id=c.doc_id, eid=c.eid, kind=c.kind, label=self._label(conn, c.doc_id, c.eid),
+                    snippet=snippet(c.text if in_text else (c.heading or ""), terms),
+                    score=score, page=c.page, file=c.file,
+                ))
+                if len(hits) >= limit:
+                    break
         return hits
 
-    def _scan(self, terms: list[str], scope: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            f"SELECT doc_id, eid, kind, heading, text, page, file, ordinal FROM nodes n"
-            f" WHERE 1 = 1 {scope}", args,
-        )
-        scored = []
-        for r in rows:
-            hay = f"{r['heading'] or ''}\n{r['text']}".casefold()
-            count = sum(hay.count(t.casefold()) for t in terms)
-            if count:
-                # occurrences per square root of length: a short node that is about the term wins
-                score = count / math.sqrt(len(hay) + 1)
-                scored.append({**dict(r), "score": score})
-        scored.sort(key=lambda d: (-d["score"], d["doc_id"], d["ordinal"]))
-        return scored
+    def _candidates(self, conn: Connection, terms: list[str]) -> list[Candidate]:
+        """Nodes that may contain every term: the index's answer, or every indexed node."""
+        phrases = query_phrases(terms)
+        query = select(nodes.c.doc_id, nodes.c.eid, nodes.c.kind, nodes.c.heading, nodes.c.text,
+                       nodes.c.page, nodes.c.file, nodes.c.ordinal)
+        if phrases:
+            ids = self.index.matching_ids(phrases).columns(nodes.c.id).subquery()
+            query = query.where(nodes.c.id.in_(select(ids.c.id)))
+        return [Candidate(*r) for r in conn.execute(query)]
+
+    def _stats(self, conn: Connection) -> Stats:
+        length = func.length(func.coalesce(nodes.c.heading, "")) + func.length(nodes.c.text)
+        count, mean = conn.execute(
+            select(func.count(), func.avg(length))
+            .where((nodes.c.text != "") | (func.coalesce(nodes.c.heading, "") != ""))).one()
+        return Stats(int(count), float(mean or 0.0))
+
+
+def _event(r: Any) -> LifecycleEvent:
+    return LifecycleEvent(
+        type=r["type"], date=date.fromisoformat(r["date"]) if r["date"] else None,
+        target=r["target"], source_doc=r["source_doc"], eid=r["eid"], quote=r["quote"],
+        inferred=bool(r["inferred"]), note=r["note"],
+    )
 
 
 # --- row writers (module functions so a test can make one fail mid-save) ---------------------
@@ -689,46 +569,39 @@ def _check_unique_eids(doc: Document) -> None:
         seen.add(node.eid)
 
 
-def _delete_source(conn: sqlite3.Connection, source_id: str) -> bool:
-    conn.execute(
-        "DELETE FROM node_fts WHERE rowid IN (SELECT n.id FROM nodes n JOIN documents d"
-        " ON d.id = n.doc_id WHERE d.source_id = ?)", (source_id,),
-    )
-    return conn.execute("DELETE FROM sources WHERE id = ?", (source_id,)).rowcount > 0
+def _delete_source(conn: Connection, index: Any, source_id: str) -> bool:
+    index.delete_source(conn, source_id)
+    return conn.execute(sources.delete().where(sources.c.id == source_id)).rowcount > 0
 
 
-def _insert_source(conn: sqlite3.Connection, parsed: ParsedSourceLike) -> None:
-    conn.execute(
-        "INSERT INTO sources (id, path, sha256, format, pages, ocr, warnings, meta, ingested_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (parsed.source_id, str(parsed.path), parsed.sha256, parsed.format, parsed.pages,
-         int(bool(parsed.ocr)), _encode(list(parsed.warnings)),
-         _encode(getattr(parsed, "meta", None) or {}),
-         datetime.now(UTC).isoformat(timespec="seconds")),
-    )
+def _insert_source(conn: Connection, parsed: ParsedSourceLike) -> None:
+    conn.execute(sources.insert().values(
+        id=parsed.source_id, path=str(parsed.path), sha256=parsed.sha256, format=parsed.format,
+        pages=parsed.pages, ocr=int(bool(parsed.ocr)), warnings=_encode(list(parsed.warnings)),
+        meta=_encode(getattr(parsed, "meta", None) or {}),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    ))
 
 
-def _insert_document(conn: sqlite3.Connection, source_id: str, doc: Document) -> None:
-    other = conn.execute("SELECT source_id FROM documents WHERE id = ?", (doc.id,)).fetchone()
+def _insert_document(conn: Connection, source_id: str, doc: Document) -> None:
+    other = conn.execute(select(documents.c.source_id).where(documents.c.id == doc.id)).scalar()
     if other:
-        raise StoreError(f"document {doc.id} is already stored from source {other[0]}")
-    conn.execute(
-        """INSERT INTO documents (id, source_id, source, position, kind, title, title_key, doc_number,
-             doc_number_key, issuers, addressees, signed, printed_by, printed, disclosure, cc,
-             attachments, parent, children, effective, expires, validity, meta)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (doc.id, source_id, doc.source, doc.position, doc.kind, doc.title, title_key(doc.title),
-         doc.doc_number, doc_number_key(doc.doc_number) if doc.doc_number else None,
-         _encode(doc.issuers), doc.addressees, _fact_json(doc.signed), doc.printed_by,
-         _fact_json(doc.printed), doc.disclosure, _encode(doc.cc), _encode(doc.attachments),
-         doc.parent, _encode(doc.children), _fact_json(doc.effective), _fact_json(doc.expires),
-         doc.validity, _encode(doc.meta)),
-    )
+        raise StoreError(f"document {doc.id} is already stored from source {other}")
+    conn.execute(documents.insert().values(
+        id=doc.id, source_id=source_id, source=doc.source, position=doc.position, kind=doc.kind,
+        title=doc.title, title_key=title_key(doc.title), doc_number=doc.doc_number,
+        doc_number_key=doc_number_key(doc.doc_number) if doc.doc_number else None,
+        issuers=_encode(doc.issuers), addressees=doc.addressees, signed=_fact_json(doc.signed),
+        printed_by=doc.printed_by, printed=_fact_json(doc.printed), disclosure=doc.disclosure,
+        cc=_encode(doc.cc), attachments=_encode(doc.attachments), parent=doc.parent,
+        children=_encode(doc.children), effective=_fact_json(doc.effective),
+        expires=_fact_json(doc.expires), validity=doc.validity, meta=_encode(doc.meta),
+    ))
     for alias in _aliases(doc):
-        taken = conn.execute("SELECT doc_id FROM aliases WHERE alias = ?", (alias,)).fetchone()
+        taken = conn.execute(select(aliases.c.doc_id).where(aliases.c.alias == alias)).scalar()
         if taken:
-            raise StoreError(f"alias {alias!r} of {doc.id} already names {taken[0]}")
-        conn.execute("INSERT INTO aliases (alias, doc_id) VALUES (?, ?)", (alias, doc.id))
+            raise StoreError(f"alias {alias!r} of {doc.id} already names {taken}")
+        conn.execute(aliases.insert().values(alias=alias, doc_id=doc.id))
 
 
 def _flatten(root: Node) -> Iterator[tuple[Node, str | None, int]]:
@@ -740,36 +613,52 @@ def _flatten(root: Node) -> Iterator[tuple[Node, str | None, int]]:
         stack.extend((c, node.eid, depth + 1) for c in reversed(node.children))
 
 
-def _insert_nodes(conn: sqlite3.Connection, doc: Document) -> None:
-    for ordinal, (node, parent, depth) in enumerate(_flatten(doc.root)):
-        src = node.source
-        cur = conn.execute(
-            """INSERT INTO nodes (doc_id, eid, parent_eid, ordinal, depth, kind, num, number,
-                 heading, text, page, line, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (doc.id, node.eid, parent, ordinal, depth, node.kind, node.num, node.number,
-             node.heading, node.text, src.page if src else None, src.line if src else None,
-             src.file if src else None),
-        )
-        if node.text or node.heading:
-            conn.execute(
-                "INSERT INTO node_fts (rowid, heading, body) VALUES (?, ?, ?)",
-                (cur.lastrowid, bigrams(node.heading or ""), bigrams(node.text)),
-            )
+def _insert_nodes(conn: Connection, doc: Document) -> None:
+    rows = [
+        {"doc_id": doc.id, "eid": node.eid, "parent_eid": parent, "ordinal": ordinal,
+         "depth": depth, "kind": node.kind, "num": node.num, "number": node.number,
+         "heading": node.heading, "text": node.text,
+         "page": node.source.page if node.source else None,
+         "line": node.source.line if node.source else None,
+         "file": node.source.file if node.source else None}
+        for ordinal, (node, parent, depth) in enumerate(_flatten(doc.root))
+    ]
+    ids = conn.execute(nodes.insert().returning(nodes.c.id, sort_by_parameter_order=True),
+                       rows).scalars().all()
+    SEARCH_INDEX[conn.dialect.name].add(
+        conn, [(i, r["heading"], r["text"]) for i, r in zip(ids, rows, strict=True)
+               if r["text"] or r["heading"]])
 
 
-def _insert_spans(conn: sqlite3.Connection, doc: Document) -> None:
-    conn.executemany(
-        'INSERT INTO spans (doc_id, ordinal, eid, start, "end", label, text, data)'
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(doc.id, i, s.eid, s.start, s.end, s.label, s.text, _encode(s.data))
-         for i, s in enumerate(doc.spans)],
-    )
+def _insert_span_rows(conn: Connection, doc_id: str, items: list[Span]) -> None:
+    if items:
+        conn.execute(spans.insert(), [
+            {"doc_id": doc_id, "ordinal": i, "eid": s.eid, "start": s.start, "end": s.end,
+             "label": s.label, "text": s.text, "data": _encode(s.data)}
+            for i, s in enumerate(items)])
 
 
-def _insert_events(conn: sqlite3.Connection, doc: Document) -> None:
-    conn.executemany(
-        "INSERT INTO events (doc_id, ordinal, type, date, target, source_doc, eid, quote,"
-        " inferred, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(doc.id, i, e.type, e.date.isoformat() if e.date else None, e.target, e.source_doc,
-          e.eid, e.quote, int(e.inferred), e.note) for i, e in enumerate(doc.events)],
-    )
+def _insert_spans(conn: Connection, doc: Document) -> None:
+    _insert_span_rows(conn, doc.id, doc.spans)
+
+
+def _insert_events(conn: Connection, doc: Document) -> None:
+    if doc.events:
+        conn.execute(events.insert(), [
+            {"doc_id": doc.id, "ordinal": i, "type": e.type,
+             "date": e.date.isoformat() if e.date else None, "target": e.target,
+             "source_doc": e.source_doc, "eid": e.eid, "quote": e.quote,
+             "inferred": int(e.inferred), "note": e.note}
+            for i, e in enumerate(doc.events)])
+
+
+def rebuild_index(conn: Connection) -> int:
+    """Index every node again (after ``db copy``, or to repair): returns the rows indexed."""
+    index = SEARCH_INDEX[conn.dialect.name]
+    index.clear(conn)
+    rows = conn.execute(select(nodes.c.id, nodes.c.heading, nodes.c.text)
+                        .where((nodes.c.text != "") | (func.coalesce(nodes.c.heading, "") != ""))
+                        .order_by(nodes.c.id)).all()
+    index.add(conn, [tuple(r) for r in rows])
+    return len(rows)
+

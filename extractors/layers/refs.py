@@ -242,13 +242,18 @@ def _name(doc: Document) -> str:
     return f"《{doc.title}》" if doc.title else doc.id
 
 
-def _locate(c: Citation, target: Document, article: Node | None) -> dict[str, Any]:
+def _locate(c: Citation, target: Document, article: Node | None,
+            by_number: dict[int | None, Node] | None = None) -> dict[str, Any]:
     """Walk article → paragraph → point → 目 in ``target``; report the first step that fails."""
     name = _name(target)
     if article is None:
         return {"resolved": False, "reason": f"article {c.article} does not exist in {name}"}
     if c.article_to is not None:
-        arts = [target.article(n) for n in range(c.article, c.article_to + 1)]
+        if by_number is None:
+            by_number = {}
+            for a in target.articles():
+                by_number.setdefault(a.number, a)
+        arts = [by_number.get(n) for n in range(c.article, c.article_to + 1)]
         missing = [n for n, a in zip(range(c.article, c.article_to + 1), arts, strict=True) if a is None]
         eids = [a.eid for a in arts if a is not None]
         if missing:
@@ -285,10 +290,13 @@ def _locate(c: Citation, target: Document, article: Node | None) -> dict[str, An
     return {"resolved": True, "target_eid": node.eid, "target_eids": [node.eid], **out}
 
 
-def _relative(c: Citation, document: Document, eid: str) -> dict[str, Any]:
+def _relative(c: Citation, document: Document, eid: str,
+              by_eid: dict[str, Node] | None = None) -> dict[str, Any]:
     name = _name(document)
     art_eid = _ancestor_eid(eid, "art_")
-    article = document.node(art_eid) if art_eid else None
+    if by_eid is None:
+        by_eid = {n.eid: n for n in document.nodes()}
+    article = by_eid.get(art_eid) if art_eid else None
     if article is None:
         return {"resolved": False, "reason": f"{c.text} outside any article of {name}"}
     if c.relative == "article":
@@ -316,6 +324,20 @@ class Resolver:
     resolve_title: ResolveTitle | None = None
     table: dict[str, DefinitionAt] = field(default_factory=dict)
     _cache: dict[str, Document | None] = field(default_factory=dict)
+    # Per target document: nodes by eId and articles by number. Looking them up by walking the
+    # tree for every citation made ingest quadratic in the size of the document (#16.4).
+    _index: dict[int, tuple[dict[str, Node], dict[int | None, Node]]] = field(default_factory=dict)
+
+    def _nodes_of(self, doc: Document) -> tuple[dict[str, Node], dict[int | None, Node]]:
+        if id(doc) not in self._index:
+            by_eid: dict[str, Node] = {}
+            by_number: dict[int | None, Node] = {}
+            for n in doc.nodes():
+                by_eid.setdefault(n.eid, n)
+                if n.kind == "article":
+                    by_number.setdefault(n.number, n)
+            self._index[id(doc)] = (by_eid, by_number)
+        return self._index[id(doc)]
 
     def __post_init__(self) -> None:
         if not self.table:
@@ -377,10 +399,11 @@ class Resolver:
             data["prefix"] = c.prefix
         if target is None:
             return data
+        by_eid, by_number = self._nodes_of(target)
         if c.relative:
-            found = _relative(c, target, eid)
+            found = _relative(c, target, eid, by_eid)
         else:
-            found = _locate(c, target, target.article(c.article))
+            found = _locate(c, target, by_number.get(c.article), by_number)
         data.update(found)
         return data
 

@@ -57,3 +57,5 @@ class ReadResult:
     ocr: bool = False  # text came from OCR of page images
     warnings: list[str] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)  # producer metadata (PDF Info, core props)
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages whose text came from OCR
+    skipped_pages: list[int] = field(default_factory=list)  # pages with no text that could be read

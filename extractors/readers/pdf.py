@@ -65,6 +65,7 @@ def read_pdf(path: str | Path, *, ocr: bool | None = None) -> ReadResult:
         to_ocr = sorted(set(pg for pg in probe.textless if pg in probe.images) | set(unreadable))
 
     ocr_lines: list[Line] = []
+    skipped: list[int] = []
     if to_ocr and ocr is not False and ocr_mod.available():
         ocr_lines = _ocr(p, name, to_ocr)
         why = "OCR requested" if ocr is True else "no usable text layer"
@@ -85,6 +86,7 @@ def read_pdf(path: str | Path, *, ocr: bool | None = None) -> ReadResult:
         else:
             what = "image only or text without a character map"
         warnings.append(f"page(s) {_ranges(to_ocr)}: {what}, skipped ({why})")
+        skipped = list(to_ocr)
 
     body_size = measure(lines).size if lines else None
     all_lines = sorted(lines + ocr_mod.snap_sizes(ocr_lines, body_size), key=lambda ln: ln.page)
@@ -99,6 +101,8 @@ def read_pdf(path: str | Path, *, ocr: bool | None = None) -> ReadResult:
         ocr=bool(ocr_lines),
         warnings=warnings,
         metadata=probe.metadata,
+        ocr_pages=list(to_ocr) if ocr_lines else [],
+        skipped_pages=skipped,
     )
 
 

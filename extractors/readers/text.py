@@ -19,6 +19,7 @@ looking at a title.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,10 +89,19 @@ def _read_bytes(p: Path) -> bytes:
 
 
 def decode(raw: bytes, name: str = "<bytes>") -> tuple[str, str]:
-    """Bytes → text: UTF-8 (a BOM is dropped), else GB18030; binaries are refused by signature."""
+    """Bytes → text: UTF-16 or UTF-8 by their BOM, UTF-8, else GB18030; binaries are refused by
+    signature. UTF-16 is tried first because its text is full of NUL bytes (Windows Notepad's
+    "Unicode" is UTF-16 LE with a BOM)."""
     for magic, what in _MAGIC:
         if raw.startswith(magic):
             raise ReadError(name, what)
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(codec), codec
+            except UnicodeDecodeError as exc:
+                raise ReadError(name, f"undecodable text: begins with a {codec.upper()} byte-order mark "
+                                      f"but is not {codec.upper()} (offset {exc.start + len(bom)})") from exc
     if b"\x00" in raw[:4096]:
         raise ReadError(name, "binary data (NUL bytes), not text")
     try:

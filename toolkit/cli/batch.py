@@ -87,10 +87,13 @@ def _summary(result, console) -> None:
               help="Also a ZIP of the issued files and the register extract.")
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Processes for the PDF stage (one LibreOffice run each).")
+@click.option("--reissue", is_flag=True,
+              help="Issue again cases already issued (recorded as reissues; the old numbers "
+                   "are voided). Without it such rows are refused.")
 @issuing_options
 @click.pass_context
 def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bool,
-          make_zip: bool, workers: int, sign: bool, sign_p12: Path | None, sign_key: Path | None,
+          make_zip: bool, workers: int, reissue: bool, sign: bool, sign_p12: Path | None, sign_key: Path | None,
           sign_cert: Path | None, passphrase_env: str, test_cert: Path | None,
           office: str | None, register_path: Path | None) -> None:
     """Issue one notice per row of a case table (.xlsx or .csv; columns: docs/notices.md).
@@ -118,7 +121,8 @@ def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bo
                                   ("、签名" if signer else "")}
         with Register(register_db(ctx, register_path)) as reg, _Bar(labels) as bar:
             result = run_batch(table, doc_type, corpus=corpus, register=reg, out_dir=out_dir,
-                               options=options, office=office, make_zip=make_zip, progress=bar)
+                               options=options, office=office, make_zip=make_zip, progress=bar,
+                               reissue=reissue)
     except issuing_errors() as e:
         _fail(str(e))
 

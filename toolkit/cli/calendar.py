@@ -94,7 +94,7 @@ def add(
     click.echo(result.end.isoformat())
     # The last day is in the period: "即…前" would read as "before" it, so it is named plainly.
     click.echo(f"自{trigger}起{result.n}{result.unit.cn}内")
-    click.echo(f"期限届满日：{cal_lib.format_date_cn(result.end)}（含当日）")
+    click.echo(result.last_day_cn())
     if result.rolled_from is not None:
         click.echo(
             f"(last day {result.rolled_from.isoformat()} is a rest day: moved to the next "

@@ -13,7 +13,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from toolkit.model import Document, Node
 from toolkit.store import DocSummary, Store, StoreError
 
 WORKERS = 2  # the machines have two cores; parsing is CPU-bound, saving stays in this process
+PROGRESS_BYTES = 1_000_000  # files this large say each parsing stage as they reach it
 
 
 
@@ -80,13 +81,17 @@ def _date(value: Any, inferred: bool = False) -> str:
 
 @dataclass
 class Outcome:
-    """What happened to one file of an ingest."""
+    """What happened to one file of an ingest: ``status`` is ok, partial (read imperfectly, see
+    ``notes``), re-read, new version, refused (a changed text of a known source: nothing stored)
+    or failed."""
 
     file: str
     documents: int = 0
     articles: int = 0
     pages: int | None = None
     error: str | None = None
+    status: str = "ok"
+    notes: list[str] = field(default_factory=list)
 
 
 def _parse(path: str, manifest: Any) -> tuple[Any, str | None]:
@@ -95,8 +100,15 @@ def _parse(path: str, manifest: Any) -> tuple[Any, str | None]:
     from extractors.readers.base import ReadError
     from toolkit.ingest import parse_source
 
+    def say(message: str) -> None:  # straight to stderr: a worker process has no progress bar
+        print(f"{path}: {message}", file=sys.stderr, flush=True)
+
     try:
-        return parse_source(path, manifest=manifest), None
+        big = Path(path).stat().st_size >= PROGRESS_BYTES
+    except OSError:
+        big = False
+    try:
+        return parse_source(path, manifest=manifest, **({"progress": say} if big else {})), None
     except ReadError as exc:
         return None, exc.reason
     except Exception as exc:  # a parser bug on one file: report it, keep going
@@ -134,12 +146,22 @@ def _results(files: list[Path], manifest: Any) -> Any:
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Corpus manifest (default: corpus/manifest.yaml when present).")
 @click.option("--no-manifest", is_flag=True, help="Ignore the manifest (ids from file names).")
+@click.option("--strict", is_flag=True,
+              help="A file read imperfectly (pages by OCR, numbering gaps, no structure) is an error: "
+                   "it is not stored.")
+@click.option("--new-version", is_flag=True,
+              help="A known source whose text changed is stored as a new version beside the old text "
+                   "(ids suffixed @<text hash>) instead of being refused.")
 @click.pass_context
 @_one_line_errors
 def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | None,
-           no_manifest: bool) -> None:
-    """Parse files (PDF, DOCX, TXT, MD; folders are searched) into the store."""
+           no_manifest: bool, strict: bool, new_version: bool) -> None:
+    """Parse files (PDF, DOCX, TXT, MD; folders are searched) into the store.
+
+    A file whose text differs from the stored (or bundled) text of the same source is refused
+    with what changed; nothing replaces the law silently."""
     from extractors.pipeline import article_count, discover
+    from toolkit.ingest import admit
 
     manifest = _load_manifest(manifest_path, not no_manifest)
     files = discover(list(paths))
@@ -163,17 +185,30 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
             store = store or stack.enter_context(Store(db))
             out = outcomes[str(path)]
             if parsed is not None:
-                try:
-                    store.save(parsed)
-                except StoreError as exc:
-                    error = f"not stored: {exc}"
+                admission = admit(parsed, store, manifest, new_version=new_version)
+                out.notes += [admission.reason] + admission.changes if admission.action in (
+                    "reread", "new_version") else []
+                partial = list(parsed.meta.get("read_problems", []))
+                if not admission.stores:
+                    out.status = "refused"
+                    error = "\n    ".join([admission.reason] + admission.changes)
+                elif partial and strict:
+                    out.status = "refused"
+                    error = "\n    ".join(["read imperfectly, not stored (--strict):"] + partial)
                 else:
-                    out.documents = len(parsed.documents)
-                    out.articles = sum(article_count(d) for d in parsed.documents)
-                    out.pages = parsed.pages
+                    try:
+                        store.save(parsed)
+                    except StoreError as exc:
+                        error = f"not stored: {exc}"
+                    else:
+                        out.documents = len(parsed.documents)
+                        out.articles = sum(article_count(d) for d in parsed.documents)
+                        out.pages = parsed.pages
+                        out.status = "partial" if partial else {
+                            "reread": "re-read", "new_version": "new version"}.get(admission.action, "ok")
+                        out.notes += partial
             if error:
-                out.error = error
-                progress.console.print(f"{path}: {error}", markup=False, soft_wrap=True)
+                out.error = error  # listed once, after the table (not also while parsing)
             progress.advance(task)
             progress.refresh()
 
@@ -185,17 +220,24 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     for name in ("documents", "articles", "pages", "status"):
         table.add_column(name)
     for o in outcomes.values():
+        status = o.status if o.status == "refused" or not o.error else "failed"
         table.add_row(Path(o.file).name, str(o.documents), str(o.articles), "" if o.pages is None else
-                      str(o.pages), "failed" if o.error else "ok")
-    _console().print(table)
+                      str(o.pages), status)
+    if any(not o.error for o in outcomes.values()):  # no "ingested into" table over nothing ingested
+        _console().print(table)
     if linked:
         click.echo(f"cross-references resolved across files: {sum(linked.values())} "
                    f"in {len(linked)} documents", err=True)
+    for o in outcomes.values():
+        if o.notes and not o.error:
+            click.echo(f"{o.file}: {o.status}:", err=True)
+            for note in o.notes:
+                click.echo(f"    {note}", err=True)
     failed = [o for o in outcomes.values() if o.error]
     if failed:
         click.echo(f"{len(failed)} of {len(files)} files failed:", err=True)
         for o in failed:
-            click.echo(f"  {o.file}: {o.error}", err=True)
+            click.echo(f"  {o.file}: {'refused: ' if o.status == 'refused' else ''}{o.error}", err=True)
         sys.exit(1)
 
 

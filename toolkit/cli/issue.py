@@ -1,9 +1,12 @@
-"""Issuing commands: ``register``, ``issue``, ``verify``, ``seal``, ``test-certificate``.
+"""Issuing commands: ``issue``, ``verify``, ``seal``, ``test-certificate``.
 
-Thin shells over ``toolkit.documents`` (register, issue, sign, seal). A problem is one line on
-stderr: exit 2 for a wrong argument or unusable input. ``verify`` exits 0 when the signature is
-intact and trusted, 1 when the file was changed after signing, 3 when it is intact but the
-certificate is not trusted, 4 when the PDF has no signature.
+Thin shells over ``toolkit.issuing`` (issue, sign, seal); ``register`` lives in
+``toolkit.cli.register``. A problem is one line on stderr: exit 2 for a wrong argument or
+unusable input. ``verify`` exits (VERIFY_EXIT) 0 when the signature is intact and trusted and
+covers the whole file, 1 when the signed content was changed (tampered), 3 when it is intact but
+the certificate is not trusted, 4 when the PDF has no signature, 5 when the signature holds but
+the file was modified after signing (bytes appended, an incremental update, changed signature
+padding), 2 when the file cannot be verified at all.
 """
 
 from __future__ import annotations
@@ -11,16 +14,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from toolkit.cli.errors import fail as _fail
 from toolkit.cli.errors import one_line_errors
-from toolkit.cli.main import db_path
 
-VERIFY_EXIT = {"intact": 0, "tampered": 1, "untrusted": 3, "unsigned": 4}
+VERIFY_EXIT = {"intact": 0, "tampered": 1, "untrusted": 3, "unsigned": 4, "modified": 5}
+VERIFY_WORDS = {"modified": "modified after signing"}
 
 
 def _known() -> tuple[type[BaseException], ...]:
@@ -40,115 +42,10 @@ def _known() -> tuple[type[BaseException], ...]:
 _one_line_errors = one_line_errors(_known)
 
 
-
-
-
 def _open_register(ctx: click.Context, *, create: bool = False):
-    from toolkit.issuing.register import Register
+    from toolkit.cli.register import open_register
 
-    path = db_path(ctx)
-    if not create and not path.exists():
-        _fail(f"no register at {path} (use --db or POLICYKIT_DB)")
-    return Register(path)
-
-
-def _entry_line(e) -> str:
-    extra = []
-    if e.reissue_of:
-        extra.append(f"reissue of {e.reissue_of}")
-    if e.reissued_as:
-        extra.append(f"reissued as {e.reissued_as}")
-    if e.status == "voided":
-        extra.append(f"voided: {e.void_reason}")
-    tail = f"  ({'; '.join(extra)})" if extra else ""
-    return (
-        f"{e.number}\t{e.status}\t{e.office}\t{e.doc_type}\t{e.case_id or '-'}\t"
-        f"{e.doc_date or '-'}{tail}"
-    )
-
-
-# -- register ---------------------------------------------------------------------------------
-
-
-@click.group()
-def register() -> None:
-    """The 发文登记簿: every allocated 发文字号 and what became of it."""
-
-
-@register.command("list")
-@click.option("--year", type=int, help="Only this year's numbers.")
-@click.option("--office", help="Only this office (id from corpus/offices.yaml).")
-@click.option("--status", type=click.Choice(["reserved", "issued", "voided"]))
-@click.option("--json", "as_json", is_flag=True, help="JSON instead of lines.")
-@click.pass_context
-@_one_line_errors
-def register_list(ctx: click.Context, year: int | None, office: str | None, status: str | None, as_json: bool) -> None:
-    """List register rows in number order (reserved rows are numbers still in production or
-    left by a crash: see `register recover`)."""
-    with _open_register(ctx) as reg:
-        rows = reg.entries(year=year, office=office, status=status)
-    if as_json:
-        click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
-        return
-    for row in rows:
-        click.echo(_entry_line(row))
-    if not rows:
-        click.echo("(no numbers)", err=True)
-
-
-@register.command("show")
-@click.argument("number")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-@_one_line_errors
-def register_show(ctx: click.Context, number: str, as_json: bool) -> None:
-    """One number: its row, output files (checked against their SHA-256 now) and history."""
-    with _open_register(ctx) as reg:
-        entry = reg.get(number)
-        checks = {c.role: c.state for c in reg.check_files(entry.number)}
-    if as_json:
-        data = entry.to_dict()
-        for f in data["files"]:
-            f["state"] = checks.get(f["role"])
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    click.echo(_entry_line(entry))
-    click.echo(f"  template: {entry.template_version or '-'}   reserved by {entry.owner} at {entry.reserved_at}")
-    for f in entry.files:
-        click.echo(f"  {f.role}: {f.path}  sha256 {f.sha256}  [{checks.get(f.role)}]")
-    for ev in entry.events:
-        click.echo(f"  {ev.at}  {ev.event}" + (f"  {ev.detail}" if ev.detail else ""))
-
-
-@register.command("void")
-@click.argument("number")
-@click.option("--reason", required=True, help="Why the number is voided (kept in the register).")
-@click.pass_context
-@_one_line_errors
-def register_void(ctx: click.Context, number: str, reason: str) -> None:
-    """Void a reserved or issued number. It stays in the register and is never reused."""
-    with _open_register(ctx) as reg:
-        entry = reg.void(number, reason)
-    click.echo(_entry_line(entry))
-
-
-@register.command("recover")
-@click.option(
-    "--older-than-hours",
-    type=float,
-    default=None,
-    help="Also void reservations older than this, whatever their process (other machines).",
-)
-@click.pass_context
-@_one_line_errors
-def register_recover(ctx: click.Context, older_than_hours: float | None) -> None:
-    """Void "reserved" rows whose issuing process died before finishing."""
-    max_age = timedelta(hours=older_than_hours) if older_than_hours is not None else None
-    with _open_register(ctx) as reg:
-        voided = reg.recover(max_age=max_age)
-    for entry in voided:
-        click.echo(_entry_line(entry))
-    click.echo(f"{len(voided)} reservation(s) voided", err=True)
+    return open_register(ctx, create=create)
 
 
 # -- issue ------------------------------------------------------------------------------------
@@ -161,7 +58,10 @@ def _signer_from_options(p12: Path | None, key: Path | None, cert: Path | None, 
     if len(chosen) > 1:
         _fail("choose one of --sign-p12, --sign-key/--sign-cert, --test-cert")
     if test_cert is not None:
-        tc = make_test_certificate(test_cert)
+        try:
+            tc = make_test_certificate(test_cert)
+        except (SigningError, OSError) as exc:  # a partial set, an expired CA, no permission
+            _fail(str(exc))
         click.echo(
             f"WARNING: signing with a TEST certificate ({tc.signer_cert}); its CA {tc.ca_cert}"
             " is trusted by nobody: not for real documents.",
@@ -222,6 +122,9 @@ def issue(ctx: click.Context, docx: tuple[Path, ...], office: str, doc_type: str
     ]
     options = IssueOptions(pdf=not no_pdf, seal=not no_seal, sign=signer, workers=workers)
     with _open_register(ctx, create=True) as reg:
+        from toolkit.cli.register import warn_reserved
+
+        warn_reserved(reg)
         outcomes = issue_batch(requests, register=reg, out_dir=out_dir, offices=offices, options=options)
     failed = 0
     for path, o in zip(docx, outcomes, strict=True):
@@ -246,9 +149,12 @@ def issue(ctx: click.Context, docx: tuple[Path, ...], office: str, doc_type: str
 @click.option("--json", "as_json", is_flag=True)
 @_one_line_errors
 def verify(pdf: Path, trust: tuple[Path, ...], as_json: bool) -> None:
-    """Check a signed PDF: intact / tampered / untrusted, who signed and when.
+    """Check a signed PDF: intact / tampered / modified after signing / untrusted, who signed
+    and when.
 
-    Exit 0 intact and trusted, 1 tampered, 3 intact but untrusted, 4 unsigned."""
+    Exit 0 intact, trusted and covering the whole file; 1 tampered; 2 not a PDF or missing;
+    3 intact but untrusted; 4 unsigned; 5 modified after signing (bytes appended, an
+    incremental update such as a changed title, or changed signature padding)."""
     from toolkit.issuing.sign import verify_pdf
 
     result = verify_pdf(pdf, trust_roots=list(trust) or None)
@@ -275,11 +181,11 @@ def verify(pdf: Path, trust: tuple[Path, ...], as_json: bool) -> None:
             )
         )
     else:
-        click.echo(f"{pdf}: {result.status}")
+        click.echo(f"{pdf}: {VERIFY_WORDS.get(result.status, result.status)}")
         for s in result.signatures:
             when = s.signing_time.isoformat(sep=" ") if s.signing_time else "unknown time"
             cover = "covers the whole file" if s.whole_file else "does NOT cover the whole file"
-            click.echo(f"  {s.field}: {s.status} — signed by {s.signer or '?'} at {when}; {cover}; {s.detail}")
+            click.echo(f"  {s.field}: {VERIFY_WORDS.get(s.status, s.status)} — signed by {s.signer or '?'} at {when}; {cover}; {s.detail}")
     sys.exit(VERIFY_EXIT[result.status])
 
 
@@ -309,7 +215,8 @@ def seal(office: str, bottom_text: str | None, size_mm: float, dpi: int, output:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @_one_line_errors
 def test_certificate(directory: Path) -> None:
-    """Create a self-signed TEST CA and signer certificate (for demos; never real documents)."""
+    """Create a self-signed TEST CA and signer certificate once (for demos; never real
+    documents); an existing one in DIRECTORY is reused, never overwritten."""
     from toolkit.issuing.sign import make_test_certificate
 
     tc = make_test_certificate(directory)

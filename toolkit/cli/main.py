@@ -26,7 +26,7 @@ COMMANDS: dict[str, str] = {
     "diff": "toolkit.cli.versions:diff_cmd",
     "status": "toolkit.cli.versions:status_cmd",
     "history": "toolkit.cli.versions:history_cmd",
-    "register": "toolkit.cli.issue:register",
+    "register": "toolkit.cli.register:register",
     "issue": "toolkit.cli.issue:issue",
     "verify": "toolkit.cli.issue:verify",
     "seal": "toolkit.cli.issue:seal",
@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "check": "toolkit.cli.notices:check",
     "batch": "toolkit.cli.batch:batch",
     "demo": "toolkit.cli.demo:demo",
+    "db": "toolkit.cli.db:db",
 }
 
 DEFAULT_DB = "policykit.db"
@@ -57,17 +58,37 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help=f"SQLite store (default: $POLICYKIT_DB or ./{DEFAULT_DB}).",
+    metavar="PATH|URL",
+    help=f"The store: a SQLite file, or postgresql://user@host/db for a shared server "
+         f"(default: $POLICYKIT_DB or ./{DEFAULT_DB}).",
 )
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None) -> None:
+def cli(ctx: click.Context, db: str | None) -> None:
     """policykit: China's medical-insurance designation rules as structured, citable data."""
     ctx.ensure_object(dict)
-    ctx.obj["db"] = db or Path(os.environ.get("POLICYKIT_DB", DEFAULT_DB))
+    ctx.obj["db"] = as_db(db or os.environ.get("POLICYKIT_DB", DEFAULT_DB))
 
 
-def db_path(ctx: click.Context) -> Path:
-    """The store path chosen by ``--db`` / ``POLICYKIT_DB`` (for subcommands)."""
-    return ctx.find_root().obj["db"]
+def as_db(value: str) -> Path | str:
+    """A server URL stays a string (a Path would fold its ``//``); anything else is a path."""
+    return value if "://" in value else Path(value)
+
+
+def db_path(ctx: click.Context) -> Path | str:
+    """The store chosen by ``--db`` / ``POLICYKIT_DB`` (for subcommands): a Path for the embedded
+    SQLite file, a URL string for a server. Checked on first use, before any command writes: a
+    missing folder, a damaged file or another program's database is one line and exit 2."""
+    obj = ctx.find_root().obj
+    if not obj.get("db_checked"):
+        from toolkit.cli.errors import fail
+        from toolkit.db.errors import StoreError
+        from toolkit.db.schema import preflight
+        from toolkit.db.url import DatabaseUrlError
+
+        try:
+            preflight(obj["db"])
+        except (StoreError, DatabaseUrlError) as exc:
+            fail(str(exc))
+        obj["db_checked"] = True
+    return obj["db"]

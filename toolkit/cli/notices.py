@@ -38,11 +38,20 @@ def _date(command: str, text: str | None) -> date | None:
         _fail(command, f"--date: {text!r} 不是 YYYY-MM-DD 格式的日期")
 
 
+def dated(data: object, when: date | None) -> object:
+    """The case data with ``--date`` as its 成文日期, before it is validated: every check that
+    involves the date (received before the notice, a deadline) runs against the given date, not
+    the file's."""
+    if when is None or not isinstance(data, dict):
+        return data
+    return {**data, "date": when}
+
+
 def _run(ctx: click.Context, command: str, kind: str, doc_type: str, case_path: Path,
          out_dir: Path, decision_path: Path | None, on: str | None) -> None:
     from toolkit.corpus import Corpus, CorpusError
     from toolkit.documents.basis import DocumentError
-    from toolkit.documents.cases import CaseError, load_case
+    from toolkit.documents.cases import CaseError, parse_case, read_data
     from toolkit.documents.decision import load_decision
     from toolkit.documents.doctypes import of_kind
     from toolkit.documents.render import generate
@@ -52,10 +61,10 @@ def _run(ctx: click.Context, command: str, kind: str, doc_type: str, case_path: 
         _fail(command, f"未知的类型 {doc_type!r}：可用 {'、'.join(types)}（policykit templates 查看）")
     when = _date(command, on)
     try:
-        case = load_case(case_path, doc_type)
+        case = parse_case(dated(read_data(case_path), when), str(case_path), doc_type)
         decision = load_decision(decision_path) if decision_path else None
         corpus = Corpus.open(db_path(ctx))
-        result = generate(doc_type, case, corpus, out_dir, decision=decision, on=when)
+        result = generate(doc_type, case, corpus, out_dir, decision=decision)
     except CaseError as e:
         _fail(command, str(e))
     except (DocumentError, CorpusError) as e:
@@ -116,7 +125,6 @@ def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
     from toolkit.documents.cases import parse_case, read_data
     from toolkit.documents.decision import load_decision
     from toolkit.documents.doctypes import of_kind
-    from toolkit.documents.render import with_date
     from toolkit.issuing.issue import IssueOptions
     from toolkit.issuing.notice_issue import (
         find_office,
@@ -133,9 +141,8 @@ def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
     when = _date("notice", on)
     offices = load_offices()
     given = find_office(offices, office) if office else None
-    case = parse_case(with_issuer(read_data(case_path), given), str(case_path), doc_type)
-    if when is not None:
-        case = with_date(case, when)
+    case = parse_case(dated(with_issuer(read_data(case_path), given), when), str(case_path),
+                      doc_type)
     decision = load_decision(decision_path) if decision_path else None
     corpus = Corpus.open(db_path(ctx))
     prepared = prepare_notice(doc_type, case, corpus, offices, decision=decision, office=office,
@@ -225,6 +232,20 @@ def check(paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
+def _fonts_asked(pdf: Path, pdf_check) -> list[str]:
+    """The fonts the PDF's DOCX asks for: the issued DOCX beside it (same name), else the
+    official fonts every policykit template uses."""
+    from toolkit.documents import gbt9704 as G
+
+    docx = pdf.with_suffix(".docx")
+    if docx.exists():
+        try:
+            return pdf_check.docx_fonts(docx)
+        except Exception:  # noqa: BLE001 - an unreadable DOCX: fall back to the official set
+            pass
+    return [G.FANGSONG, G.XIAOBIAOSONG, G.HEITI, G.KAITI, G.SONGTI, G.LATIN]
+
+
 def _check_one(path: Path) -> int:
     """Check one file, print its findings (or OK); the number of findings."""
     suffix = path.suffix.lower()
@@ -239,7 +260,8 @@ def _check_one(path: Path) -> int:
         if importlib.util.find_spec("toolkit.issuing.pdf_check") is None:
             _fail("check", f"{path}: PDF 检查模块（toolkit.issuing.pdf_check）尚未安装")
         pdf_check = importlib.import_module("toolkit.issuing.pdf_check")
-        findings = [str(f) for f in pdf_check.check_pdf(path)]
+        expect = pdf_check.Expectations(docx_fonts=_fonts_asked(path, pdf_check))
+        findings = [str(f) for f in pdf_check.check_pdf(path, expect)]
     if not findings:
         click.echo(f"{path}: OK" + (" (GB/T 9704)" if suffix == ".docx" else ""))
         return 0

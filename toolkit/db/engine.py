@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from toolkit.db.url import database_url, describe
@@ -18,7 +19,7 @@ class DatabaseUnavailable(RuntimeError):
     """The server refused, the password is wrong, or the file cannot be opened: one line for the user."""
 
 
-def engine_for(db: str | Path, *, busy_timeout_s: float = 60.0) -> Engine:
+def engine_for(db: str | Path | URL, *, busy_timeout_s: float = 60.0) -> Engine:
     """An engine for ``db`` (a path or a URL). Connection problems surface on first use as
     ``DatabaseUnavailable`` via ``connect``; creating the engine itself never touches the server."""
     url = database_url(db)
@@ -69,4 +70,16 @@ def connect(engine: Engine) -> Connection:
         return engine.connect()
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if engine.dialect.name == "sqlite":
+            raise DatabaseUnavailable(_sqlite_open_problem(engine.url.database or "", reason)) from None
         raise DatabaseUnavailable(f"{describe(engine.url)}: cannot connect ({reason})") from None
+
+
+def _sqlite_open_problem(database: str, reason: str) -> str:
+    """Why a SQLite file does not open, in the user's words: most often a read-only file or
+    folder (a read-only share), since the store writes its WAL files beside itself."""
+    path = Path(database)
+    if path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return (f"{path}: the store is read-only here (the file or its folder cannot be written; "
+                f"policykit keeps its write-ahead log beside the store): {reason}")
+    return f"{path}: cannot open the store ({reason})"

@@ -18,12 +18,14 @@ class DatabaseUrlError(ValueError):
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 
 
-def is_url(db: str | Path) -> bool:
-    return isinstance(db, str) and "://" in db
+def is_url(db: str | Path | URL) -> bool:
+    return isinstance(db, URL) or (isinstance(db, str) and "://" in db)
 
 
-def database_url(db: str | Path) -> URL:
+def database_url(db: str | Path | URL) -> URL:
     """``db`` as a URL. A SQLite path's folder must exist: a typo never silently makes directories."""
+    if isinstance(db, URL):
+        return db
     if is_url(db):
         try:
             url = make_url(str(db))

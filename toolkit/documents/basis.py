@@ -42,14 +42,35 @@ class Quote:
 
 
 def lead_for(c: Citation) -> str:
+    """《title》（文号）label规定： — a national provision that applies where the region's rules
+    are silent is cited like any other (the title says what it is); why it was chosen is the
+    concept map's business, never the printed text's."""
     source = f"（{c.source}）" if c.source else ""
-    prefix = "本地区规则对此未作规定，依照" if c.fallback else ""
-    return f"{prefix}《{c.doc_title}》{source}{c.label}规定："
+    return f"《{c.doc_title}》{source}{c.label}规定："
+
+
+_LEAD_IN = ("：", ":")
+
+
+def standalone_lines(c: Citation) -> tuple[str, ...]:
+    """The citation's lines, never ending in a lead-in ("…情形之一的，…：") whose items are not
+    quoted: a node quoted for its own words (``eId#own``) keeps the sentences that stand alone and
+    drops the lead-in. A node that is nothing but a lead-in cannot be quoted alone."""
+    lines = [line for line in c.text.split("\n") if line]
+    while lines and lines[-1].rstrip().endswith(_LEAD_IN):
+        last = lines.pop().rstrip()
+        cut = last.rfind("。")
+        if cut >= 0:
+            lines.append(last[: cut + 1])
+            break
+    if not lines:
+        raise DocumentError(f"{c.reference}只是引出下列各项的导语，不能单独引用：请在概念表中引用它的具体项")
+    return tuple(lines)
 
 
 def quote(c: Citation) -> Quote:
     """The citation's text exactly as the corpus holds it, one paragraph per line."""
-    return Quote(lead_for(c), tuple(line for line in c.text.split("\n") if line), c)
+    return Quote(lead_for(c), standalone_lines(c), c)
 
 
 _SPACE = re.compile(r"\s+")

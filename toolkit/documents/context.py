@@ -90,7 +90,7 @@ def common(case: C.CaseBase) -> Context:
         "cc": "，".join(rec.cc) if rec else "",
         "printed_by": rec.printed_by if rec else "",
         "printed_cn": format_date_cn(rec.printed_on) if rec else "",
-        "contact": f"联系人：{case.contact.person}，联系电话：{case.contact.phone}。"
+        "contact": f"联系人：{case.contact.person}，联系电话：{case.contact.phone}"
         if case.contact else "",
     }
 
@@ -146,6 +146,7 @@ def refusal(case: C.RefusalCase, basis: Basis, decision: Decision | None) -> Bui
         "grounds": grounds_context(case, basis, "refusal", selector_of(case.applicant.kind),
                                    decision),
         "basis_label": article_reference(concept),
+        "remedies": quotes(basis.concept("application_remedies", required=False)),
     }
     return ctx, []
 
@@ -157,7 +158,7 @@ def supplement(case: C.SupplementCase, basis: Basis, decision: Decision | None) 
         notify_by = _calendar(add_workdays, case.received_on, int(notify_days))
         if case.date > notify_by:
             warnings.append(f"成文日期 {format_date_cn(case.date)} 晚于告知期限：应自收到材料之日起"
-                            f"{notify_days}个工作日内（即{format_date_cn(notify_by)}前）一次性告知")
+                            f"{notify_days}个工作日内（期限届满日为{format_date_cn(notify_by)}，含当日）一次性告知")
     applicant_days = basis.param("applicant_supplement_workdays")
     served = case.served_on or case.date
     applicant_deadline = ""
@@ -190,6 +191,7 @@ def evaluation_failed(case: C.EvaluationFailedCase, basis: Basis,
         "basis": quotes(cites),
         "re_evaluation_months": months,
         "re_evaluation_cn": format_date_cn(re_eval),
+        "remedies": quotes(basis.concept("application_remedies", required=False)),
     }
     return ctx, []
 
@@ -203,7 +205,7 @@ def suspension(case: C.SuspensionCase, basis: Basis, decision: Decision | None) 
         "until_cn": format_date_cn(case.until) if case.until else "",
         "consequences": quotes(basis.concept("suspension_effect")),
         "rectification": numbered(case.rectification),
-        "remedies": quotes(basis.concept("remedies", required=False)),
+        "remedies": quotes(basis.concept("decision_remedies", required=False)),
     }
     return ctx, []
 
@@ -215,7 +217,7 @@ def termination(case: C.TerminationCase, basis: Basis, decision: Decision | None
                                    selector_of(case.institution.kind), decision),
         "effective_cn": format_date_cn(case.effective_on),
         "consequences": quotes(basis.concept("termination_effect")),
-        "remedies": quotes(basis.concept("remedies", required=False)),
+        "remedies": quotes(basis.concept("decision_remedies", required=False)),
     }
     return ctx, []
 

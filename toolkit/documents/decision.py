@@ -15,12 +15,16 @@ Expected shape (other keys are allowed and ignored, so the engine can add its ow
 
 Each ground is printed like a case ground: its ``label`` as the facts, then every citation
 quoted exactly from the corpus on the notice's date. Citations must belong to the case's region.
+The engine also writes the party it decided about (``applicant``, ``institution`` or ``person``,
+each with a ``name``): a decision about another party, or of another date than the notice's
+成文日期, is refused (:func:`mismatches`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -56,3 +60,48 @@ def load_decision(path: str | Path) -> Decision:
         return Decision.model_validate(data)
     except ValidationError as e:
         raise CaseError(str(path), explain(Decision, e)) from None
+
+
+# The party a decision is about and the party a notice is addressed to, by the field that names
+# it in the engine's JSON and in the case models (refusal: applicant, suspension: institution…).
+PARTY_FIELDS = ("applicant", "institution", "person")
+
+
+def _name(party: Any) -> str | None:
+    if isinstance(party, dict):
+        return party.get("name")
+    return getattr(party, "name", None)
+
+
+def decided_party(decision: Decision) -> str | None:
+    extra = decision.model_extra or {}
+    for key in PARTY_FIELDS:
+        name = _name(extra.get(key))
+        if name:
+            return name
+    return None
+
+
+def case_party(case: BaseModel) -> str | None:
+    for key in PARTY_FIELDS:
+        party = getattr(case, key, None)
+        name = party if isinstance(party, str) else _name(party)
+        if name:
+            return name
+    return None
+
+
+def mismatches(decision: Decision, case: BaseModel) -> list[str]:
+    """Why this decision cannot become this notice: another party, another date."""
+    from toolkit.calendar import format_date_cn
+
+    problems = []
+    decided, addressed = decided_party(decision), case_party(case)
+    if decided and addressed and decided != addressed:
+        problems.append(f"决定文件是对“{decided}”作出的，本文书的对象是“{addressed}”")
+    on = getattr(case, "date", None)
+    if decision.date is not None and on is not None and decision.date != on:
+        problems.append(f"决定文件的判断日期是{format_date_cn(decision.date)}，本文书的成文日期是"
+                        f"{format_date_cn(on)}：请按成文日期重新判断（policykit decide … --date "
+                        f"{on.isoformat()} --json）")
+    return problems

@@ -27,9 +27,9 @@ from toolkit.documents import gbt9704 as G
 from toolkit.documents.basis import Basis, DocumentError
 from toolkit.documents.cases import CaseError, explain
 from toolkit.documents.context import text_width
-from toolkit.documents.decision import Decision
+from toolkit.documents.decision import Decision, mismatches
 from toolkit.documents.doctypes import TYPES, DocType
-from toolkit.fileio import atomic_write
+from toolkit.fileio import write_new
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -100,6 +100,7 @@ def render_bytes(template: Path, context: dict[str, Any]) -> bytes:
     except jinja2.TemplateError as e:
         raise DocumentError(f"{template.name}: 模板错误：{e}") from None
     centre_signature(tpl.docx)
+    keep_signature_with_body(tpl.docx)
     buf = io.BytesIO()
     tpl.save(buf)
     return buf.getvalue()
@@ -139,6 +140,66 @@ def centre_signature(doc) -> None:
         ind.set(qn("w:right"), str(round(chars * G.BODY_SIZE_PT * 20)))
 
 
+def _style_id(p_el) -> str | None:
+    ps = p_el.find(f"{_W}pPr/{_W}pStyle")
+    return ps.get(qn("w:val")) if ps is not None else None
+
+
+def _text(p_el) -> str:
+    return "".join(t.text or "" for t in p_el.iter(f"{_W}t"))
+
+
+def _keep_with_next(p_el) -> None:
+    ppr = p_el.find(f"{_W}pPr")
+    if ppr is None:
+        ppr = OxmlElement("w:pPr")
+        p_el.insert(0, ppr)
+    if ppr.find(f"{_W}keepNext") is None:
+        keep = OxmlElement("w:keepNext")
+        style = ppr.find(f"{_W}pStyle")
+        # CT_PPr order: pStyle, keepNext, … (Word rejects a misplaced child)
+        if style is not None:
+            style.addnext(keep)
+        else:
+            ppr.insert(0, keep)
+
+
+CLOSINGS = ("特此",)  # 特此通知。特此决定。特此告知。: the closing formula, not body text
+
+
+def keep_signature_with_body(doc) -> None:
+    """GB/T 9704 7.3.5.1: the 署名 and 成文日期 never stand on a page with nothing but the closing
+    formula (特此通知。) above them. The template keeps the closing, the blank lines and the 署名
+    together; here the last body paragraph joins them (LibreOffice and Word then carry its last
+    lines over, widow control keeping at least two), a lead-in ending in "：" stays with what it
+    introduces, and a 附注 after the date stays on the date's page."""
+    paras = list(doc.element.body.iter(f"{_W}p"))
+    signatures = [i for i, p in enumerate(paras) if _style_id(p) == G.S_SIGNATURE]
+    dates = [i for i, p in enumerate(paras) if _style_id(p) == G.S_DATE]
+    for p in paras:
+        if _text(p).rstrip().endswith("："):
+            _keep_with_next(p)
+    if not signatures or not dates:
+        return
+    filled = [i for i in range(signatures[0]) if _text(paras[i]).strip()]
+    closings = [i for i in filled if _text(paras[i]).strip().startswith(CLOSINGS)]
+    before = [i for i in filled if closings and i < closings[-1]]
+    # At least two lines of body go with the closing: a one-line last paragraph brings the one
+    # before it (lines estimated from the text width: 28 characters a line, 2 of indent).
+    lines, start = 0.0, None
+    for i in reversed(before):
+        start = i
+        lines += max(1.0, -(-(text_width(_text(paras[i])) + 2) // G.CHARS_PER_LINE))
+        if lines >= 2:
+            break
+    if start is not None:
+        for i in range(start, closings[-1]):
+            _keep_with_next(paras[i])
+    after = next((i for i in range(dates[-1] + 1, len(paras)) if _text(paras[i]).strip()), None)
+    if after is not None and _text(paras[after]).startswith("（联系人"):
+        _keep_with_next(paras[dates[-1]])
+
+
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\s]+")
 
 
@@ -173,6 +234,9 @@ def build_context(doc: DocType, case: BaseModel, corpus: Corpus,
             raise DocumentError(f"决定文件的类型是 {decision.type!r}，不是 {doc.key!r}")
         if decision.region and decision.region != case.region:
             raise DocumentError(f"决定文件的地区是 {decision.region!r}，案件文件的地区是 {case.region!r}")
+        problems = mismatches(decision, case)
+        if problems:
+            raise DocumentError("决定文件与案件不符：" + "；".join(problems))
     basis = Basis(corpus, case.region, case.date, pharmacy=pharmacy(case))
     return doc.build(case, basis, decision)
 
@@ -190,6 +254,6 @@ def generate(doc_type: str, case: BaseModel, corpus: Corpus, out_dir: Path, *,
         case = with_date(case, on)
     context, warnings = build_context(doc, case, corpus, decision)
     data = render_bytes(doc.template, context)
-    path = Path(out_dir) / output_name(doc_type, case)
-    atomic_write(path, data)
+    # never over an earlier draft: a second `refusal_草稿.docx` becomes `refusal_草稿-2.docx`
+    path = write_new(Path(out_dir) / output_name(doc_type, case), data)
     return Result(path, doc_type, warnings)

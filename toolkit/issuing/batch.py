@@ -16,7 +16,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from toolkit.corpus import Corpus, CorpusError
@@ -36,8 +36,10 @@ from toolkit.issuing.issue import IssueOptions, Timings
 from toolkit.issuing.notice_issue import (
     OfficeError,
     PreparedNotice,
+    already_issued_reason,
     find_office,
     issue_notices,
+    issued_by_case,
     prepare_notice,
     with_issuer,
 )
@@ -87,9 +89,15 @@ def _quiet(stage: str, done: int, total: int) -> None:
 def run_batch(table: str | Path, doc_type: str, *, corpus: Corpus, register: Register,
               out_dir: str | Path, options: IssueOptions, office: str | None = None,
               offices: Offices | None = None, make_zip: bool = False,
-              progress: Progress = _quiet, timings: Timings | None = None) -> BatchResult:
+              progress: Progress = _quiet, timings: Timings | None = None,
+              reissue: bool = False) -> BatchResult:
     """Issue one notice per valid row of ``table``. Raises BatchError (table unusable) or
-    OfficeError (unknown --office) before any number is taken."""
+    OfficeError (unknown --office) before any number is taken.
+
+    A case id already issued (same document type) is refused — a rerun of the same table
+    issues nothing twice — unless ``reissue``: then the new number is recorded as a reissue
+    of the last one, which the register voids when the new one is issued. Two rows with the
+    same case id: the second is refused."""
     doc = TYPES.get(doc_type)
     if doc is None or doc.kind != "notice":
         known = "、".join(k for k, t in TYPES.items() if t.kind == "notice")
@@ -107,12 +115,23 @@ def run_batch(table: str | Path, doc_type: str, *, corpus: Corpus, register: Reg
     parsed = parse_rows(schema, sheet, prepare=lambda data: with_issuer(data, given))
     outcomes: dict[int, RowOutcome] = {}
     ready: list[tuple[int, PreparedNotice]] = []
+    before = issued_by_case(register)
+    first_row: dict[str, int] = {}
     for done, row in enumerate(parsed, 1):
         case_id = row.case_id or f"{sheet.path.stem}#{row.row}"
+        if case_id in first_row:
+            row.problems.append(f"案件编号 {case_id} 与第{first_row[case_id]}行重复：同一案件只签发一次")
+        first_row.setdefault(case_id, row.row)
+        earlier = before.get((case_id, doc.name), [])
+        if earlier and not reissue:
+            row.problems.append(already_issued_reason(case_id, earlier))
         if row.ok:
             try:
-                ready.append((row.row, prepare_notice(doc_type, row.case, corpus, offices,
-                                                      office=office, case_id=case_id)))
+                notice = prepare_notice(doc_type, row.case, corpus, offices, office=office,
+                                        case_id=case_id)
+                if earlier:
+                    notice = replace(notice, reissue_of=earlier[-1].number)
+                ready.append((row.row, notice))
             except (OfficeError, DocumentError, CorpusError) as e:
                 row.problems.append(str(e))
         if row.problems:

@@ -24,9 +24,10 @@ The notice generator wires in with a render callback (``render_notice`` stands f
 
 from __future__ import annotations
 
+import hashlib
 import io
 import resource
-import tempfile
+import shutil
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -42,10 +43,11 @@ from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
-from toolkit.fileio import atomic_write
+from toolkit.fileio import atomic_create
+from toolkit.issuing.leftovers import make_temp_dir
 from toolkit.issuing.numbering import Office, Offices, load_offices, parse_number
 from toolkit.issuing.pdf import convert_docx_to_pdf, soffice_path
-from toolkit.issuing.pdf_check import Expectations, Finding, inspect_pdf
+from toolkit.issuing.pdf_check import Expectations, Finding, docx_fonts, inspect_pdf
 from toolkit.issuing.register import Register, RegisterEntry
 from toolkit.issuing.seal import seal_png
 from toolkit.issuing.sealing import (
@@ -64,7 +66,7 @@ DocSource = bytes | Path | str | Callable[[str], bytes]
 
 # Base font names (after the subset tag) the bundled fontconfig aliases lead to, plus
 # LibreOffice's metric-compatible Latin fonts and the signature stamp's font.
-MAPPED_FONTS = ("UMing", "UKai", "NotoSerifCJK", "NotoSansCJK", "Liberation", "LXGWWenKai")
+MAPPED_FONTS = ("Fandol", "UMing", "UKai", "NotoSerifCJK", "NotoSansCJK", "Liberation", "LXGWWenKai")
 # Findings that tightening the signature block can cure.
 LAYOUT_CODES = frozenset({"seal-page", "signature-alone", "seal-position"})
 
@@ -183,8 +185,8 @@ def produce_pdfs(jobs: Sequence[PdfJob], options: IssueOptions) -> tuple[list[Pd
     timings = Timings()
     results = {j.key: PdfResult(j.key, j.docx, None, [], 0) for j in jobs}
     pending = list(jobs)
-    with tempfile.TemporaryDirectory(prefix="policykit-issue-") as work:
-        work_dir = Path(work)
+    work_dir = make_temp_dir("policykit-issue-")  # owner file: a killed run's is cleaned up
+    try:
         for attempt in range(1, max(1, options.max_attempts) + 1):
             if not pending:
                 break
@@ -214,6 +216,8 @@ def produce_pdfs(jobs: Sequence[PdfJob], options: IssueOptions) -> tuple[list[Pd
                     with timings.stage("sign"):
                         result.pdf, result.error = _sign(result.pdf, job, report, options)
             pending = retry
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
     return [results[j.key] for j in jobs], timings
 
 
@@ -365,6 +369,7 @@ def _expectations(prepared: PreparedDocx, options: IssueOptions) -> Expectations
         seal_diameter_pt=prepared.seal_diameter_pt,
         number=prepared.number,
         allowed_fonts=options.allowed_fonts,
+        docx_fonts=docx_fonts(prepared.docx),
     )
 
 
@@ -453,26 +458,40 @@ def issue_batch(
         if result.error:
             _fail(register, outcome, result.error)
             continue
-        stem = parse_number(outcome.number).file_stem
-        files = {"docx": out_dir / f"{stem}.docx"}
         blobs = {"docx": result.docx}
         if result.pdf is not None:
-            files["pdf"] = out_dir / f"{stem}.pdf"
             blobs["pdf"] = result.pdf
+        files = output_paths(out_dir, parse_number(outcome.number).file_stem, blobs)
+        written: list[Path] = []
         try:
             with timings.stage("write"):
                 for role, path in files.items():
-                    atomic_write(path, blobs[role])
+                    written.append(atomic_create(path, blobs[role]))
             with timings.stage("register"):
                 outcome.entry = register.mark_issued(outcome.number, files)
         except Exception as exc:  # noqa: BLE001
-            for path in files.values():
+            for path in written:  # only what this run wrote: never someone else's file
                 path.unlink(missing_ok=True)
-            _fail(register, outcome, f"writing the outputs failed: {exc}")
+            reason = f"{exc.filename}: exists, not overwritten" if isinstance(
+                exc, FileExistsError) else str(exc)
+            _fail(register, outcome, f"writing the outputs failed: {reason}")
             continue
         outcome.status = "issued"
         outcome.docx, outcome.pdf = files["docx"], files.get("pdf")
     return outcomes
+
+
+def output_paths(out_dir: Path, stem: str, blobs: dict[str, bytes]) -> dict[str, Path]:
+    """Where an issued document's files go: ``揭医保-2026-7.docx`` / ``.pdf``, or, when a file
+    of that name is already there (issued from another register, or before a register was
+    reset), ``揭医保-2026-7-<8 hex digits of the content's SHA-256>``: an issued file that a
+    register records is never overwritten. The files are created exclusively, so a name taken
+    meanwhile fails this document (voided with the reason) rather than replacing a file."""
+    plain = {role: out_dir / f"{stem}.{role}" for role in blobs}
+    if not any(p.exists() for p in plain.values()):
+        return plain
+    digest = hashlib.sha256(blobs.get("pdf") or blobs["docx"]).hexdigest()[:8]
+    return {role: out_dir / f"{stem}-{digest}.{role}" for role in blobs}
 
 
 def _fail(register: Register, outcome: IssuedDocument, reason: str) -> None:

@@ -18,9 +18,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 from toolkit.corpus import Corpus
+from toolkit.documents.basis import DocumentError
 from toolkit.documents.decision import Decision
 from toolkit.documents.doctypes import TYPES, DocType
 from toolkit.documents.render import build_context, render_bytes
@@ -31,8 +33,14 @@ from toolkit.issuing.issue import (
     Timings,
     issue_batch,
 )
-from toolkit.issuing.numbering import DEFAULT_OFFICES, NumberingError, Office, Offices
-from toolkit.issuing.register import Register
+from toolkit.issuing.numbering import (
+    DEFAULT_OFFICES,
+    NumberingError,
+    Office,
+    Offices,
+    format_number,
+)
+from toolkit.issuing.register import Register, RegisterEntry
 
 
 class OfficeError(Exception):
@@ -49,6 +57,7 @@ class PreparedNotice:
     context: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     case_id: str | None = None
+    reissue_of: str | None = None  # the number this notice replaces (recorded as a reissue)
 
     @property
     def template_version(self) -> str:
@@ -103,6 +112,58 @@ def office_of(case: BaseModel, offices: Offices, office: str | None = None) -> O
     return found
 
 
+@cache
+def office_regions(path: Path = DEFAULT_OFFICES) -> dict[str, str]:
+    """Office id → its region (``region:`` in the offices table)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise OfficeError(f"{path}: 发文机关表无法读取（{e}）") from None
+    return {row["id"]: str(row["region"]) for row in data.get("offices") or []
+            if isinstance(row, dict) and row.get("id") and row.get("region")}
+
+
+def region_chain(region: str) -> list[str]:
+    """``jieyang`` → ``[jieyang, guangdong, national]``: a region and those above it."""
+    from toolkit.manifest import ManifestError, load_manifest
+
+    manifest = load_manifest()
+    chain: list[str] = []
+    key: str | None = region
+    while key is not None and key not in chain:
+        chain.append(key)
+        try:
+            key = manifest.region(key).parent
+        except ManifestError:
+            break
+    return chain
+
+
+def _region_name(key: str) -> str:
+    from toolkit.manifest import ManifestError, load_manifest
+
+    try:
+        return load_manifest().region(key).name
+    except ManifestError:
+        return key
+
+
+def check_office_region(office: Office, region: str,
+                        regions: dict[str, str] | None = None) -> None:
+    """An office applies the rules of its own region or of one above it (揭阳市医疗保障局 may
+    apply Guangdong's rules; 楚雄州医疗保障局 may not): otherwise an :class:`OfficeError`,
+    before any number is taken (a Chuxiong-numbered notice quoting Guangdong's rules)."""
+    own = (office_regions() if regions is None else regions).get(office.id)
+    where = DEFAULT_OFFICES.relative_to(DEFAULT_OFFICES.parents[1])
+    if own is None:
+        raise OfficeError(f"发文机关表（{where}）没有写明“{office.name}”所属的地区（region），"
+                          "无法核对案件的地区，未分配文号")
+    if region not in region_chain(own):
+        raise OfficeError(f"发文机关“{office.name}”属于{_region_name(own)}，不能依照"
+                          f"{_region_name(region)}的规定（region: {region}）发文：发文机关与地区"
+                          "不一致，未分配文号")
+
+
 def prepare_notice(doc_type: str, case: BaseModel, corpus: Corpus, offices: Offices, *,
                    decision: Decision | None = None, office: str | None = None,
                    case_id: str | None = None) -> PreparedNotice:
@@ -111,9 +172,41 @@ def prepare_notice(doc_type: str, case: BaseModel, corpus: Corpus, offices: Offi
     if doc.kind != "notice":
         raise OfficeError(f"{doc.name}不是公文，没有文号，不能签发")
     found = office_of(case, offices, office)
+    check_office_region(found, case.region)
     context, warnings = build_context(doc, case, corpus, decision)
-    return PreparedNotice(doc, case, found, context, list(warnings),
-                          case_id or getattr(case, "case_id", None))
+    notice = PreparedNotice(doc, case, found, context, list(warnings),
+                            case_id or getattr(case, "case_id", None))
+    dry_run(notice)
+    return notice
+
+
+def dry_run(notice: PreparedNotice) -> None:
+    """Render the notice once with a stand-in number of the office's series before a real one
+    is taken: a notice that cannot be filled in fails here and costs no 文号."""
+    placeholder = format_number(notice.office.prefix_for(notice.doc.name), notice.case.date.year,
+                                99999)
+    try:
+        notice.render(placeholder)
+    except Exception as exc:  # noqa: BLE001 - whatever the template engine raises
+        raise DocumentError(f"{notice.doc.name}无法生成（{type(exc).__name__}: {exc}），"
+                            "未分配文号") from exc
+
+
+def issued_by_case(register: Register) -> dict[tuple[str, str], list[RegisterEntry]]:
+    """(case id, document type) → its issued numbers, oldest first: what a rerun would repeat.
+    Read once per batch from the register's public ``entries``."""
+    found: dict[tuple[str, str], list[RegisterEntry]] = {}
+    for entry in register.entries(status="issued"):
+        if entry.case_id:
+            found.setdefault((entry.case_id, entry.doc_type), []).append(entry)
+    return found
+
+
+def already_issued_reason(case_id: str, entries: Sequence[RegisterEntry]) -> str:
+    """The refusal of a case issued before, in clerk words."""
+    numbers = "、".join(f"{e.number}（{e.doc_date or '-'}）" for e in entries)
+    return (f"案件 {case_id} 已签发过 {numbers}：未再次签发、未占用文号；确需重新签发请加 "
+            "--reissue（发文登记簿记为重新签发，原文号作废）")
 
 
 def issue_notices(notices: Sequence[PreparedNotice], *, register: Register, out_dir: Path,
@@ -133,7 +226,7 @@ def issue_notices(notices: Sequence[PreparedNotice], *, register: Register, out_
 
     requests = [
         IssueRequest(source(n), n.office.id, n.doc.name, case_id=n.case_id, doc_date=n.case.date,
-                     template_version=n.template_version)
+                     template_version=n.template_version, reissue_of=n.reissue_of)
         for n in notices
     ]
     if not requests:

@@ -5,7 +5,9 @@ twenty). Each process uses its own LibreOffice profile (``-env:UserInstallation`
 instances sharing a profile hand their work to each other or fail on its lock; the profile is kept
 for the life of the process so later batches skip the first-start initialisation. Fonts come
 through the bundled fontconfig aliases. Output is written to a temporary folder beside the target
-and moved into place with ``os.replace``, so a PDF is either complete or absent.
+and moved into place with ``os.replace``, so a PDF is either complete or absent. Every
+temporary folder carries an owner file, and a process's first conversion cleans up what killed
+runs left (their folders, their LibreOffice processes): toolkit/issuing/leftovers.py.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from toolkit.issuing.fonts import fontconfig_env
+from toolkit.issuing.leftovers import STAGING_PREFIX, clean_leftovers, make_temp_dir
 
 INSTALL_HINT = (
     "LibreOffice is not installed: run make demo / apt-get install libreoffice-writer-nogui"
@@ -55,7 +57,7 @@ def _profile_dir() -> Path:
     """This process's private LibreOffice profile (keyed by pid: forked workers get their own)."""
     pid = os.getpid()
     if pid not in _profiles:
-        path = Path(tempfile.mkdtemp(prefix=f"policykit-lo-{pid}-"))
+        path = make_temp_dir(f"policykit-lo-{pid}-")
         _profiles[pid] = path
         atexit.register(shutil.rmtree, path, True)
     return _profiles[pid]
@@ -89,10 +91,14 @@ def convert_docx_to_pdf(
     out_dir.mkdir(parents=True, exist_ok=True)
     timeout_s = timeout_s if timeout_s is not None else default_timeout(len(sources))
 
-    with tempfile.TemporaryDirectory(prefix=".lo-", dir=out_dir) as staging:
+    clean_leftovers(out_dirs=(out_dir,))  # what killed runs left: folders, LibreOffice processes
+    profile = _profile_dir()
+    staging_dir = make_temp_dir(STAGING_PREFIX, dir=out_dir)
+    try:
+        staging = str(staging_dir)
         cmd = [
             soffice,
-            f"-env:UserInstallation={_profile_dir().as_uri()}",
+            f"-env:UserInstallation={profile.as_uri()}",
             "--headless",
             "--invisible",
             "--norestore",
@@ -140,6 +146,8 @@ def convert_docx_to_pdf(
             os.replace(produced, final)
             finals.append(final)
         del stdout
+    finally:
+        shutil.rmtree(staging_dir, ignore_errors=True)
     return finals
 
 
@@ -152,11 +160,14 @@ def docx_to_pdf_bytes(docx_blobs: Sequence[bytes], *, timeout_s: float | None = 
     """In-memory convenience: DOCX bytes in, PDF bytes out, one LibreOffice run for all."""
     if not docx_blobs:
         return []
-    with tempfile.TemporaryDirectory(prefix="policykit-pdf-") as work:
+    work = make_temp_dir("policykit-pdf-")
+    try:
         sources = []
         for i, blob in enumerate(docx_blobs):
-            path = Path(work) / f"doc-{i:05d}.docx"
+            path = work / f"doc-{i:05d}.docx"
             path.write_bytes(blob)
             sources.append(path)
-        pdfs = convert_docx_to_pdf(sources, Path(work) / "out", timeout_s=timeout_s)
+        pdfs = convert_docx_to_pdf(sources, work / "out", timeout_s=timeout_s)
         return [p.read_bytes() for p in pdfs]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -5,6 +5,8 @@ issuing chain can decide what blocks issue and what is reported. Codes:
 
 - ``fonts-not-embedded`` (error)   a font the PDF uses is not embedded
 - ``font-unexpected`` (error)      a font outside the expected free fonts (fontconfig fell back)
+- ``font-not-in-docx`` (error)     a font that is neither one the DOCX asks for nor its alias
+- ``font-substituted`` (error)     a DOCX font set only in a fallback (its face is missing)
 - ``date-missing`` (error)         the 成文日期 line is not in the PDF
 - ``seal-missing`` (error)         no seal-sized square image
 - ``seal-page`` (error)            the seal is not on the page of the 成文日期
@@ -33,6 +35,8 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSLiteral
 
+from toolkit.issuing.fonts import family_of
+
 MM = 72 / 25.4
 _PAGE_NUMBER_RE = re.compile(r"^[—–－\-―]+(\d+)[—–－\-―]+$")
 
@@ -59,6 +63,7 @@ class Expectations:
     seal_diameter_pt: float | None = None
     number: str | None = None
     allowed_fonts: Sequence[str] = ()  # substrings of acceptable base font names; empty = any
+    docx_fonts: Sequence[str] = ()  # the fonts the DOCX asks for: the PDF may hold these or aliases
     page_numbers: bool = True
     left_margin_mm: float = 28.0
     right_margin_mm: float = 26.0
@@ -240,6 +245,53 @@ def _check_fonts(report: PdfReport, expect: Expectations) -> None:
             report.findings.append(
                 Finding("font-unexpected", "error", f"font {font.name} is not one of the mapped free fonts")
             )
+    if expect.docx_fonts:
+        _check_fonts_against_docx(report, expect.docx_fonts)
+
+
+def _check_fonts_against_docx(report: PdfReport, docx_fonts: Sequence[str]) -> None:
+    """Every font in the PDF is one the DOCX asks for or a declared alias of one (fonts.conf);
+    a DOCX font set only in its fallbacks (the face itself missing) is named too."""
+    from toolkit.issuing.fonts import STAMP_FONTS, accepted_families, aliases
+
+    accepted = accepted_families(docx_fonts)
+    used: set[str] = set()
+    for font in report.fonts:
+        family = family_of(font.name, [*accepted, *STAMP_FONTS])
+        if family is None:
+            report.findings.append(Finding(
+                "font-not-in-docx", "error",
+                f"font {font.name} is neither a font the DOCX asks for "
+                f"({', '.join(docx_fonts)}) nor one of their aliases in fonts.conf"))
+        else:
+            used.add(family)
+    table = aliases()
+    for name in docx_fonts:
+        chain = table.get(name, ())
+        if chain and chain[0] not in used and any(f in used and accepted.get(f) == name
+                                                   for f in chain[1:]):
+            fallback = next(f for f in chain[1:] if f in used)
+            report.findings.append(Finding(
+                "font-substituted", "error",
+                f"{name} is set in its fallback {fallback}, not in {chain[0]} (is it installed?)"))
+
+
+def docx_fonts(docx: Path | str | bytes) -> list[str]:
+    """The font names a DOCX asks for (w:rFonts in styles, body, headers and footers), in
+    order of first use: what its PDF may contain (with their aliases)."""
+    import zipfile
+
+    data = docx if isinstance(docx, bytes) else Path(docx).read_bytes()
+    names: dict[str, None] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for part in z.namelist():
+            if not part.startswith("word/") or not part.endswith(".xml"):
+                continue
+            xml = z.read(part).decode("utf-8", "replace")
+            for attrs in re.findall(r"<w:rFonts\b([^>]*)/?>", xml):
+                for value in re.findall(r'w:(?:ascii|hAnsi|eastAsia|cs)="([^"]+)"', attrs):
+                    names.setdefault(value, None)
+    return list(names)
 
 
 def _box(page: int, obj: dict) -> Box:

@@ -24,17 +24,31 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from toolkit.fileio import atomic_write
 from toolkit.issuing.fonts import require_family
 
-STAMP_LABELS = "签章时间：:"
-STAMP_TEXT = "签章：%(office)s\n时间：%(ts)s"
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S %Z"
+# The visible stamp: a clerk reads the time in China Standard Time (UTC+8), not in the
+# server's zone, and a TEST certificate says so on the face of the document.
+CST = timezone(timedelta(hours=8), "CST")
+STAMP_TEXT = "签章：%(office)s\n时间：%(when)s"
+TEST_LINE = "\nTEST 测试证书签章，不具法律效力"
+STAMP_LABELS = "签章时间：:（北京时间UTC+8）" + TEST_LINE
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S（北京时间 UTC+8）"
+TEST_ORG = "policykit TEST certificate - not for real documents"
 MM = 72 / 25.4
+
+
+def stamp_time(now: datetime | None = None) -> str:
+    """``2026-12-04 08:52:04（北京时间 UTC+8）`` for the visible stamp."""
+    return (now or datetime.now(UTC)).astimezone(CST).strftime(TIME_FORMAT)
+
+
+def stamp_text(office: str, *, test: bool, now: datetime | None = None) -> str:
+    """What the visible signature prints (the stamp template filled in)."""
+    return STAMP_TEXT % {"office": office, "when": stamp_time(now)} + (TEST_LINE if test else "")
 
 
 class SigningError(RuntimeError):
@@ -171,6 +185,12 @@ class PadesSigner:
         """The certificate subject's common name (who signs)."""
         return _common_name(self._signer().signing_cert)
 
+    @property
+    def is_test(self) -> bool:
+        """A TEST certificate (``make_test_certificate``'s organisation): said on the stamp."""
+        subject = self._signer().signing_cert.subject.native
+        return subject.get("organization_name") == TEST_ORG
+
     def sign_pdf(
         self,
         pdf: bytes,
@@ -196,11 +216,11 @@ class PadesSigner:
         )
         stamp_style = None
         field_spec = None
+        params = {"office": office, "when": stamp_time()}
         if placement is not None:
-            font = stamp_font(STAMP_LABELS + office + "年月日")
+            font = stamp_font(STAMP_LABELS + office)
             stamp_style = TextStampStyle(
-                stamp_text=STAMP_TEXT,
-                timestamp_format=TIMESTAMP_FORMAT,
+                stamp_text=STAMP_TEXT + (TEST_LINE if self.is_test else ""),
                 text_box_style=TextBoxStyle(
                     font=GlyphAccumulatorFactory(str(font), font_size=self.font_size)
                 ),
@@ -219,7 +239,7 @@ class PadesSigner:
             )
             # a fixed reservation spares pyHanko a dummy signature to measure the size
             out = pdf_signer.sign_pdf(
-                writer, bytes_reserved=self.bytes_reserved, appearance_text_params={"office": office}
+                writer, bytes_reserved=self.bytes_reserved, appearance_text_params=params
             )
         except Exception as exc:  # noqa: BLE001
             raise SigningError(f"signing failed: {exc}") from exc
@@ -238,7 +258,7 @@ def _common_name(cert) -> str:
 @dataclass(frozen=True)
 class SignatureCheck:
     field: str
-    status: str  # "intact" | "untrusted" | "tampered"
+    status: str  # "intact" | "untrusted" | "modified" (after signing) | "tampered"
     signer: str | None
     signing_time: datetime | None
     whole_file: bool
@@ -248,8 +268,10 @@ class SignatureCheck:
 @dataclass(frozen=True)
 class VerifyResult:
     """Overall: ``tampered`` if any signature is broken or the file was changed in a way the
-    signature does not allow, else ``untrusted`` if any chain does not reach a trust root,
-    else ``intact``; ``unsigned`` when there is no signature."""
+    signature does not allow, else ``modified`` if the signature holds but the file is not
+    exactly what was signed (bytes or revisions after the signed range, changed padding in the
+    signature value), else ``untrusted`` if any chain does not reach a trust root, else
+    ``intact``; ``unsigned`` when there is no signature."""
 
     path: str
     status: str
@@ -299,6 +321,46 @@ def _quiet_pyhanko() -> Iterator[None]:
         log.setLevel(level)
 
 
+def _der_length(blob: bytes) -> int | None:
+    """Length of the DER value at the start of ``blob`` (tag + length + content), or None."""
+    if len(blob) < 2:
+        return None
+    first = blob[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4 or len(blob) < 2 + count:
+        return None
+    return 2 + count + int.from_bytes(blob[2:2 + count], "big")
+
+
+def _changed_after_signing(data: bytes, sig, reader) -> str | None:
+    """Why the file is not exactly what was signed, though the signature itself holds: bytes
+    or revisions after the signed range, or bytes changed in the unused (zero) padding of the
+    signature's own /Contents, which the byte range leaves out by design. None if unchanged."""
+    start, gap_start, gap_end, length = (int(x) for x in sig.byte_range)
+    end = gap_end + length
+    later = reader.xrefs.total_revisions - 1 - sig.signed_revision
+    if later > 0:
+        return (f"modified after signing: {later} later revision(s) of the file (an incremental "
+                "update, e.g. changed document information) are not covered by the signature")
+    if len(data) > end:  # even a newline: the file is no longer the bytes that were signed
+        return (f"modified after signing: {len(data) - end} byte(s) appended after the signed "
+                "range")
+    hex_text = data[gap_start:gap_end].strip().lstrip(b"<").rstrip(b">")
+    try:
+        blob = bytes.fromhex(hex_text.decode("ascii"))
+    except ValueError:
+        return "modified after signing: the signature value is not valid hexadecimal"
+    used = _der_length(blob)
+    if used is None or used > len(blob):
+        return "modified after signing: the signature value cannot be read"
+    if blob[used:].strip(b"\x00"):
+        return ("modified after signing: bytes changed in the unused padding of the "
+                "signature value (/Contents)")
+    return None
+
+
 def verify_pdf(path: Path | str, *, trust_roots: Sequence[Path | str] | None = None) -> VerifyResult:
     """Check every signature in the PDF. ``trust_roots``: CA certificates to trust (PEM/DER);
     without them nothing is trusted, so an intact signature reports ``untrusted``."""
@@ -341,11 +403,14 @@ def verify_pdf_bytes(
             checks.append(SignatureCheck(sig.field_name, "tampered", None, None, False, str(exc)))
             continue
         whole = st.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        after = _changed_after_signing(data, sig, reader) if st.intact and st.valid else None
         if not st.intact or not st.valid or st.docmdp_ok is False:
             status = "tampered"
             detail = "content changed after signing" if not st.intact else "signature invalid"
             if st.intact and st.valid:
                 detail = f"disallowed changes after signing ({st.modification_level})"
+        elif after is not None:
+            status, detail = "modified", after
         elif not st.trusted:
             status, detail = "untrusted", "signature intact; certificate chain not trusted"
         else:
@@ -360,7 +425,7 @@ def verify_pdf_bytes(
                 detail=detail,
             )
         )
-    order = {"intact": 0, "untrusted": 1, "tampered": 2}
+    order = {"intact": 0, "untrusted": 1, "modified": 2, "tampered": 3}
     overall = max((c.status for c in checks), key=order.__getitem__)
     return VerifyResult(str(path), overall, tuple(checks))
 
@@ -384,6 +449,9 @@ class TestCertificate:
         return PadesSigner(pkcs12=self.signer_p12, passphrase=self.passphrase)
 
 
+TEST_FILES = ("signer.pem", "signer-key.pem", "signer.p12", "ca.pem")  # ca.pem written last
+
+
 def make_test_certificate(
     directory: Path | str,
     *,
@@ -391,17 +459,89 @@ def make_test_certificate(
     passphrase: str = "policykit-test",
     valid_days: int = 825,
 ) -> TestCertificate:
-    """Create (or overwrite) a TEST CA + signer certificate in ``directory``."""
+    """The TEST CA + signer certificate in ``directory``: made once, then reused.
+
+    Every notice signed from a folder must keep verifying against that folder's ``ca.pem``, so
+    an existing set is loaded and returned, never replaced; parallel runs wait on a lock file
+    while the first one creates it, and each key file is created exclusively (a file that
+    appeared meanwhile is never overwritten). A partial set (some files missing) is refused
+    with the names, not repaired over the keys that are there."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    found = TestCertificate(directory / "ca.pem", directory / "signer.p12",
+                            directory / "signer-key.pem", directory / "signer.pem", passphrase)
+    with _folder_lock(directory):
+        present = [n for n in TEST_FILES if (directory / n).exists()]
+        if len(present) == len(TEST_FILES):
+            _check_existing(found)
+            return found
+        if present:
+            missing = [n for n in TEST_FILES if n not in present]
+            raise SigningError(
+                f"{directory}: incomplete TEST certificate ({'、'.join(present)} present, "
+                f"{'、'.join(missing)} missing); existing keys are never overwritten: remove "
+                "the folder or choose another --test-cert folder")
+        files = _new_test_certificate(signer_name, passphrase, valid_days)
+        for name in TEST_FILES:
+            _create_exclusive(directory / name, files[name])
+    return found
+
+
+@contextmanager
+def _folder_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on the folder itself (no lock file left among the keys)."""
+    import fcntl
+
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _create_exclusive(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file, then link it to ``path``: complete or absent, and
+    an existing ``path`` is an error, not overwritten."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600 if "key" in path.name or path.suffix == ".p12" else 0o644)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise SigningError(f"{path}: already exists; a key file is never overwritten") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _check_existing(tc: TestCertificate) -> None:
+    """An existing set must load with the passphrase and its CA must still be valid."""
+    from cryptography import x509
+
+    try:
+        ca = x509.load_pem_x509_certificate(tc.ca_cert.read_bytes())
+    except ValueError as exc:
+        raise SigningError(f"{tc.ca_cert}: not a PEM certificate ({exc}); not overwritten") from exc
+    if ca.not_valid_after_utc < datetime.now(UTC):
+        raise SigningError(f"{tc.ca_cert}: the TEST CA expired on {ca.not_valid_after_utc:%Y-%m-%d};"
+                           " choose a new --test-cert folder (existing keys are not replaced)")
+    tc.signer().check()
+
+
+def _new_test_certificate(signer_name: str, passphrase: str, valid_days: int) -> dict[str, bytes]:
+    """A fresh TEST CA and signer: file name → contents."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import pkcs12
     from cryptography.x509.oid import NameOID
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC).replace(microsecond=0)
-    org = "policykit TEST certificate - not for real documents"
+    org = TEST_ORG
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name(
@@ -475,12 +615,4 @@ def make_test_certificate(
             b"policykit-test-signer", key, cert, [ca_cert], serialization.BestAvailableEncryption(pw)
         ),
     }
-    for name, content in files.items():
-        atomic_write(directory / name, content)
-    return TestCertificate(
-        ca_cert=directory / "ca.pem",
-        signer_p12=directory / "signer.p12",
-        signer_key=directory / "signer-key.pem",
-        signer_cert=directory / "signer.pem",
-        passphrase=passphrase,
-    )
+    return files

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from toolkit.corpus import Corpus
 from toolkit.rules.cases import ApplicationCase
-from toolkit.rules.engine import Check, Citer, Decision, DecisionError, check_row
-from toolkit.rules.tables import ApplicantRules, RegionTable, region_table
+from toolkit.rules.engine import (
+    Check,
+    Citer,
+    Decision,
+    DecisionError,
+    check_row,
+    lookup,
+    predicate_paths,
+)
+from toolkit.rules.tables import ApplicantRules, RegionTable, load_tables, region_table
 from toolkit.rules.timeline import TRIGGER_CN, compute_row
 
 OUTCOMES = {
@@ -39,6 +47,7 @@ def decide_application(case: ApplicationCase, corpus: Corpus, table: RegionTable
     decision = Decision(kind="application", region=case.region, date=case.date, outcome="",
                         outcome_label="", extra={"applicant": case.applicant.model_dump()})
 
+    _check_lists(case)
     refusals = [check_row(r, "refusal", case, case.date, citer, rules.refusal.concept)
                 for r in rules.refusal.rows]
     conditions = [check_row(r, "condition", case, case.date, citer, rules.conditions.concept)
@@ -95,3 +104,26 @@ def _materials(case: ApplicationCase, rules: ApplicantRules, citer: Citer, decis
             out.append(Check("material", m.key, m.label, False, cites, reason="未提供",
                              concept=rules.materials.concept))
     return out
+
+
+def list_vocabulary() -> dict[str, set[str]]:
+    """The keys a case may list for each list fact (management systems …): every key any region's
+    table names for it, so a region that names fewer still recognises the others."""
+    vocab: dict[str, set[str]] = {}
+    for table in load_tables().values():
+        for rules in table.application.values():
+            for row in rules.refusal.rows + rules.conditions.rows:
+                if row.requires:
+                    for path in predicate_paths(row.when):
+                        vocab.setdefault(path, set()).update(r.key for r in row.requires)
+    return vocab
+
+
+def _check_lists(case: ApplicationCase) -> None:
+    for path, keys in list_vocabulary().items():
+        v = lookup(case, path)
+        if isinstance(v, list):
+            unknown = sorted(set(v) - keys)
+            if unknown:
+                raise DecisionError(f"{path}: unknown key(s) {', '.join(unknown)} "
+                                    f"(known: {', '.join(sorted(keys))})")

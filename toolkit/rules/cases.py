@@ -94,7 +94,9 @@ class Facts(_Model):
     beds: int | None = Field(None, ge=0)
     insurance_department: bool | None = None  # 内部医保管理部门
     full_time_insurance_staff: int | None = Field(None, ge=0)  # 专职工作人员
-    management_systems: bool | None = None  # 医保管理、财务等制度
+    # Which internal management systems exist (keys the rule tables name: insurance_management,
+    # financial, statistics, quality_core …); true / false only says "all" / "not all".
+    management_systems: list[Text] | bool | None = None
     information_system: bool | None = None  # 信息系统对接、直接联网结算
     other_conditions: bool | None = None  # 其他条件
     # retail pharmacies
@@ -183,13 +185,25 @@ class TimelineCase(_Model):
 
 
 class Suspension(_Model):
-    start: dt.date
+    start: dt.date | None = None  # first day of the suspension (default: from the rules, below)
     end: dt.date | None = None  # 中止期结束之日, if known
     requested: bool = False  # 定点机构申请中止 (vs. imposed by the agency)
     resume_requested: dt.date | None = None  # 提出继续履行协议申请之日
+    received: dt.date | None = None  # 经办机构收到中止申请之日
+    approved: dt.date | None = None  # 经办机构同意中止之日
+    decided: dt.date | None = None  # 经办机构作出中止处理之日 (an imposed suspension)
+
+    @model_validator(mode="after")
+    def _dated(self) -> Suspension:
+        if self.start is None and self.received is None and self.approved is None and self.decided is None:
+            raise ValueError("give start, or the day the request was received / approved, or the "
+                             "day the suspension was decided")
+        if self.approved is not None and self.received is not None and self.approved < self.received:
+            raise ValueError(f"approved {self.approved} is before received {self.received}")
+        return self
 
     @property
-    def date(self) -> dt.date:  # counting by date (the count predicate reads ``date``)
+    def date(self) -> dt.date | None:  # counting by date (the count predicate reads ``date``)
         return self.start
 
     @property
@@ -197,15 +211,44 @@ class Suspension(_Model):
         return not self.requested
 
 
+class AdministrativePenalty(_Model):
+    """The administrative penalty for the same conduct (行政处罚), for 第四十五条's offsets."""
+
+    fine: float | None = Field(None, ge=0)  # 罚款（元）
+    suspension_days: int | None = Field(None, ge=0)  # 责令暂停 … 的日数
+
+
 class Breach(_Model):
-    list: Text  # the table's list of conduct: general (第四十三条) or serious (第四十四条)
-    item: int = Field(ge=1)
-    loss: float = Field(ge=0)  # 造成医保基金损失的金额（元）
+    # the table's list of conduct (江苏: minor 第四十二条, general 第四十三条, serious 第四十四条);
+    # none: the conduct is in none of the lists
+    list: Text | None = None
+    item: int | None = Field(None, ge=1)
+    loss: float = Field(0, ge=0)  # 造成医保基金损失的金额（元）
     proposed_penalty: float | None = Field(None, ge=0)
     refused_to_correct: bool = False
-    serious_consequences: bool = False
+    serious_consequences: bool = False  # 造成严重后果 (第四十三条)
+    serious_impact: bool = False  # 造成严重影响 (第四十二条)
     fraud_purpose: bool = False
     particularly_serious: bool = False
+    damages_paid: float | None = Field(None, ge=0)  # 已支付的违约金（元）
+    suspension_days: int | None = Field(None, ge=0)  # 经办机构就同一行为已中止的日数
+    administrative: AdministrativePenalty | None = None
+
+    @model_validator(mode="after")
+    def _item(self) -> Breach:
+        if self.list is not None and self.item is None:
+            raise ValueError(f"item: the number of the conduct in list {self.list!r} is required")
+        if self.list is None and self.item is not None:
+            raise ValueError("list: an item number needs the list it belongs to")
+        return self
+
+
+class StaffShare(_Model):
+    """The institution's staff in a natural year: all of them, and the person-times (人次) whose
+    status was suspended or terminated."""
+
+    total: int = Field(ge=1)
+    suspended_or_terminated: int = Field(ge=0)
 
 
 class Institution(_Model):
@@ -224,6 +267,7 @@ class AgreementCase(_Model):
     # grounds by the table's fact keys: true, false, or null (suspected: to verify)
     facts: dict[Text, bool | None] = Field(default_factory=dict)
     breach: Breach | None = None
+    staff: StaffShare | None = None
 
 
 # ----------------------------------------------------------------------------- staff
@@ -261,7 +305,64 @@ class RepairEvent(_Model):
     note: Text | None = None
 
 
-StaffEvent = Annotated[Scoring | RepairEvent, Field(discriminator="type")]
+class InstitutionEvent(_Model):
+    """What happened to the person's institution (第十一条第二款): its agreement suspended, the
+    services of it or of a department suspended (中止、责令暂停), or its agreement terminated."""
+
+    type: Literal["institution"]
+    date: dt.date  # the day the institution's suspension or termination takes effect
+    action: Literal["agreement_suspended", "service_suspended", "agreement_terminated"]
+    responsible: bool  # 相关人员对违法违规行为负有责任
+    end: dt.date | None = None  # last day of the institution's suspension, when known
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> InstitutionEvent:
+        if self.end is not None and self.end < self.date:
+            raise ValueError(f"end {self.end} is before date {self.date}")
+        return self
+
+
+StaffEvent = Annotated[Scoring | RepairEvent | InstitutionEvent, Field(discriminator="type")]
+
+
+class Standing(_Model):
+    """A person's year as a clerk has it: the current total and status, without the scoring
+    events behind them. ``points`` is the total the running term was decided on (default: the
+    total); ``repaired`` the points already taken off this year per repair measure (for the caps)."""
+
+    date: dt.date  # the day these figures hold (the total is for this natural year)
+    total: int = Field(ge=0)
+    status: Literal["normal", "suspended", "terminated"] = "normal"
+    decided: dt.date | None = None  # the day the running suspension or termination was decided
+    points: int | None = Field(None, ge=0)
+    one_time: bool = False  # the term follows points scored at once (一次性记分)
+    last: dt.date | None = None  # the term's last day as decided, when the clerk has it
+    repaired: dict[Text, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _term(self) -> Standing:
+        if self.status != "normal" and self.decided is None:
+            raise ValueError(f"a {self.status} status needs the day it was decided (decided)")
+        if self.decided is not None and self.decided > self.date:
+            raise ValueError(f"decided {self.decided} is after date {self.date}")
+        if any(v < 0 for v in self.repaired.values()):
+            raise ValueError("repaired: points already repaired cannot be negative")
+        return self
+
+
+class RepairRequest(_Model):
+    """A repair (修复) request: how many of each repair activity the person has completed."""
+
+    date: dt.date  # the day the request is made
+    completed: dict[Text, int] = Field(min_length=1)  # measure key → completed activities
+
+    @model_validator(mode="after")
+    def _counts(self) -> RepairRequest:
+        bad = [k for k, v in self.completed.items() if v < 0]
+        if bad:
+            raise ValueError(f"completed: a count cannot be negative ({', '.join(bad)})")
+        return self
 
 
 class Person(_Model):
@@ -274,7 +375,20 @@ class StaffCase(_Model):
     region: Text
     date: dt.date | None = None  # status as of this day (default: the last event)
     person: Person
-    events: list[StaffEvent] = Field(min_length=1)
+    events: list[StaffEvent] = Field(default_factory=list)
+    standing: Standing | None = None  # the current total and status, instead of (or before) events
+    repair_request: RepairRequest | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> StaffCase:
+        if not self.events and self.standing is None:
+            raise ValueError("give the scoring events, or the person's standing (total and status)")
+        if self.standing is not None and any(e.date < self.standing.date for e in self.events):
+            raise ValueError("events: an event is dated before standing.date (the standing already counts it)")
+        if self.repair_request is not None and self.standing is not None \
+                and self.repair_request.date < self.standing.date:
+            raise ValueError("repair_request.date is before standing.date")
+        return self
 
 
 # ----------------------------------------------------------------------------- loading
@@ -292,7 +406,7 @@ def _where(loc: tuple[Any, ...]) -> str:
     for p in loc:
         if isinstance(p, int):
             parts.append(f"[{p}]")
-        elif p in ("scoring", "repair") and parts and parts[-1].startswith("["):
+        elif p in ("scoring", "repair", "institution") and parts and parts[-1].startswith("["):
             continue  # the discriminator's tag adds nothing for a reader
         else:
             parts.append(("." if parts else "") + str(p))

@@ -18,13 +18,15 @@ answer.
     {in_term: {first: path, last: path}}  the decision date lies in the term
     {count: {list: path, where: P, between: [path, path], date: field, at_least: p}}
                                           items of a list (dated within the range) meeting P
+    {has_all: path}                       the list at path holds every key the row ``requires``
+                                          (true / false: the case says so without listing them)
 
 Period semantics are those of toolkit.rules.periods (民法典 第二百零一条、第二百零二条).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -62,6 +64,7 @@ class Context:
     on: date
     params: Mapping[str, Quantity]
     trace: list[str] = field(default_factory=list)
+    requires: Sequence[tuple[str, str]] = ()  # (key, label) of what the row names (has_all)
 
     def param(self, ref: str) -> Quantity:
         # Numbers come only from the row's params, which are checked against the corpus.
@@ -71,7 +74,7 @@ class Context:
             raise TableError(f"predicate names param {ref!r}, which the row does not define") from None
 
     def item(self, item: Mapping[str, Any]) -> Context:
-        return Context(item, self.on, self.params, self.trace)
+        return Context(item, self.on, self.params, self.trace, self.requires)
 
 
 def _kleene_all(values: list[Tri]) -> Tri:
@@ -180,17 +183,30 @@ def _number(ctx: Context, arg: Mapping[str, Any]) -> tuple[Any, Quantity]:
     return lookup(ctx.facts, arg["fact"]), ctx.param(arg["n"])
 
 
+def _compared(fact: str, v: Any, n: Any, tested: str, out: Tri) -> str:
+    """One comparison as a reader checks it: the relation the value actually has to the bound,
+    then whether the tested one holds. "facts.beds = 120；不少于 100 → 是" when the row asks for
+    不少于; when it asks 少于, "…；不少于 100，“少于 100”不成立 → 否" (never "少于 100 → 否" beside
+    120, which reads as a claim about 120)."""
+    if out is None:
+        return f"{fact} 未说明；是否{tested} {n}未知"
+    holds = "不少于" if v >= n else "少于"
+    if holds == tested:
+        return f"{fact} = {_show(v)}；{holds} {n} → {_yes(out)}"
+    return f"{fact} = {_show(v)}；{holds} {n}，“{tested} {n}”不成立 → {_yes(out)}"
+
+
 def _at_least(arg: Mapping[str, Any], ctx: Context) -> Tri:
     v, q = _number(ctx, arg)
     out = None if v is None else v >= q.n
-    ctx.trace.append(f"{arg['fact']} = {_show(v)}；不少于 {q.n} → {_yes(out)}")
+    ctx.trace.append(_compared(arg["fact"], v, q.n, "不少于", out))
     return out
 
 
 def _below(arg: Mapping[str, Any], ctx: Context) -> Tri:
     v, q = _number(ctx, arg)
     out = None if v is None else v < q.n
-    ctx.trace.append(f"{arg['fact']} = {_show(v)}；少于 {q.n} → {_yes(out)}")
+    ctx.trace.append(_compared(arg["fact"], v, q.n, "少于", out))
     return out
 
 
@@ -239,10 +255,25 @@ def _count(arg: Mapping[str, Any], ctx: Context) -> Tri:
     return out
 
 
+def _has_all(arg: str, ctx: Context) -> Tri:
+    v = lookup(ctx.facts, arg)
+    if v is None or isinstance(v, bool):
+        return _fact(arg, ctx)
+    if not ctx.requires:
+        raise TableError(f"has_all: {arg} is checked but the row requires nothing")
+    have = set(v)
+    missing = [label for key, label in ctx.requires if key not in have]
+    present = [label for key, label in ctx.requires if key in have]
+    out = not missing
+    ctx.trace.append(f"{arg}：已有 {'、'.join(present) or '无'}"
+                     + (f"；缺少 {'、'.join(missing)}" if missing else "") + f" → {_yes(out)}")
+    return out
+
+
 _OPS: dict[str, Callable[[Any, Context], Tri]] = {
     "fact": _fact, "present": _present, "not": _not, "all": _all, "any": _any,
     "within": _within, "elapsed": _elapsed, "at_least": _at_least, "below": _below,
-    "term_at_least": _term_at_least, "in_term": _in_term, "count": _count,
+    "term_at_least": _term_at_least, "in_term": _in_term, "count": _count, "has_all": _has_all,
 }
 
 
@@ -255,7 +286,7 @@ def predicate_paths(pred: Any) -> list[str]:
         if not isinstance(p, Mapping):
             return
         for op, arg in p.items():
-            if op in ("fact", "present"):
+            if op in ("fact", "present", "has_all"):
                 out.append(prefix + arg)
             elif op == "not":
                 walk(arg, prefix)
@@ -462,7 +493,7 @@ class Check:
 def check_row(row: Row, group: str, facts: Mapping[str, Any], on: date, citer: Citer,
               concept: str | None = None) -> Check:
     """Evaluate one row; ``concept`` is its list's concept-map key (a row may name its own)."""
-    ctx = Context(facts, on, row.params)
+    ctx = Context(facts, on, row.params, requires=[(r.key, r.label) for r in row.requires])
     result = evaluate(row.when, ctx)
     return Check(group=group, key=row.key, label=row.label, result=result,
                  citations=[citer.cite(row)], reason="；".join(ctx.trace), note=row.note,

@@ -35,7 +35,7 @@ from typing import Any
 from toolkit.calendar import UnknownYearError
 from toolkit.corpus import Corpus
 from toolkit.rules import periods
-from toolkit.rules.cases import RepairEvent, Scoring, StaffCase
+from toolkit.rules.cases import InstitutionEvent, RepairEvent, Scoring, StaffCase, Standing
 from toolkit.rules.engine import Check, Cite, Citer, Decision, DecisionError
 from toolkit.rules.tables import Band, Cited, RegionTable, Situation, StaffRules, region_table
 
@@ -75,7 +75,7 @@ def score_act(ev: Scoring, rules: StaffRules) -> Act:
         scored.append((p, s, band, f"{s.label}：{band.low}—{band.high}分档，{resp.label}记{p}分"))
     scored.sort(key=lambda x: -x[0])
     points, situation, band, reason = scored[0]
-    cited: list[Cited] = [situation, band]
+    cited: list[Cited] = [situation, rules.bands_overview, band]  # 第十六条 sets the bands themselves
     if ev.responsibility is not None and situation.fixed is None:
         cited.append(positions[ev.responsibility])
     if len(scored) > 1:
@@ -128,6 +128,8 @@ class Consequence:
     level: int = 0  # the points level it belongs to
 
     def describe(self) -> str:
+        if self.span is None:  # a status that follows the institution's (第十一条第二款)
+            return self.label
         how = "一次性" if self.one_time else "累计"
         if self.kind == "suspension":
             return f"{how}记分{self.level}分：暂停医保支付资格{self.span.cn}"
@@ -165,19 +167,22 @@ class Term:
 
     consequence: Consequence
     decided: date
-    last: date  # last day of the suspension / of the re-registration ban
+    last: date | None  # last day of the suspension / of the ban; None: it follows the institution's
     restore_from: date | None = None
     restore_note: str | None = None
+    starts: date | None = None  # first day, when it is not the day after the decision
 
     @property
     def first(self) -> date:
-        return self.decided + _DAY
+        return self.starts or self.decided + _DAY
 
     def running(self, on: date) -> bool:
-        return self.decided <= on <= self.last
+        return self.decided <= on and (self.last is None or on <= self.last)
 
-    def half_served_from(self) -> date:
+    def half_served_from(self) -> date | None:
         # 执行满一半期限: half of the counted days (rounded up) served; 满 the day after.
+        if self.last is None:
+            return None
         days = (self.last - self.decided).days
         return self.decided + math.ceil(days / 2) * _DAY + _DAY
 
@@ -195,10 +200,11 @@ def decide_staff(case: StaffCase, corpus: Corpus, table: RegionTable | None = No
     rules = table.staff
     if rules is None:
         raise DecisionError(f"the {case.region} rules state no staff points system")
-    events = sorted(enumerate(case.events), key=lambda x: (x[1].date, x[0]))
-    as_of = case.date or events[-1][1].date
-    if as_of < events[-1][1].date:
-        raise DecisionError(f"date: {as_of} is before the last event ({events[-1][1].date})")
+    events = sorted(enumerate(case.events + _requested_repairs(case)), key=lambda x: (x[1].date, x[0]))
+    dates = [ev.date for _, ev in events] + ([case.standing.date] if case.standing else [])
+    as_of = case.date or max(dates)
+    if as_of < max(dates):
+        raise DecisionError(f"date: {as_of} is before the last event ({max(dates)})")
     citers: dict[date, Citer] = {}
 
     def cite(items: list[Cited], on: date) -> list[Cite]:
@@ -212,6 +218,10 @@ def decide_staff(case: StaffCase, corpus: Corpus, table: RegionTable | None = No
     year: _Year | None = None
     term: Term | None = None
     terms: list[Term] = []
+    if case.standing is not None:
+        year, term = _from_standing(case.standing, rules, cite, timeline, decision)
+        if term is not None:
+            terms.append(term)
 
     for group in _groups(events):
         on = group[0].date
@@ -224,10 +234,17 @@ def decide_staff(case: StaffCase, corpus: Corpus, table: RegionTable | None = No
         if isinstance(group[0], RepairEvent):
             timeline.append(_repair(group[0], rules, year, term, cite))
             continue
+        if isinstance(group[0], InstitutionEvent):
+            linked = _institution(group[0], rules, year, cite, timeline, decision)
+            if linked is not None:
+                term = linked
+                terms.append(linked)
+            continue
         acts = [score_act(ev, rules) for ev in group]
         once = sum(a.points for a in acts)
         year.total += once
-        items: list[Cited] = [rules.scoring_time] + [c for a in acts for c in a.cited]
+        # The total is this natural year's (第十二条第一款), whatever the institution.
+        items: list[Cited] = [rules.scoring_time, rules.year_reset] + [c for a in acts for c in a.cited]
         if len(acts) > 1:
             items.append(rules.separate_acts)
         consequence = consequence_for(year.total, once, rules)
@@ -240,13 +257,14 @@ def decide_staff(case: StaffCase, corpus: Corpus, table: RegionTable | None = No
         if consequence is not None and consequence.severity > year.applied:
             year.applied = consequence.severity
             entry["consequence"] = consequence.describe()
-            entry["consequence_citations"] = [c.to_json() for c in cite(consequence.cited, on)]
+            grounds = _consequence_items(consequence, rules)
+            entry["consequence_citations"] = [c.to_json() for c in cite(grounds, on)]
             if consequence.kind != "talk":
                 term = _term(consequence, on, rules)
                 terms.append(term)
                 entry["term"] = _term_json(term)
             decision.grounds.append(Check("consequence", consequence.kind, consequence.describe(), True,
-                                          cite(consequence.cited, on),
+                                          cite(grounds, on),
                                           reason=f"{on}：本年度累计{year.total}分，本次记{once}分"))
         elif consequence is not None:
             entry["consequence"] = f"（已处理：{consequence.describe()}）"
@@ -271,12 +289,99 @@ def decide_staff(case: StaffCase, corpus: Corpus, table: RegionTable | None = No
         decision.outcome_label = f"登记备案状态正常（{as_of.year}年度累计{year_total}分）"
     elif current.consequence.kind == "suspension":
         decision.outcome = "suspended"
-        decision.outcome_label = f"暂停医保支付资格（{current.first}至{current.last}）"
+        until = f"至{current.last}" if current.last else "起，随所在机构中止期"
+        decision.outcome_label = f"暂停医保支付资格（{current.first}{until}）"
     else:
         decision.outcome = "terminated"
-        decision.outcome_label = f"终止医保支付资格（{current.last}前不得再次登记备案）"
+        decision.outcome_label = (f"终止医保支付资格（{current.last}前不得再次登记备案）" if current.last
+                                  else f"终止医保支付资格（自{current.first}起）")
     decision.checks += decision.grounds
+    if rules.appeal is not None:
+        # Every score and status can be contested (第二十四条): the notice states the remedy.
+        remedy = Check("remedy", "appeal", "对记分结果、登记备案状态有异议的，可以提出陈述、申辩", True,
+                       cite([rules.appeal], as_of))
+        decision.checks.append(remedy)
+        decision.extra["remedies"] = [remedy]
     return decision
+
+
+def _consequence_items(c: Consequence, rules: StaffRules) -> list[Cited]:
+    """What a consequence rests on: a cumulative total is a natural year's (第十二条第一款)."""
+    return list(c.cited) if c.one_time else list(c.cited) + [rules.year_reset]
+
+
+def _requested_repairs(case: StaffCase) -> list[RepairEvent]:
+    """A repair request stated as counts of completed activities → one repair per activity."""
+    req = case.repair_request
+    if req is None:
+        return []
+    return [RepairEvent(type="repair", date=req.date, measure=m)
+            for m, n in req.completed.items() for _ in range(n)]
+
+
+def _from_standing(st: Standing, rules: StaffRules, cite: Any, timeline: list[dict[str, Any]],
+                   decision: Decision) -> tuple[_Year, Term | None]:
+    """The year and the running term from a clerk's figures (total, status, decision day)."""
+    year = _Year(st.date.year, total=st.total)
+    known = {m.key: m for m in rules.repair.measures}
+    for key, pts in st.repaired.items():
+        if key not in known:
+            raise DecisionError(f"standing.repaired: unknown repair measure {key!r} (known: {', '.join(known)})")
+        cap = known[key].cap
+        if cap is not None and pts > cap.n:
+            raise DecisionError(f"standing.repaired.{key}: {pts} points exceed the cap of {cap.printed}")
+        year.credits[key] = pts
+    items: list[Cited] = [rules.year_reset]
+    term = None
+    reason = f"截至{st.date}：本年度累计{st.total}分"
+    if st.status != "normal":
+        assert st.decided is not None
+        pts = st.points if st.points is not None else st.total
+        c = consequence_for(pts, pts if st.one_time else 0, rules)
+        wanted = {"suspended": "suspension", "terminated": "termination"}[st.status]
+        if c is None or c.kind != wanted:
+            got = "no suspension or termination" if c is None or c.kind == "talk" else c.describe()
+            raise DecisionError(f"standing: {pts} points {'at once' if st.one_time else 'in the year'} "
+                                f"give {got}, not a {st.status} status")
+        year.applied = c.severity
+        term = _term(c, st.decided, rules)
+        if st.last is not None and st.last != term.last:
+            decision.warnings.append(f"standing.last: the decision ends the term on {st.last}; "
+                                     f"{c.describe()} from {st.decided} ends on {term.last}")
+            term = _term(c, st.decided, rules, st.last)
+        items += c.cited
+        reason += f"；{st.decided}决定：{c.describe()}（{term.first}至{term.last}）"
+    elif st.points is not None or st.decided is not None:
+        raise DecisionError("standing: points and decided describe a running term; the status is normal")
+    timeline.append(_entry(st.date, "standing", reason, total=st.total, citations=cite(items, st.date),
+                           **({"term": _term_json(term)} if term else {})))
+    return year, term
+
+
+def _institution(ev: InstitutionEvent, rules: StaffRules, year: _Year, cite: Any,
+                 timeline: list[dict[str, Any]], decision: Decision) -> Term | None:
+    """第十一条第二款: the person's status follows the institution's, unless not responsible."""
+    link = rules.institution_link
+    if link is None:
+        raise DecisionError("events: the rules do not link a person's status to the institution's")
+    what = {"agreement_suspended": "所在机构被中止医保协议",
+            "service_suspended": "所在机构或部门（科室）被中止（责令暂停）涉及医疗保障基金使用的医疗服务",
+            "agreement_terminated": "所在机构被解除服务协议"}[ev.action]
+    if not ev.responsible:
+        timeline.append(_entry(ev.date, "institution", f"{what}；本人不负有责任：登记备案状态仍为正常",
+                               total=year.total, citations=cite([link.not_responsible], ev.date)))
+        return None
+    terminated = ev.action == "agreement_terminated"
+    row = link.terminated if terminated else link.suspended
+    label = f"{what}，登记备案状态调整为{'终止' if terminated else '暂停'}"
+    c = Consequence("termination" if terminated else "suspension", label, (3 if terminated else 1, 0), [row])
+    t = Term(c, ev.date, None if terminated else ev.end, starts=ev.date)
+    entry = _entry(ev.date, "institution", label, total=year.total, citations=cite([row], ev.date),
+                   consequence=label, term=_term_json(t))
+    timeline.append(entry)
+    decision.grounds.append(Check("consequence", f"institution_{ev.action}", label, True, cite([row], ev.date),
+                                  reason=f"{ev.date}：{what}，本人负有责任"))
+    return t
 
 
 def _groups(events: list[tuple[int, Any]]) -> list[list[Any]]:
@@ -298,11 +403,13 @@ def _groups(events: list[tuple[int, Any]]) -> list[list[Any]]:
     return groups
 
 
-def _term(c: Consequence, on: date, rules: StaffRules) -> Term:
+def _term(c: Consequence, on: date, rules: StaffRules, last: date | None = None) -> Term:
+    """The term a consequence decided on ``on`` gives (``last``: as the decision fixed it)."""
     assert c.span is not None
-    t = Term(c, on, periods.last_day(on, c.span))
+    last = last or periods.last_day(on, c.span)
+    t = Term(c, on, last)
     try:
-        t.restore_from = periods.workdays_before(t.last, rules.restoration.span.n)
+        t.restore_from = periods.workdays_before(last, rules.restoration.span.n)
     except UnknownYearError as e:
         t.restore_note = f"restoration date for the term ending {t.last}: {e}"
     return t
@@ -337,9 +444,11 @@ def _repair(ev: RepairEvent, rules: StaffRules, year: _Year, term: Term | None, 
         return refused("本年度没有记分")
     if running is not None and running.consequence.one_time and running.consequence.kind == "termination":
         return refused("一次记满12分", rules.repair.no_repair_one_time)
-    if running is not None and ev.date < running.half_served_from():
-        return refused(f"暂停或终止期限执行满一半（{running.half_served_from()}起）后方可申请",
-                       rules.repair.half_term)
+    half = running.half_served_from() if running is not None else None
+    if running is not None and half is None:
+        return refused("暂停或终止随所在机构，期限未定，不能确定是否已执行满一半期限", rules.repair.half_term)
+    if half is not None and ev.date < half:
+        return refused(f"暂停或终止期限执行满一半（{half}起）后方可申请", rules.repair.half_term)
     credit = m.credit.n
     if m.cap is not None:
         credit = min(credit, m.cap.n - year.credits[m.key])
@@ -348,10 +457,12 @@ def _repair(ev: RepairEvent, rules: StaffRules, year: _Year, term: Term | None, 
     credit = min(credit, year.total)
     year.credits[m.key] += credit
     year.total -= credit
+    if running is not None:
+        # Granted during a running term: it rests on the half-term having been served.
+        items.append(rules.repair.half_term)
     entry = _entry(ev.date, "repair", f"{m.label}：减{credit}分", points=-credit, total=year.total,
                    citations=cite(items, ev.date), granted=True)
-    if running is not None:
-        items.append(rules.repair.half_term)
+    if running is not None and running.consequence.span is not None:
         c = running.consequence
         shorter = consequence_for(year.total, year.total if c.one_time else 0, rules)
         if shorter is None or shorter.kind == "talk":

@@ -88,9 +88,18 @@ class Cited(_Model):
         return self
 
 
+class Requirement(Cited):
+    """One thing a rule names and a case lists (a management system): the key a case uses, and
+    the words of this region's node that name it."""
+
+    key: str
+    label: str
+
+
 class Row(Cited):
     """One rule of a list: a ground, a condition, a measure. ``when`` is a predicate on the case
-    facts (see toolkit.rules.engine); ``params`` are the numbers it uses, by name."""
+    facts (see toolkit.rules.engine); ``params`` are the numbers it uses, by name; ``requires``
+    the things it names, which ``has_all`` checks against a list the case states."""
 
     key: str
     label: str
@@ -99,6 +108,7 @@ class Row(Cited):
     params: dict[str, Quantity] = Field(default_factory=dict)
     action: str | None = None  # what follows (terminate, suspend, transfer, interview …)
     note: str | None = None  # how the table reads the rule, where the text leaves room
+    requires: list[Requirement] = Field(default_factory=list)
 
     def figures(self) -> list[str]:
         return [q.printed for q in self.params.values()]
@@ -164,11 +174,35 @@ class TimelineRow(Cited):
         return self
 
 
+class StartRule(Cited):
+    """The day a suspension starts, as the rules tie it to the procedure: ``day`` names the case
+    date (received: 收到中止申请之日, approved: 经办机构同意之日, decided: 作出中止处理之日).
+    ``fixed``: the text fixes that day ("…之日中止医保协议"); otherwise it is the table's reading
+    and a start the case states prevails."""
+
+    day: Literal["received", "approved", "decided"]  # not "on": YAML reads a bare on as true
+    fixed: bool = False
+    note: str | None = None
+
+
+class SuspensionStart(_Model):
+    requested: StartRule | None = None  # a suspension the institution asked for
+    imposed: StartRule | None = None  # a suspension the agency imposed
+
+
+class PublicBan(Cited):
+    """公立医疗机构不得主动提出中止（或者解除）医保协议. ``facts``: the agreement's fact keys that
+    are such a request by the institution (主动提出解除协议), barred for a public one too."""
+
+    facts: list[str] = Field(default_factory=list)
+
+
 class SuspensionCap(Cited):
     cap: Quantity  # 中止时间原则上不得超过180日
     lapse: Cited  # 中止超过180日仍未提出继续履行申请的，协议自动终止
     beyond_term: Cited | None = None  # 中止期结束，超过协议有效期的，协议自动终止
-    public_ban: Cited | None = None  # 公立医疗机构不得主动提出中止
+    public_ban: PublicBan | None = None  # 公立医疗机构不得主动提出中止
+    start: SuspensionStart | None = None  # the day a suspension starts, where the rules tie it
 
     def figures(self) -> list[str]:
         return [self.cap.printed]
@@ -186,11 +220,24 @@ class PenaltyRate(Cited):
     article_items: int = Field(ge=1)  # how many items the article lists
     item_node: str  # "chp_7__art_44__para_1__point_{item}"
     min: Quantity | None = None
-    max: Quantity
+    max: Quantity | None = None  # None: the list's measures include no 违约金 (江苏 第四十二条)
     measures: list[Row] = Field(default_factory=list)
 
     def figures(self) -> list[str]:
         return [q.printed for q in (self.min, self.max) if q is not None]
+
+
+class Unlisted(Cited):
+    """What a conduct in none of the 违约金 lists gets: the general handling per the agreement."""
+
+    label: str
+
+
+class Offsets(_Model):
+    """第四十五条: 违约金不折抵罚款; 中止一日折抵暂停一日 (each the words it rests on)."""
+
+    fine: Cited
+    suspension: Cited
 
 
 class Routing(Cited):
@@ -217,10 +264,23 @@ class Penalties(_Model):
     cap: CapRate
     routing: list[Routing] = Field(default_factory=list)
     no_offset: Cited | None = None  # 违约金不折抵罚款; 中止一日折抵暂停一日
+    offsets: Offsets | None = None  # the same, applied to the fine and suspension a case states
+    unlisted: Unlisted | None = None  # conduct in none of the lists: no 违约金 under them
+
+
+class StaffShare(Cited):
+    """广东 gd-staff 第二十二条: suspended or terminated staff (人次) above a share of all staff."""
+
+    share: Quantity
+    note: str | None = None
+
+    def figures(self) -> list[str]:
+        return [self.share.printed]
 
 
 class AgreementRules(_Model):
     suspension_request: SuspensionCap | None = None
+    staff_share: StaffShare | None = None
     termination: RowList
     pharmacy_termination: RowList | None = None  # where the rules cover retail pharmacies
     suspension: RowList | None = None
@@ -324,6 +384,15 @@ class Restoration(Cited):
         return [self.span.printed]
 
 
+class InstitutionLink(_Model):
+    """第十一条第二款: a person's status follows the institution's suspension or termination,
+    unless the person bears no responsibility."""
+
+    suspended: Cited  # 中止医保协议、中止（责令暂停）医疗服务 → 暂停
+    terminated: Cited  # 解除服务协议 → 终止
+    not_responsible: Cited  # 不负有责任的，登记备案状态仍为正常
+
+
 class StaffRules(_Model):
     doc: str
     year_reset: Cited
@@ -343,6 +412,8 @@ class StaffRules(_Model):
     termination: TerminationLevel
     repair: Repair
     restoration: Restoration
+    institution_link: InstitutionLink | None = None
+    appeal: Cited | None = None  # 异议申诉: the person's remedy against a score or a status
 
     @model_validator(mode="after")
     def _bands(self) -> StaffRules:

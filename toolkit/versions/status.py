@@ -22,7 +22,7 @@ from toolkit.manifest import Manifest, load_manifest
 from toolkit.model import DateFact, Document, LifecycleEvent
 from toolkit.store import doc_number_key, title_key
 from toolkit.versions.validity import Status, status
-from toolkit.versions.works import succession_events, versions
+from toolkit.versions.works import caption_points, succession_events, versions
 
 _NUMBER = re.compile(r"[^\s《》（）()，、]*\s*〔\s*\d{4}\s*〕\s*\d+\s*号|[^\s《》（）()，、]*令第\s*\d+\s*号")
 _TITLE = re.compile(r"《(?P<t>[^《》]+)》")
@@ -59,19 +59,14 @@ def _publisher(store: Any, doc: Document) -> Document | None:
 def related_events(store: Any, doc: Document) -> list[LifecycleEvent]:
     """Events stored on other documents whose target is ``doc`` or the notice publishing it."""
     subjects = [doc] + [p for p in (_publisher(store, doc),) if p is not None]
-    rows = store.conn.execute(
-        "SELECT doc_id, type, date, target, source_doc, eid, quote, inferred, note FROM events"
-        " WHERE doc_id != ? AND target IS NOT NULL ORDER BY doc_id, ordinal", (doc.id,),
-    ).fetchall()
     out = []
-    for r in rows:
-        if any(refers_to(r["target"], s) for s in subjects):
+    for stated_by, e in store.events_about_others(doc.id):
+        if any(refers_to(e.target, s) for s in subjects):
             out.append(LifecycleEvent(
-                type=r["type"], date=date.fromisoformat(r["date"]) if r["date"] else None,
-                target=doc.id, source_doc=r["source_doc"] or r["doc_id"], eid=r["eid"],
-                quote=r["quote"], inferred=bool(r["inferred"]),
-                note=r["note"] if r["target"] == doc.id else
-                f"stated about {r['target']}" + (f"; {r['note']}" if r["note"] else ""),
+                type=e.type, date=e.date, target=doc.id, source_doc=e.source_doc or stated_by,
+                eid=e.eid, quote=e.quote, inferred=e.inferred,
+                note=e.note if e.target == doc.id else
+                f"stated about {e.target}" + (f"; {e.note}" if e.note else ""),
             ))
     return out
 
@@ -112,7 +107,7 @@ def document_status(store: Any, doc_id: str, on: date, *, manifest: Manifest | N
         return status(doc, on)
     events = related_events(store, doc)
     history = versions(store, doc_id, manifest)
-    succession = succession_events(history).get(doc_id)
+    succession = succession_events(history, caption_points(store, history)).get(doc_id)
     if succession is not None:
         events.append(succession)
     de = manifest.document(doc_id)

@@ -13,7 +13,6 @@ document's own 题注 lists; its 成文日期; its 施行日期.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -103,8 +102,7 @@ def version_of(doc: Document, manifest: Manifest | None = None) -> Version:
 
 def _stored_works(store: Any) -> dict[str, str | None]:
     """doc id → the work its stored meta names (None where it names none)."""
-    rows = store.conn.execute("SELECT id, meta FROM documents ORDER BY id").fetchall()
-    return {r["id"]: (json.loads(r["meta"] or "{}").get("work")) for r in rows}
+    return {doc_id: meta.get("work") for doc_id, meta in store.metas().items()}
 
 
 def versions(store: Any, doc_id: str, manifest: Manifest | None = None) -> list[Version]:
@@ -124,13 +122,38 @@ def versions(store: Any, doc_id: str, manifest: Manifest | None = None) -> list[
     return sorted(found, key=lambda v: (v.date is None, v.date or date.min, v.doc_id))
 
 
-def succession_events(history: list[Version]) -> dict[str, LifecycleEvent]:
+def caption_points(store: Any, history: list[Version]) -> list[tuple[date, str, str]]:
+    """(date, quote, doc id) of every 修正 / 修订 / 公布 that the versions' 题注 list
+    (``meta["history"]``, extractors.captions): a work's history as its texts print it, including
+    revisions whose text is not in the corpus."""
+    out = []
+    for v in history:
+        for h in store.document(v.doc_id).meta.get("history") or []:
+            if h.get("type") in _DATING_EVENTS and h.get("date"):
+                out.append((date.fromisoformat(h["date"]), h.get("quote") or "", v.doc_id))
+    return sorted(set(out))
+
+
+def succession_events(history: list[Version], points: list[tuple[date, str, str]] | None = None
+                      ) -> dict[str, LifecycleEvent]:
     """Each dated version but the last is superseded by the next one on the next one's date
-    (inferred: the corpus dates the revision, not necessarily the day it took effect)."""
+    (inferred: the corpus dates the revision, not necessarily the day it took effect) — or
+    earlier, on the next revision a 题注 lists (``points``, from ``caption_points``) when that
+    revision's text is not in the corpus: a 2016 text is not current in 2020 when the 2022
+    text's 题注 lists a 2019 revision."""
     out: dict[str, LifecycleEvent] = {}
     dated = [v for v in history if v.date]
-    for before, after in zip(dated, dated[1:], strict=False):
-        if after.date > before.date:
+    for i, before in enumerate(dated):
+        after = next((v for v in dated[i + 1:] if v.date > before.date), None)
+        listed = next((p for p in points or [] if p[0] > before.date and (after is None or p[0] < after.date)), None)
+        if listed is not None:
+            when, quote, by = listed
+            out[before.doc_id] = LifecycleEvent(
+                "superseded", when, target=before.doc_id, source_doc=by, quote=quote, inferred=True,
+                note=f"the 题注 of {by} lists a revision on {when.isoformat()} ({quote}); that version's "
+                     "text is not in the corpus",
+            )
+        elif after is not None:
             out[before.doc_id] = LifecycleEvent(
                 "superseded", after.date, target=before.doc_id, source_doc=after.doc_id,
                 quote=after.dated_by if after.dated_by not in ("manifest version", "undated") else None,

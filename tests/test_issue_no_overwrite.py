@@ -1,0 +1,115 @@
+"""Nothing issued or drafted is overwritten (#15.8, #14): an issued file that another register
+(or a register since reset) recorded keeps its bytes, drafts of the same name get new names,
+and rerunning a batch refuses cases already issued unless --reissue, recorded as a reissue."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from batch_samples import EXAMPLES, make_examples, store_copy
+from click.testing import CliRunner
+from issue_samples import ISSUE_DATE, OFFICE_ID, specimen_docx
+
+from toolkit.cli.main import cli
+from toolkit.fileio import atomic_create, write_new
+from toolkit.issuing.batch_table import schema_for, write_case_table
+from toolkit.issuing.issue import IssueOptions, issue_document, output_paths
+from toolkit.issuing.register import Register, sha256_file
+
+DOCX_ONLY = IssueOptions(pdf=False)
+
+
+def _issue(db: Path, out: Path):
+    with Register(db) as reg:
+        return issue_document(specimen_docx(), office=OFFICE_ID, doc_type="通知", register=reg,
+                              out_dir=out, case_id="C-1", doc_date=ISSUE_DATE, options=DOCX_ONLY)
+
+
+def test_a_second_register_never_overwrites_the_first_ones_file(tmp_path):
+    out = tmp_path / "out"
+    first = _issue(tmp_path / "a.db", out)
+    kept = first.docx.read_bytes()
+    second = _issue(tmp_path / "b.db", out)  # a fresh register: 1号 again
+    assert first.number == second.number == "揭医保〔2026〕1号"
+    assert first.docx == out / "揭医保-2026-1.docx" and first.docx.read_bytes() == kept
+    digest = hashlib.sha256(second.docx.read_bytes()).hexdigest()[:8]
+    assert second.docx == out / f"揭医保-2026-1-{digest}.docx"
+    with Register(tmp_path / "a.db") as reg:
+        assert [c.state for c in reg.check_files(first.number)] == ["ok"]
+    with Register(tmp_path / "b.db") as reg:
+        entry = reg.get(second.number)
+        assert [f.sha256 for f in entry.files] == [sha256_file(second.docx)]
+
+
+def test_output_paths_keep_docx_and_pdf_together(tmp_path):
+    blobs = {"docx": b"d", "pdf": b"p"}
+    assert output_paths(tmp_path, "揭医保-2026-3", blobs) == {
+        "docx": tmp_path / "揭医保-2026-3.docx", "pdf": tmp_path / "揭医保-2026-3.pdf"}
+    (tmp_path / "揭医保-2026-3.pdf").write_bytes(b"someone else's")
+    digest = hashlib.sha256(b"p").hexdigest()[:8]
+    assert output_paths(tmp_path, "揭医保-2026-3", blobs) == {
+        "docx": tmp_path / f"揭医保-2026-3-{digest}.docx",
+        "pdf": tmp_path / f"揭医保-2026-3-{digest}.pdf"}
+
+
+def test_exclusive_writes(tmp_path):
+    atomic_create(tmp_path / "a.txt", "one")
+    with pytest.raises(FileExistsError):
+        atomic_create(tmp_path / "a.txt", "two")
+    assert (tmp_path / "a.txt").read_text() == "one"
+    assert write_new(tmp_path / "a.txt", "two") == tmp_path / "a-2.txt"
+    assert write_new(tmp_path / "a.txt", "three") == tmp_path / "a-3.txt"
+    assert not list(tmp_path.glob(".*"))
+
+
+def test_two_drafts_of_the_same_name_both_survive(tmp_path, corpus_store):
+    case = (EXAMPLES / "refusal.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "case.yaml"
+    path.write_text(case.replace("doc_number: 揭医保〔2026〕101号\n", ""), encoding="utf-8")
+    runner = CliRunner()
+    args = ["--db", str(corpus_store), "notice", "refusal", "--case", str(path), "-o",
+            str(tmp_path / "out")]
+    one, two = runner.invoke(cli, args), runner.invoke(cli, args)
+    assert one.exit_code == two.exit_code == 0, (one.output, two.output)
+    assert one.stdout.strip() == str(tmp_path / "out" / "refusal_草稿.docx")
+    assert two.stdout.strip() == str(tmp_path / "out" / "refusal_草稿-2.docx")
+
+
+def test_a_batch_rerun_refuses_issued_cases_unless_reissue(tmp_path, corpus_store):
+    db = store_copy(corpus_store, tmp_path / "policykit.db")
+    rows = make_examples().example_rows()[:2]
+    table = write_case_table(tmp_path / "cases.csv", schema_for("refusal"), rows)
+    runner = CliRunner()
+    args = ["--db", str(db), "batch", str(table), "--type", "refusal", "-o", str(tmp_path / "out")]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 1
+    for row in rows:
+        assert (f"案件 {row['case_id']} 已签发过 " in again.stderr), again.stderr
+    assert "确需重新签发请加 --reissue" in again.stderr
+    with Register(db) as reg:
+        assert [e.number for e in reg.entries()] == ["揭医保〔2026〕1号", "揭医保〔2026〕2号"]
+    redo = runner.invoke(cli, [*args, "--reissue"])
+    assert redo.exit_code == 0, redo.output
+    with Register(db) as reg:
+        entries = {e.number: e for e in reg.entries()}
+    assert [(n, e.status, e.reissue_of) for n, e in entries.items()] == [
+        ("揭医保〔2026〕1号", "voided", None), ("揭医保〔2026〕2号", "voided", None),
+        ("揭医保〔2026〕3号", "issued", "揭医保〔2026〕1号"),
+        ("揭医保〔2026〕4号", "issued", "揭医保〔2026〕2号")]
+    assert entries["揭医保〔2026〕1号"].void_reason == "reissued as 揭医保〔2026〕3号"
+
+
+def test_the_same_case_twice_in_one_table_is_refused(tmp_path, corpus_store):
+    db = store_copy(corpus_store, tmp_path / "policykit.db")
+    row = make_examples().example_rows()[0]
+    table = write_case_table(tmp_path / "cases.csv", schema_for("refusal"), [row, row])
+    result = CliRunner().invoke(cli, ["--db", str(db), "batch", str(table), "--type", "refusal",
+                                      "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert f"第3行：案件编号 {row['case_id']} 与第2行重复" in result.stderr
+    with Register(db) as reg:
+        assert len(reg.entries()) == 1
