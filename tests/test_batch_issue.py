@@ -184,7 +184,7 @@ def test_unknown_office_or_unusable_table_consumes_no_number(corpus_store, tmp_p
     assert notice.exit_code == 2 and "missing.xlsx: 文件不存在" in notice.stderr
     wrong_type = runner.invoke(cli, ["--db", str(db), "batch", str(table), "--type",
                                      "service_agreement"])
-    assert wrong_type.exit_code == 2 and "未知的公文类型 'service_agreement'" in wrong_type.stderr
+    assert wrong_type.exit_code == 2 and "未知的公文类型“service_agreement”" in wrong_type.stderr
     # a row whose 署名 is no known office: that row only, no number
     rows[0] = rows[0] | {"issuer.name": "某某市医疗保障局"}
     one_bad = write_case_table(tmp_path / "one.csv", schema_for("refusal"), [rows[0]])
@@ -224,7 +224,9 @@ def test_a_row_failing_after_numbering_is_voided_with_the_reason(corpus_store, t
     real = PreparedNotice.render
 
     def render(self, number):
-        if self.case_id == "JY-2026-0102":
+        # fails only once numbered (the dry run with the stand-in 99999号 passes): a failure
+        # that no check before numbering could foresee
+        if self.case_id == "JY-2026-0102" and not number.endswith("99999号"):
             raise RuntimeError("模板渲染失败（测试）")
         return real(self, number)
 

@@ -168,7 +168,7 @@ def test_table_level_problems_stop_the_batch(tmp_path):
         read_sheet(broken)
     dup = tmp_path / "dup.csv"
     dup.write_bytes(csv_bytes(["region", "region"], [["a", "b"]]))
-    with pytest.raises(BatchError, match="列名 'region' 出现了两次"):
+    with pytest.raises(BatchError, match="列名“region”出现了两次"):
         read_sheet(dup)
 
 

@@ -31,7 +31,7 @@ def run(*args: str, db=None, **kw):
 
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory):
-    db = tmp_path_factory.mktemp("cli") / "out" / "kit.db"  # the folder does not exist yet
+    db = tmp_path_factory.mktemp("cli") / "kit.db"  # a missing folder is refused (test_db_refusals)
     result = run("ingest", *map(str, CORPUS_PDFS), db=db)
     return db, result
 

@@ -136,3 +136,30 @@ def test_a_reused_pid_does_not_keep_a_dead_folder(tmp_path, recycled):
         pid, start = (folder / "owner").read_text().split()
         (folder / "owner").write_text(f"{pid} {int(start) - 1}\n")
         assert owner_alive(folder) is False
+
+
+def test_the_next_batch_names_numbers_a_killed_run_left_reserved(tmp_path, corpus_store):
+    from batch_samples import make_examples, store_copy
+    from click.testing import CliRunner
+
+    from toolkit.cli.main import cli
+    from toolkit.issuing.batch_table import schema_for, write_case_table
+
+    db = store_copy(corpus_store, tmp_path / "policykit.db")
+    reserve = ("import os, sys, datetime\n"
+               "from toolkit.issuing.register import Register\n"
+               "reg = Register(sys.argv[1])\n"
+               "e = reg.reserve(prefix='揭医保', office='jieyang-ybj', doc_type='不予受理通知书',"
+               " year=2026, case_id='killed', doc_date=datetime.date(2026, 11, 23))\n"
+               "print(e.number, flush=True)\n"
+               "os.kill(os.getpid(), 9)\n")
+    done = subprocess.run([sys.executable, "-c", reserve, str(db)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL and done.stdout.strip() == "揭医保〔2026〕1号"
+    table = write_case_table(tmp_path / "cases.csv", schema_for("refusal"),
+                             make_examples().example_rows()[:1])
+    result = CliRunner().invoke(cli, ["--db", str(db), "batch", str(table), "--type", "refusal",
+                                      "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "揭医保〔2026〕1号" in result.stderr and "policykit register recover" in result.stderr
+    assert "揭医保〔2026〕2号" in result.stdout  # the gap stays explained, never reused

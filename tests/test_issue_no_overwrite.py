@@ -113,3 +113,41 @@ def test_the_same_case_twice_in_one_table_is_refused(tmp_path, corpus_store):
     assert f"第3行：案件编号 {row['case_id']} 与第2行重复" in result.stderr
     with Register(db) as reg:
         assert len(reg.entries()) == 1
+
+
+_BATCH = """
+import sys
+from pathlib import Path
+from issue_samples import ISSUE_DATE, OFFICE_ID, specimen_docx
+from toolkit.issuing.issue import IssueOptions, IssueRequest, issue_batch
+from toolkit.issuing.register import Register
+
+docx = specimen_docx()
+sys.stdin.readline()  # start together
+with Register(Path(sys.argv[1])) as reg:
+    out = issue_batch([IssueRequest(docx, OFFICE_ID, "通知", case_id=f"{sys.argv[2]}-{i}",
+                                    doc_date=ISSUE_DATE) for i in range(3)],
+                      register=reg, out_dir=Path(sys.argv[3]), options=IssueOptions(pdf=False))
+print(" ".join(str(o.entry.doc_number.seq) for o in out))
+"""
+
+
+def test_concurrent_batches_each_get_one_consecutive_block(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "r.db"
+    with Register(db):
+        pass
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent),
+                                                        os.environ.get("PYTHONPATH", "")]))
+    procs = [subprocess.Popen([sys.executable, "-c", _BATCH, str(db), f"b{k}", str(tmp_path / f"o{k}")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env) for k in range(8)]
+    outs = [p.communicate("go\n", timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [e[-500:] for _, e in outs]
+    blocks = [[int(x) for x in o.split()] for o, _ in outs]
+    for block in blocks:
+        assert block == list(range(block[0], block[0] + 3)), blocks
+    assert sorted(n for b in blocks for n in b) == list(range(1, 25))

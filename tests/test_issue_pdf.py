@@ -156,17 +156,19 @@ def _page_texts(pdf_path: Path) -> list[str]:
 
 
 def test_fontconfig_aliases_map_official_names_to_free_fonts() -> None:
+    # Real FangSong for the body, a bold Song of the SC design for titles (issue #14).
     expected = {
-        "仿宋_GB2312": "AR PL UMing CN",
-        "FangSong": "AR PL UMing CN",
-        "方正小标宋简体": "Noto Serif CJK SC",
-        "SimSun": "Noto Serif CJK SC",
-        "黑体": "Noto Sans CJK SC",
-        "楷体_GB2312": "AR PL UKai CN",
+        "仿宋_GB2312": "FandolFang Regular",
+        "FangSong": "FandolFang Regular",
+        "方正小标宋简体": "FandolSong Bold",
+        "SimSun": "FandolSong Regular",
+        "黑体": "FandolHei Regular",
+        "楷体_GB2312": "FandolKai Regular",
+        "Times New Roman": "Liberation Serif Regular",
     }
     for official, free in expected.items():
         out = subprocess.run(
-            ["fc-match", "-f", "%{family[0]}", official],
+            ["fc-match", "-f", "%{family[0]} %{style[0]}", official],
             env=fontconfig_env(), capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         assert out == free, (official, out)
@@ -178,8 +180,8 @@ def test_pdf_embeds_the_mapped_free_fonts(issued: Issued) -> None:
     names = {f.name for f in report.fonts}
     assert all(f.embedded for f in report.fonts), report.fonts
     assert all(any(m in n for m in MAPPED_FONTS) for n in names), names
-    assert "UMingCN" in names  # 仿宋_GB2312 body
-    assert any(n.startswith("NotoSerifCJK") for n in names)  # 方正小标宋简体 title
+    assert "FandolFang-Regular" in names  # 仿宋_GB2312 body: a real FangSong
+    assert "FandolSong-Bold" in names  # 方正小标宋简体 title: bold Song, SC design
     assert any(n.startswith("LXGWWenKai") for n in names)  # the signature stamp
     # and the body text really is set in the 仿宋 substitute, the title in the 小标宋 one
     body = specimen_text().body[1][:6]
@@ -189,8 +191,8 @@ def test_pdf_embeds_the_mapped_free_fonts(issued: Issued) -> None:
     text = "".join(c["text"] for c in chars)
     body_font = chars[text.index(body)]["fontname"].split("+")[-1]
     title_font = chars[text.index(title)]["fontname"].split("+")[-1]
-    assert body_font == "UMingCN"
-    assert title_font.startswith("NotoSerifCJK")
+    assert body_font == "FandolFang-Regular"
+    assert title_font == "FandolSong-Bold"
 
 
 # -- seal, signature block, page numbers ------------------------------------------------------

@@ -225,3 +225,13 @@ def test_a_notice_that_cannot_be_rendered_takes_no_number(tmp_path, corpus_store
     assert seen == ["揭医保〔2026〕99999号"]  # the stand-in of the office's series
     with Register(db) as reg:
         assert reg.entries() == []
+
+
+def test_names_and_lines_stay_on_one_line_paragraphs_may_break():
+    data = _example()
+    data["applicant"]["name"] = "康宁\n诊所"
+    data["grounds"][0]["facts"] = "经核查，\n你单位因违法违规被解除医保协议。"
+    with pytest.raises(CaseError) as err:
+        parse_case(data, "case.yaml")
+    assert err.value.problems == ["申请单位 › 单位名称（applicant.name）：含有换行（第3个字符）：此项只能写一行"
+                                  "（现为：“康宁<U+000A>诊所”）"]

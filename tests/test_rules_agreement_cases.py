@@ -201,3 +201,8 @@ def test_agreement_case_citations_are_real(corpus):
     assert assert_citations_real(corpus, d.to_json()) >= 1
     d = agreement(corpus, "guangdong", staff={"total": 4, "suspended_or_terminated": 3})
     assert assert_citations_real(corpus, d.to_json()) >= 1
+
+
+def test_an_imposed_suspension_where_no_rule_ties_its_start_needs_one(corpus):
+    with pytest.raises(DecisionError, match=r"suspensions\[0\]: .*give start \(the guangdong rules tie it to no other day\)"):
+        agreement(corpus, "guangdong", suspensions=[{"decided": date(2026, 2, 2)}])

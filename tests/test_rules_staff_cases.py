@@ -187,3 +187,15 @@ def test_staff_case_citations_are_real(corpus):
               standing={"date": date(2026, 4, 1), "total": 10, "status": "suspended", "decided": date(2026, 3, 3)},
               repair_request={"date": date(2026, 4, 19), "completed": {"study": 1, "report_fraud": 1}})
     assert assert_citations_real(corpus, d.to_json()) >= 10
+
+
+def test_institution_suspension_with_an_end_has_a_restoration_day(corpus):
+    # 第二十六条: 15 working days before 2026-08-31 → 2026-08-10 (no holiday in between).
+    d = staff(corpus, [{"type": "institution", "date": date(2026, 7, 1), "action": "agreement_suspended",
+                        "responsible": True, "end": date(2026, 8, 31)}])
+    (t,) = d.extra["terms"]
+    assert t["restore_from"] == date(2026, 8, 10)
+    open_ended = staff(corpus, [{"type": "institution", "date": date(2026, 7, 1),
+                                 "action": "agreement_terminated", "responsible": True}])
+    assert open_ended.extra["terms"] == [] and open_ended.extra["status"]["last"] is None
+    assert open_ended.outcome_label == "终止医保支付资格（自2026-07-01起）"

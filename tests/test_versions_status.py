@@ -14,7 +14,13 @@ from toolkit.model import LifecycleEvent
 from toolkit.store import Store
 from toolkit.versions.status import document_status, refers_to, with_lifecycle_facts
 from toolkit.versions.validity import status
-from toolkit.versions.works import apply_manifest_events, caption_points, succession_events, version_of, versions
+from toolkit.versions.works import (
+    apply_manifest_events,
+    caption_points,
+    succession_events,
+    version_of,
+    versions,
+)
 
 
 @pytest.fixture(scope="module")

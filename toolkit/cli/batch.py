@@ -102,6 +102,7 @@ def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bo
     the reasons and takes no 文号. The good rows get consecutive numbers in the 发文登记簿."""
     from rich.console import Console
 
+    from toolkit.cli.register import warn_reserved
     from toolkit.corpus import Corpus
     from toolkit.issuing.batch import run_batch
     from toolkit.issuing.issue import IssueOptions
@@ -120,6 +121,7 @@ def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bo
         labels = STAGES | {"pdf": STAGES["pdf"] + ("、转 PDF、检查" if pdf else "") +
                                   ("、签名" if signer else "")}
         with Register(register_db(ctx, register_path)) as reg, _Bar(labels) as bar:
+            warn_reserved(reg)  # numbers a dead run left reserved, and the command to explain them
             result = run_batch(table, doc_type, corpus=corpus, register=reg, out_dir=out_dir,
                                options=options, office=office, make_zip=make_zip, progress=bar,
                                reissue=reissue)

@@ -57,11 +57,21 @@ def _hidden_characters(value: str) -> str:
     raise ValueError("含有" + "、".join(parts) + "：打印出的文字会与文件中的不同，请删去")
 
 
-def _text(max_length: int) -> Any:
-    """A non-empty text of at most ``max_length`` characters without hidden characters."""
+def _one_line(value: str) -> str:
+    """A name or a line prints on one line: a line break or tab inside it is refused."""
+    for i, ch in enumerate(value, 1):
+        if ch in _ALLOWED_CONTROLS:
+            name = {"\t": "制表符", "\n": "换行", "\r": "回车"}[ch]
+            raise ValueError(f"含有{name}（第{i}个字符）：此项只能写一行")
+    return value
+
+
+def _text(max_length: int, *, lines: bool = False) -> Any:
+    """A non-empty text of at most ``max_length`` characters without hidden characters (and,
+    unless ``lines``, on one line)."""
+    checks = [AfterValidator(_hidden_characters)] + ([] if lines else [AfterValidator(_one_line)])
     return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                            max_length=max_length),
-                     AfterValidator(_hidden_characters)]
+                                            max_length=max_length), *checks]
 
 
 # Length limits: what a field can hold and still print as the notice it belongs in (a 100 000
@@ -69,7 +79,7 @@ def _text(max_length: int) -> Any:
 NAME_MAX, LINE_MAX, PARA_MAX, LIST_MAX, CASE_ID_MAX = 60, 200, 2000, 30, 64
 Name = _text(NAME_MAX)  # an organisation's or a person's name
 Text = _text(LINE_MAX)  # one line: a place, a material, an attachment's title
-Para = _text(PARA_MAX)  # a paragraph: facts, reasons, advice
+Para = _text(PARA_MAX, lines=True)  # a paragraph: facts, reasons, advice
 
 
 def _no_bool(value: Any) -> Any:

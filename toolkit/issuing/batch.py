@@ -101,7 +101,7 @@ def run_batch(table: str | Path, doc_type: str, *, corpus: Corpus, register: Reg
     doc = TYPES.get(doc_type)
     if doc is None or doc.kind != "notice":
         known = "、".join(k for k, t in TYPES.items() if t.kind == "notice")
-        raise BatchError(f"未知的公文类型 {doc_type!r}（可用：{known}）")
+        raise BatchError(f"未知的公文类型“{doc_type}”（可用：{known}）")
     offices = offices or load_offices()
     given = find_office(offices, office) if office else None
     schema = schema_for(doc_type)

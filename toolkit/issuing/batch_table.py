@@ -165,7 +165,7 @@ def schema_for(doc_type: str) -> Schema:
     """The columns of a document type's case table."""
     model = CASE_MODELS.get(doc_type)
     if model is None:
-        raise BatchError(f"未知的文书类型 {doc_type!r}（可用：{'、'.join(CASE_MODELS)}）")
+        raise BatchError(f"未知的文书类型“{doc_type}”（可用：{'、'.join(CASE_MODELS)}）")
     groups: list[tuple[str, ...]] = []
     columns = _columns(model, (), (), True, (), groups)
     # stable sort: the model's order within each part
@@ -369,7 +369,7 @@ def read_sheet(path: str | Path) -> Sheet:
         if not h:
             raise BatchError(f"{path}: 第1行第{i}列没有列名")
         if h in seen:
-            raise BatchError(f"{path}: 第1行列名 {h!r} 出现了两次")
+            raise BatchError(f"{path}: 第1行列名“{h}”出现了两次")
         seen.add(h)
     sheet = Sheet(path, headers, [])
     for number, values in enumerate(table[1:], 2):

@@ -1,6 +1,7 @@
 """Issuing: a DOCX becomes a numbered, registered, sealed, checked and signed document.
 
-    reserve   allocate the 文号 and write the "reserved" register row (one transaction)
+    reserve   allocate the 文号 and write the "reserved" register rows: each series' numbers of
+              a batch as one block (consecutive, one lock, one transaction)
     render    the caller's callback receives the number and returns the DOCX (the 文号 is printed
               in the document, so numbering comes first); or a finished DOCX whose ``PK-DocNumber``
               paragraph takes the number
@@ -48,7 +49,7 @@ from toolkit.issuing.leftovers import make_temp_dir
 from toolkit.issuing.numbering import Office, Offices, load_offices, parse_number
 from toolkit.issuing.pdf import convert_docx_to_pdf, soffice_path
 from toolkit.issuing.pdf_check import Expectations, Finding, docx_fonts, inspect_pdf
-from toolkit.issuing.register import Register, RegisterEntry
+from toolkit.issuing.register import Register, RegisterEntry, Slot
 from toolkit.issuing.seal import seal_png
 from toolkit.issuing.sealing import (
     STYLE_NUMBER,
@@ -412,19 +413,12 @@ def issue_batch(
 
     outcomes: list[IssuedDocument] = []
     jobs: list[Job] = []
+    dates = [req.doc_date or (_date_in_docx(static) if static else None) or date.today()
+             for req, static in zip(requests, statics, strict=True)]
+    with timings.stage("register"):
+        entries = _reserve_blocks(register, requests, resolved, dates)
     for i, (req, office, static) in enumerate(zip(requests, resolved, statics, strict=True)):
-        doc_date = req.doc_date or (_date_in_docx(static) if static else None) or date.today()
-        with timings.stage("register"):
-            entry = register.reserve(
-                prefix=office.prefix_for(req.doc_type),
-                office=office.id,
-                doc_type=req.doc_type,
-                year=doc_date.year,
-                case_id=req.case_id,
-                doc_date=doc_date,
-                template_version=req.template_version,
-                reissue_of=req.reissue_of,
-            )
+        doc_date, entry = dates[i], entries[i]
         outcome = IssuedDocument(i, entry.number, "reserved", entry=entry)
         outcomes.append(outcome)
         try:
@@ -479,6 +473,29 @@ def issue_batch(
         outcome.status = "issued"
         outcome.docx, outcome.pdf = files["docx"], files.get("pdf")
     return outcomes
+
+
+def _reserve_blocks(register: Register, requests: Sequence[IssueRequest],
+                    offices: Sequence[Office], dates: Sequence[date]) -> list[RegisterEntry]:
+    """Each series' numbers of this batch as one block (consecutive, under one lock, in request
+    order), so a batch is not interleaved with other batches running at the same time."""
+    groups: dict[tuple[str, str, str, int], list[int]] = {}
+    for i, (req, office, day) in enumerate(zip(requests, offices, dates, strict=True)):
+        groups.setdefault((office.prefix_for(req.doc_type), office.id, req.doc_type, day.year),
+                          []).append(i)
+    entries: dict[int, RegisterEntry] = {}
+    for (prefix, office_id, doc_type, year), members in groups.items():
+        slots = [Slot(requests[i].case_id, dates[i], requests[i].template_version,
+                      requests[i].reissue_of) for i in members]
+        try:
+            block = register.reserve_block(prefix=prefix, office=office_id, doc_type=doc_type,
+                                           year=year, slots=slots)
+        except Exception as exc:
+            for entry in entries.values():  # earlier blocks: explained, not left reserved
+                register.void(entry.number, f"not issued: another series of the batch failed ({exc})")
+            raise
+        entries.update(zip(members, block, strict=True))
+    return [entries[i] for i in range(len(requests))]
 
 
 def output_paths(out_dir: Path, stem: str, blobs: dict[str, bytes]) -> dict[str, Path]:

@@ -1,6 +1,8 @@
-"""Agreement dynamics: suspension and termination grounds, a requested suspension's 180-day cap,
-breach penalties computed from the loss, and a list's routing of items to actions — all from the
-region's table.
+"""Agreement dynamics: suspension and termination grounds, a requested suspension's 180-day cap
+(or its bar for a public institution), the day a suspension starts where the rules tie it to the
+request, breach penalties computed from the loss (or none, for conduct outside the 违约金 lists),
+the offsets between 违约金, fines and suspensions, a list's routing of items to actions, and the
+share of staff suspended or terminated — all from the region's table.
 
 Money is computed with Decimal to the fen: the lower bound of a penalty range is rounded up and
 the upper bound down, so every amount in the range honours both percentages.

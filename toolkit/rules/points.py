@@ -22,6 +22,10 @@ Read from the staff table (Guangdong gd-staff), not from code:
 * Repair (第二十五条): credits per measure with their caps (per natural year), only after half the
   term of a running suspension or termination has been served, never after 12 points at once; a
   repaired total may shorten the running term to the term of the repaired total (可, discretionary).
+* A clerk's standing (the year's total, the status and the day it was decided) may stand in for
+  the scoring events, and a repair request may be stated as counts of completed activities.
+* The institution's suspension or termination carries the responsible person's status with it
+  (第十一条第二款); every decision states the appeal route (第二十四条).
 """
 
 from __future__ import annotations
@@ -282,7 +286,8 @@ def decide_staff(case: StaffCase, corpus: Corpus, table: RegionTable | None = No
     current = term if term is not None and term.running(as_of) else None
     year_total = year.total if year is not None and year.year == as_of.year else 0
     decision.extra.update({"timeline": timeline, "year_total": year_total, "as_of": as_of,
-                           "terms": [_term_json(t) for t in terms],
+                           # terms with a last day; one that follows the institution's is in status
+                           "terms": [_term_json(t) for t in terms if t.last is not None],
                            "status": _status(current)})
     if current is None:
         decision.outcome = "normal"
@@ -376,6 +381,11 @@ def _institution(ev: InstitutionEvent, rules: StaffRules, year: _Year, cite: Any
     label = f"{what}，登记备案状态调整为{'终止' if terminated else '暂停'}"
     c = Consequence("termination" if terminated else "suspension", label, (3 if terminated else 1, 0), [row])
     t = Term(c, ev.date, None if terminated else ev.end, starts=ev.date)
+    if t.last is not None:
+        try:  # 第二十六条 applies to any 暂停 with a last day
+            t.restore_from = periods.workdays_before(t.last, rules.restoration.span.n)
+        except UnknownYearError as e:
+            t.restore_note = f"restoration date for the term ending {t.last}: {e}"
     entry = _entry(ev.date, "institution", label, total=year.total, citations=cite([row], ev.date),
                    consequence=label, term=_term_json(t))
     timeline.append(entry)
