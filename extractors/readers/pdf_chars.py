@@ -40,21 +40,26 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[dict[
     n = pdfium_c.FPDFText_CountChars(raw)
     rect = pdfium_c.FS_RECTF()
     ox, oy = ctypes.c_double(), ctypes.c_double()
-    get_unicode = pdfium_c.FPDFText_GetUnicode
+    texts = _all_text(raw, n)
     get_object = pdfium_c.FPDFText_GetTextObject
     is_generated = pdfium_c.FPDFText_IsGenerated
+    unmapped = pdfium_c.FPDFText_HasUnicodeMapError
     loose_box = pdfium_c.FPDFText_GetLooseCharBox
     origin = pdfium_c.FPDFText_GetCharOrigin
     reader = _StyleReader(raw)
     styles: dict[int, _Style] = {}  # per text object: size, font, orientation and colour are shared
     chars: list[dict[str, Any]] = []
     for i in range(n):
-        text = chr(get_unicode(raw, i))
+        text = texts[i]
         if text in _LINE_BREAKS or (text == " " and is_generated(raw, i)):
             continue  # PDFium's own line ends and inferred blanks: both are rebuilt from positions
         obj = get_object(raw, i)
         if not obj:
             continue
+        if unmapped(raw, i):
+            # No Unicode for this glyph: PDFium hands back the raw code; pdfminer writes (cid:N),
+            # which the reader counts to send such pages to OCR.
+            text = f"(cid:{ord(text)})"
         key = ctypes.addressof(obj.contents)
         style = styles.get(key)
         if style is None:
@@ -64,7 +69,7 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[dict[
         origin(raw, i, ox, oy)
         x0 = ox.value
         advance = rect.right - rect.left
-        if advance > size and ord(text) >= _FULL_WIDTH_FROM:
+        if advance > size and len(text) == 1 and ord(text) >= _FULL_WIDTH_FROM:
             advance = size
         base = height - oy.value
         chars.append({
@@ -80,6 +85,17 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[dict[
             "non_stroking_color": color,
         })
     return chars
+
+
+def _all_text(raw: Any, n: int) -> str | list[str]:
+    """The page's characters in one call; one per index (per-character calls when a character
+    outside the BMP makes UTF-16 indices differ from PDFium's)."""
+    buf = ctypes.create_string_buffer(2 * (n + 1))
+    got = pdfium_c.FPDFText_GetText(raw, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
+    text = buf.raw[: 2 * max(got - 1, 0)].decode("utf-16-le", errors="replace")
+    if len(text) == n:
+        return text
+    return [chr(pdfium_c.FPDFText_GetUnicode(raw, i)) for i in range(n)]
 
 
 _Style = tuple[float, str, bool, tuple[float, float, float]]
