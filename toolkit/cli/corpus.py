@@ -8,6 +8,7 @@ library, print. A problem is one line on stderr (no traceback): exit code 2 for 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -33,7 +34,7 @@ from toolkit.linking import relink
 from toolkit.model import Document, Node
 from toolkit.store import DocSummary, Store, StoreError
 
-WORKERS = 2  # the machines have two cores; parsing is CPU-bound, saving stays in this process
+WORKERS = os.cpu_count() or 2  # all cores: parsing is CPU-bound, saving stays in this process
 PROGRESS_BYTES = 1_000_000  # files this large say each parsing stage as they reach it
 
 
