@@ -68,7 +68,7 @@ def timed(argv: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--copies", type=int, default=3, help="copies of the corpus text in the long PDF")
+    parser.add_argument("--copies", type=int, default=8, help="copies of the corpus text in the long PDF")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "pdfs"
