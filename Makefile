@@ -58,6 +58,7 @@ lint: venv
 bench: deps
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/ingest_scale.py
+	$(BIN)/python bench/ingest_process.py
 	$(BIN)/python bench/layers.py
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/compare_quality.py
