@@ -240,4 +240,4 @@ async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Respo
     return deps.render(request, "desk_issued.html", 200 if outcome.status == "issued" else 500,
                        doc=doc, outcome=outcome, warnings=prepared.warnings,
                        findings=[f for f in outcome.findings if f.severity == "warning"],
-                       test_cert=signing.test)
+                       test_cert=signing.test, signed=signing.signer is not None)
