@@ -244,7 +244,7 @@ def generate(out: Path, docs: int, seed: int = 20260101, prefectures: int = 300,
         base = staff if k % 2 == 1 else rules[fam]
         family = STAFF | {"level": spec["level"]} if base is staff else spec
         donors = [r for key, r in rules.items() if key != fam] if base is not staff else [rules["gd"]]
-        name = f"{p:03d}-{city}-{k:02d}"
+        name = f"{p:03d}-{k:02d}"  # ASCII: source ids are made from the ASCII of the file stem
         record = Planted(f"{name}.txt", city, fam, "", number)
         hot_set = {hot[fam]} if fam in hot and base is not staff and k == 0 else set()
         rule = edit_rule(base, family, donors, city, rng, record, hot_set, hot_set, value_rate)
