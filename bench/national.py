@@ -241,7 +241,7 @@ def comparison(db: str, planted: list[Any], report: Path | None) -> dict[str, An
                 continue  # the main rule of each prefecture; revisions and staff rules are not compared
             notice = notices[src]
             entries.append(Entry(store.document(s.id), rec.family,
-                                 f"{rec.prefecture} {notice.doc_number or ''}《{s.title}》"))
+                                 f"{rec.prefecture}{'州' if rec.family == 'cx' else '市'} {notice.doc_number or ''}"))
             truth.append(rec)
     load_s = time.perf_counter() - start
     start = time.perf_counter()

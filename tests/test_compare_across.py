@@ -75,7 +75,8 @@ def test_renumbered_local_version_is_found_and_only_the_changed_value_reported(r
     assert dev.local[0].quote == "自受理申请材料之日起，应当在2个月内完成对医疗机构的评估，医疗机构补充材料时间不计入评估期限。"
     assert unchanged.provision.label == "第十二条" and unchanged.deviations == ()
     assert result.deviating == [changed]
-    assert result.by_parameter()["evaluation_period"] == {"3个月以内": 1, "2个月以内": 1}
+    assert result.by_parameter()["guangdong"]["evaluation_period"] == {"3个月以内": 1, "2个月以内": 1}
+    assert result.by_parameter()["guangdong"]["publicity_period"] == {"7个工作日": 2}
 
 
 def test_another_provinces_rule_deviates_on_every_parameter_it_words_otherwise(refs):
@@ -109,3 +110,8 @@ def test_report_names_each_deviating_prefecture_with_both_values_and_the_local_s
         assert want in row
     assert "未找到对应条款的地区" in page and "湛江市医疗保障局" in page.split("未找到对应条款的地区")[1]
     assert "共2个地区，其中1个在参数上与省级规定不同，1个未找到对应条款" in page
+    summary = page[page.index("实施它的2个地区各参数的规定"):page.index("与省级规定不同的地区")]
+    # the one matched local rule keeps the publicity period and changes the evaluation period
+    assert ("<td rowspan='1'>评估期限</td><td rowspan='1'>3个月以内</td><td class='changed'>2个月以内</td>"
+            "<td class='n'>1</td>") in summary
+    assert "<td rowspan='1'>公示期</td><td rowspan='1'>7个工作日</td><td>7个工作日</td><td class='n'>1</td>" in summary

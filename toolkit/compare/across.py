@@ -89,18 +89,19 @@ class Across:
     def unmatched(self) -> list[Match]:
         return [m for m in self.matches if m.provision is None]
 
-    def by_parameter(self) -> dict[str, Counter[str]]:
-        """key → how many local rules state each value (省级 value included), for the summary."""
-        out: dict[str, Counter[str]] = {}
+    def by_parameter(self) -> dict[str, dict[str, Counter[str]]]:
+        """reference → parameter key → how many of the local rules implementing it state each
+        value (the province's own value counts those that keep it)."""
+        out: dict[str, dict[str, Counter[str]]] = {k: {} for k in self.references}
         for m in self.matches:
             if m.provision is None:
                 continue
             ref = self.references[m.entry.reference]
-            keys = set(ref.params) | {d.key for d in m.deviations}
+            keys = list(ref.params) + [d.key for d in m.deviations if d.key not in ref.params]
             for key in keys:
                 dev = next((d for d in m.deviations if d.key == key), None)
                 values = dev.local if dev else ref.params.get(key, ())
-                out.setdefault(key, Counter())[_shown(values)] += 1
+                out[m.entry.reference].setdefault(key, Counter())[_shown(values)] += 1
         return out
 
 
@@ -216,21 +217,31 @@ def report_html(result: Across) -> str:
     refs = ", ".join(f"{e(r.doc.title)}{e(r.provision.label)}" for r in result.references.values())
     parts.append(f"<p>省级规定：{refs}。共{total}个地区，其中{len(result.deviating)}个在参数上与省级规定不同，"
                  f"{len(result.unmatched)}个未找到对应条款。</p>")
-    parts.append("<h2>各参数的规定分布</h2><table><tr><th>参数</th><th>规定</th><th>地区数</th></tr>")
     labels = key_labels()
-    for key, counts in result.by_parameter().items():
-        rows = counts.most_common()
-        for i, (shown, n) in enumerate(rows):
-            head = f"<td rowspan='{len(rows)}'>{e(labels.get(key, key))}</td>" if i == 0 else ""
-            parts.append(f"<tr>{head}<td>{e(shown)}</td><td class='n'>{n}</td></tr>")
-    parts.append("</table><h2>与省级规定不同的地区</h2><table><tr><th>地区（发文）</th><th>对应条款</th>"
+    counts = result.by_parameter()
+    for key, ref in result.references.items():
+        n = sum(1 for m in result.matches if m.entry.reference == key)
+        if not n:
+            continue
+        parts.append(f"<h2>{e(ref.doc.title)}{e(ref.provision.label)}：实施它的{n}个地区各参数的规定</h2>"
+                     "<table><tr><th>参数</th><th>省级规定</th><th>各地规定</th><th>地区数</th></tr>")
+        for param, values in counts[key].items():
+            rows = values.most_common()
+            own = _shown(ref.params.get(param, ()))
+            for i, (shown, k) in enumerate(rows):
+                head = (f"<td rowspan='{len(rows)}'>{e(labels.get(param, param))}</td>"
+                        f"<td rowspan='{len(rows)}'>{e(own)}</td>") if i == 0 else ""
+                mark = "" if shown == own else " class='changed'"
+                parts.append(f"<tr>{head}<td{mark}>{e(shown)}</td><td class='n'>{k}</td></tr>")
+        parts.append("</table>")
+    parts.append("<h2>与省级规定不同的地区</h2><table><tr><th>地区（发文）</th><th>对应条款</th>"
                  "<th>参数</th><th>差异</th><th>省级规定</th><th>本地规定</th><th>本地原文</th></tr>")
     for m in result.deviating:
         assert m.provision is not None
         for i, d in enumerate(m.deviations):
             head = (f"<td rowspan='{len(m.deviations)}'>{e(m.entry.name)}</td>"
                     f"<td rowspan='{len(m.deviations)}'>{e(m.provision.label)}<br>相似度{m.score:.2f}，"
-                    f"改动{m.changed:.0%}</td>") if i == 0 else ""
+                    f"文字改动{m.changed:.1%}</td>") if i == 0 else ""
             parts.append(f"<tr class='{d.kind}'>{head}<td>{e(d.label)}</td><td>{_KIND[d.kind]}</td>"
                          f"<td>{_cell_values(d.reference)}</td><td>{_cell_values(d.local)}</td>"
                          f"<td class='q'>{_quotes(d.local or d.reference)}</td></tr>")
@@ -244,6 +255,6 @@ def report_html(result: Across) -> str:
     for m in same:
         assert m.provision is not None
         parts.append(f"<tr><td>{e(m.entry.name)}</td><td>{e(m.provision.label)}</td>"
-                     f"<td class='n'>{m.changed:.0%}</td></tr>")
+                     f"<td class='n'>{m.changed:.1%}</td></tr>")
     parts.append("</table></body></html>\n")
     return "".join(parts)
