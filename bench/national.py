@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,7 +53,7 @@ HOT = {"gd": "gd:12", "js": "js:12", "cx": "cx:15"}  # the provincial articles o
 QUERIES = {"two": ["中止", "评估", "协议", "暂停", "药店", "公示", "违约", "解除"],
            "longer": ["定点医疗机构", "医保协议", "评估小组", "解除医保协议", "医保支付资格", "经办机构 评估",
                       "定点零售药店 中止"]}
-ALL_HITS = ["中止", "医保协议"]
+ALL_HITS = ["中止", "医保协议"]  # --all-hits: at 3,000 documents 医保协议 alone takes minutes
 POLICYKIT = [str(Path(sys.executable).parent / "policykit")]
 
 
@@ -91,6 +92,7 @@ def tree_rss_kb(pid: int) -> int:
 def run(cmd: list[str], **kw: Any) -> dict[str, Any]:
     """Run ``cmd``; seconds, peak tree RSS (MB), return code, output."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw)
     peak = [0]
@@ -105,7 +107,10 @@ def run(cmd: list[str], **kw: Any) -> dict[str, Any]:
     out, err = proc.communicate()
     seconds = time.perf_counter() - start
     watcher.join()
-    return {"seconds": seconds, "peak_mb": peak[0] / 1024, "rc": proc.returncode, "stdout": out, "stderr": err}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers too: the pool waits for them
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"seconds": seconds, "cpu_s": cpu, "peak_mb": peak[0] / 1024, "rc": proc.returncode,
+            "stdout": out, "stderr": err}
 
 
 def ingest(db: str, paths: list[Path], *extra: str) -> dict[str, Any]:
@@ -188,7 +193,7 @@ def store_size_mb(db: str) -> float:
 
 # --- search ----------------------------------------------------------------------------------
 
-def search_times(db: str, reps: int = 3) -> dict[str, Any]:
+def search_times(db: str, all_hits: list[str], reps: int = 3) -> dict[str, Any]:
     """p50/p95 of a page of 20 hits per query class; and, once per query of ``ALL_HITS``, every
     hit (what ``policykit search`` fetches to count them: a citation label per hit)."""
     from toolkit.store import Store
@@ -206,7 +211,7 @@ def search_times(db: str, reps: int = 3) -> dict[str, Any]:
             times.sort()
             out[cls] = {"p50_ms": statistics.median(times),
                         "p95_ms": times[max(0, round(len(times) * 0.95) - 1)], "n": len(times)}
-        for q in ALL_HITS:
+        for q in all_hits:
             t = time.perf_counter()
             found = store.search(q, limit=10**9)
             out[f"all:{q}"] = {"ms": (time.perf_counter() - t) * 1000, "hits": len(found)}
@@ -284,6 +289,7 @@ def reingest(engines: Engines, engine: str, db: str, files: list[Path], docs: in
     refused = ingest(db, [changed])
     new_version = ingest(db, [changed], "--new-version")
     return {"file": one.name, "alone_s": alone["seconds"], "unchanged_s": same["seconds"],
+            "alone_cpu_s": alone["cpu_s"], "unchanged_cpu_s": same["cpu_s"], "new_version_cpu_s": new_version["cpu_s"],
             "unchanged_out": _status(same), "changed_s": refused["seconds"], "changed_out": _status(refused),
             "new_version_s": new_version["seconds"], "new_version_out": _status(new_version)}
 
@@ -295,7 +301,7 @@ def _status(r: dict[str, Any]) -> str:
     if refused:
         return "refused: " + refused.split("refused:", 1)[1].strip()[:100]
     for x in lines:
-        cells = [c.strip() for c in x.replace("┃", "│").split("│") if c.strip()]
+        cells = [c.strip() for c in x.split("│")][1:-1]
         if len(cells) >= 5 and cells[-1] in ("ok", "re-read", "new version", "partial", "failed"):
             return cells[-1]
     return f"rc {r['rc']}"
@@ -303,7 +309,8 @@ def _status(r: dict[str, Any]) -> str:
 
 # --- main ------------------------------------------------------------------------------------
 
-def measure_engine(engines: Engines, engine: str, corpus: dict[str, Any], docs: int, out: Path) -> dict[str, Any]:
+def measure_engine(engines: Engines, engine: str, corpus: dict[str, Any], docs: int, out: Path,
+                   all_hits: list[str]) -> dict[str, Any]:
     files, provinces = corpus["files"], corpus["provinces"]
     base_files = files[:BASELINE_FILES]
     # one file into an empty store: the fixed cost of a run (start, model load, schema)
@@ -321,21 +328,25 @@ def measure_engine(engines: Engines, engine: str, corpus: dict[str, Any], docs: 
         "marginal_s": (full["seconds"] - alone["seconds"]) / (n_full - 1),
         "per_file_ratio": ((full["seconds"] - alone["seconds"]) / (n_full - 1))
         / ((base["seconds"] - alone["seconds"]) / (n_base - 1)),
-        "alone_s": alone["seconds"],
+        "alone_s": alone["seconds"], "cpu_s": full["cpu_s"], "base_cpu_s": base["cpu_s"],
+        "alone_cpu_s": alone["cpu_s"],
+        # the same in CPU seconds, which the load of other jobs on the machine does not stretch
+        "per_file_cpu_ratio": ((full["cpu_s"] - alone["cpu_s"]) / (n_full - 1))
+        / ((base["cpu_s"] - alone["cpu_s"]) / (n_base - 1)),
         "base_ingest_s": base["seconds"], "store_mb": store_size_mb(db),
         "failed": full["stderr"].count("failed") + full["stderr"].count("refused"),
     }
     print(f"  [{engine}] ingest {n_full} files {full['seconds']:.1f} s ({r['pages_per_s']:.1f} pages/s, "
           f"{r['marginal_s']:.2f} s a file beyond the {alone['seconds']:.1f} s of a 1-file run: x{r['per_file_ratio']:.2f} of "
-          f"{n_base} files), peak {full['peak_mb']:.0f} MB, "
+          f"{n_base} files; CPU {full['cpu_s']:.0f} s, x{r['per_file_cpu_ratio']:.2f} a file), peak {full['peak_mb']:.0f} MB, "
           f"store {r['store_mb']:.0f} MB", flush=True)
-    r["search"], base_search = search_times(db), search_times(base_db)
+    r["search"], base_search = search_times(db, all_hits), search_times(base_db, all_hits)
     for k in QUERIES:
         v = r["search"][k]
         v["p95_ratio"] = v["p95_ms"] / max(1e-6, base_search[k]["p95_ms"])
         print(f"  [{engine}] search {k:7s} (page of 20) p50 {v['p50_ms']:7.1f} ms  p95 {v['p95_ms']:7.1f} ms "
               f"(x{v['p95_ratio']:.1f} of {n_base} files)", flush=True)
-    for q in ALL_HITS:
+    for q in all_hits:
         v, b = r["search"][f"all:{q}"], base_search[f"all:{q}"]
         print(f"  [{engine}] search {q} every hit: {v['hits']} hits {v['ms']:.0f} ms "
               f"({b['hits']} hits {b['ms']:.0f} ms at {n_base} files)", flush=True)
@@ -350,7 +361,7 @@ def measure_engine(engines: Engines, engine: str, corpus: dict[str, Any], docs: 
     r["reingest"] = reingest(engines, engine, db, files, docs)
     ri = r["reingest"]
     print(f"  [{engine}] one file: alone {ri['alone_s']:.1f} s, unchanged again {ri['unchanged_s']:.1f} s "
-          f"(x{ri['unchanged_s'] / ri['alone_s']:.1f}), changed {ri['changed_s']:.1f} s "
+          f"(x{ri['unchanged_s'] / ri['alone_s']:.1f}; CPU {ri['alone_cpu_s']:.1f} → {ri['unchanged_cpu_s']:.1f} s), changed {ri['changed_s']:.1f} s "
           f"[{ri['changed_out']}], --new-version {ri['new_version_s']:.1f} s", flush=True)
     return r
 
@@ -402,6 +413,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20260101)
     ap.add_argument("--pdf-every", type=int, default=10, help="every Nth file also as PDF (0: none)")
     ap.add_argument("--engines", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
+    ap.add_argument("--all-hits", nargs="*", default=ALL_HITS, help="queries also timed fetching every hit")
     args = ap.parse_args()
     corpus = build_corpus(args.out, args.docs, args.seed, args.pdf_every)
     print(f"{args.docs} documents in {len(corpus['files'])} files ({corpus['chars'] / 1e6:.1f} M characters, "
@@ -412,7 +424,7 @@ def main() -> None:
     try:
         results["pdf"] = measure_pdfs(engines, corpus, args.docs)
         for engine in args.engines:
-            results[engine] = measure_engine(engines, engine, corpus, args.docs, args.out)
+            results[engine] = measure_engine(engines, engine, corpus, args.docs, args.out, args.all_hits)
     finally:
         engines.close()
     path = args.out / f"results-{args.docs}.json"
