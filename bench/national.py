@@ -273,7 +273,7 @@ def comparison(db: str, planted: list[Any], report: Path | None) -> dict[str, An
 
 def reingest(engines: Engines, engine: str, db: str, files: list[Path], docs: int) -> dict[str, Any]:
     one = files[len(files) // 2]
-    alone = ingest(engines.fresh(engine, f"one-{engine}-{docs}"), [one])
+    alone = ingest(engines.fresh(engine, f"again-{engine}-{docs}"), [one])
     same = ingest(db, [one])
     changed = one.with_name(one.stem + "-changed.txt")
     text = one.read_text(encoding="utf-8")
