@@ -2,7 +2,8 @@
 
 Thin shells over ``toolkit.db``: ``upgrade`` brings a store made by an earlier policykit to this
 one's schema in place (one transaction); ``current`` names its revision; ``check`` runs the
-integrity check, the schema revision and the row counts; ``copy SRC DST`` moves a store to another
+integrity check, the schema revision, the row counts, the stored sources against their content
+hashes and the register's soundness (toolkit.db.check), one report; ``copy SRC DST`` moves a store to another
 engine and compares every table after. Exit 0 when all is well, 2 for a store that is not (one
 line on stderr naming it).
 """
@@ -81,8 +82,10 @@ def current_cmd(ctx: click.Context) -> None:
 @click.pass_context
 @_errors
 def check_cmd(ctx: click.Context, full: bool) -> None:
-    """Integrity, schema revision, row counts and the search index."""
-    from toolkit.db.check import check_store
+    """Integrity, schema revision, row counts, the search index, the stored law against its
+    content hashes, and the 发文登记簿 (every number explained, issued files and quoted sources
+    unchanged). One report; exit 2 on any problem."""
+    from toolkit.db.check import check_contents, check_store
 
     engine = _engine(db_path(ctx))
     try:
@@ -95,16 +98,37 @@ def check_cmd(ctx: click.Context, full: bool) -> None:
              "(docs/deploy.md) — nothing should be issued from it")
     st = report.state
     click.echo(f"schema: {st.kind} (revision {st.revision or 'none'}; this policykit: {report.head})")
-    for name, n in report.counts.items():
-        click.echo(f"  {name:<20} {n:>8}")
-    if report.indexed is not None:
-        click.echo(f"  {'search index':<20} {report.indexed:>8} of {report.indexable} nodes")
     if st.kind != "current":
         fail(f"{report.target}: schema {st.kind}; run `policykit --db {report.target} db upgrade`"
              if st.kind in ("legacy", "older") else f"{report.target}: schema {st.kind}")
+    for name, n in report.counts.items():
+        click.echo(f"  {name:<20} {n:>8}")
+    problems = []
+    if report.indexed is not None:
+        click.echo(f"  {'search index':<20} {report.indexed:>8} of {report.indexable} nodes")
     if report.indexed != report.indexable:
-        fail(f"{report.target}: the search index has {report.indexed} rows for "
-             f"{report.indexable} nodes")
+        problems.append(f"the search index has {report.indexed} rows for {report.indexable} nodes")
+    contents = check_contents(db_path(ctx))
+    _section(f"sources: {contents.sources} checked against their content hashes",
+             contents.source_problems)
+    _section(f"register: {contents.numbers} number(s) checked (gaps, numbers left reserved, issued "
+             "files, quoted sources)", contents.register_problems)
+    for note in contents.notes:
+        click.echo(f"note: {note}")
+    problems += contents.problems
+    if problems:
+        fail(f"{report.target}: {len(problems)} problem(s) found: "
+             + "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else ""))
+
+
+def _section(title: str, problems: tuple[str, ...]) -> None:
+    """``title: ok`` or the title with each problem on its own line."""
+    if not problems:
+        click.echo(f"{title}: ok")
+        return
+    click.echo(f"{title}: {len(problems)} problem(s)")
+    for p in problems:
+        click.echo(f"  PROBLEM {p}")
 
 
 @db.command("copy")
