@@ -1,0 +1,181 @@
+"""Jobs on procrastinate in a real PostgreSQL: deferred by one app, run by a worker process,
+seen by every app; a worker killed mid-job leaves the job interrupted with the reason.
+
+The worker runs as a subprocess of this file (``python tests/test_jobs_procrastinate.py worker
+URL GATE``) with a test handler ``count``: it reports progress step by step and, when GATE is a
+path, waits for that file before finishing, so the test can kill it mid-job."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def count_handler(gate: Path | None):
+    def count(params, progress):
+        n = params["n"]
+        for i in range(1, n + 1):
+            progress("count", i, n)
+            if gate is not None and i == 1:
+                while not gate.exists():
+                    time.sleep(0.05)
+        return {"counted": n}
+
+    return count
+
+
+def runner_for(url: str, gate: Path | None = None):
+    from toolkit.jobs.procrastinate_runner import ProcrastinateRunner
+    from toolkit.jobs.store import JobStore
+
+    return ProcrastinateRunner.open(url, JobStore.open(url), {"count": count_handler(gate)})
+
+
+def start_worker(url: str, gate: Path | None, tmp_path: Path, once: bool) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, __file__, "worker", url, str(gate or ""), "once" if once else "wait"]
+    return subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def procrastinate_status(url: str, job_id: str) -> list[str]:
+    import psycopg
+
+    from toolkit.jobs.procrastinate_runner import conninfo
+
+    with psycopg.connect(conninfo(url)) as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT status::text FROM procrastinate_jobs WHERE args->>'job_id' = %s ORDER BY id",
+            (job_id,))]
+
+
+def test_schema_applied_once(pg_url):
+    from toolkit.jobs.procrastinate_runner import conninfo, ensure_schema
+
+    assert ensure_schema(conninfo(pg_url)) is True
+    assert ensure_schema(conninfo(pg_url)) is False  # a second server: no error, no change
+
+
+def test_unreachable_server_is_one_line(pg_cluster):
+    from toolkit.db.engine import DatabaseUnavailable
+    from toolkit.jobs.procrastinate_runner import ensure_schema
+
+    with pytest.raises(DatabaseUnavailable) as exc:
+        ensure_schema("postgresql://postgres:secret@127.0.0.1:1/nowhere")
+    assert "127.0.0.1:1/nowhere" in str(exc.value) and "secret" not in str(exc.value)
+
+
+def test_job_deferred_by_one_app_runs_on_a_worker_and_every_app_sees_it(pg_url, tmp_path):
+    from toolkit.jobs.store import JobStore
+
+    app1 = runner_for(pg_url)
+    job_id = app1.store.submit("count", {"n": 3}, owner="clerk1")
+    app1.start(job_id)
+    app1.start(job_id)  # a second defer of a waiting job is a no-op (queueing lock)
+    app1.shutdown()
+    assert procrastinate_status(pg_url, job_id) == ["todo"]
+
+    app2 = JobStore.open(pg_url)  # another app server, or the same one restarted
+    assert app2.get(job_id).state == "queued"
+
+    worker = start_worker(pg_url, None, tmp_path, once=True)
+    out, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, out
+
+    job = app2.get(job_id)
+    assert (job.state, job.stage, job.done, job.total) == ("done", "count", 3, 3), out
+    assert job.result == {"counted": 3}
+    assert job.runner.endswith(f":{worker.pid}")  # it ran in the worker, not in an app
+    assert procrastinate_status(pg_url, job_id) == ["succeeded"]
+
+
+def test_worker_killed_mid_job_leaves_it_interrupted_not_lost(pg_url, tmp_path):
+    from toolkit.jobs.store import JobStore
+
+    gate = tmp_path / "gate"  # never created: the job stops at step 1 of 4
+    app = runner_for(pg_url)
+    job_id = app.store.submit("count", {"n": 4})
+    app.start(job_id)
+    worker = start_worker(pg_url, gate, tmp_path, once=False)
+    try:
+        store = JobStore.open(pg_url)
+        wait_for(lambda: store.get(job_id).done == 1, what="the job to reach step 1")
+        assert store.get(job_id).state == "running"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    assert store.get(job_id).state == "running"  # nobody has noticed yet
+    assert procrastinate_status(pg_url, job_id) == ["doing"]
+
+    # another machine's worker notices by the missing heartbeat (not by the pid on this host)
+    later = runner_for(pg_url)
+    time.sleep(1.5)
+
+    async def close() -> list[str]:
+        async with later.app.open_async():
+            return await later.close_stalled(stalled_after_s=1.0)
+
+    assert asyncio.run(close()) == [job_id]
+    job = store.get(job_id)
+    assert job.state == "interrupted" and (job.done, job.total) == (1, 4)
+    assert "register recover" in job.error
+    assert procrastinate_status(pg_url, job_id) == ["failed"]
+
+    # the queue goes on: the next job runs, the interrupted one is not silently re-run
+    gate.touch()
+    next_id = app.store.submit("count", {"n": 2})
+    app.start(next_id)
+    app.shutdown()
+    worker = start_worker(pg_url, None, tmp_path, once=True)
+    out, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, out
+    assert store.get(next_id).state == "done"
+    assert store.get(job_id).state == "interrupted"
+
+
+def test_restarted_app_marks_a_dead_local_worker_job_interrupted(pg_url, tmp_path):
+    from toolkit.jobs.store import JobStore
+
+    gate = tmp_path / "gate"
+    app = runner_for(pg_url)
+    job_id = app.store.submit("count", {"n": 2})
+    app.start(job_id)
+    worker = start_worker(pg_url, gate, tmp_path, once=False)
+    store = JobStore.open(pg_url)
+    try:
+        wait_for(lambda: store.get(job_id).done == 1, what="the job to reach step 1")
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    app.shutdown()
+    runner_for(pg_url).recover()  # an app server (re)starting on the worker's host
+    job = store.get(job_id)
+    assert job.state == "interrupted" and "register recover" in job.error
+
+
+def _worker_main(url: str, gate: str, mode: str) -> None:
+    runner = runner_for(url, Path(gate) if gate else None)
+    runner.work(wait=mode != "once", heartbeat_s=0.2, stalled_after_s=1.0, poll_s=0.2)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
+    _worker_main(*sys.argv[2:5])
