@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+POLICYKIT = Path(sys.executable).parent / "policykit"
 
 
 def count_handler(gate: Path | None):
@@ -64,7 +65,7 @@ def procrastinate_status(url: str, job_id: str) -> list[str]:
 
     with psycopg.connect(conninfo(url)) as conn:
         return [r[0] for r in conn.execute(
-            "SELECT status::text FROM procrastinate_jobs WHERE args->>'job_id' = %s ORDER BY id",
+            "SELECT status::text FROM procrastinate.procrastinate_jobs WHERE args->>'job_id' = %s ORDER BY id",
             (job_id,))]
 
 
@@ -170,6 +171,60 @@ def test_restarted_app_marks_a_dead_local_worker_job_interrupted(pg_url, tmp_pat
     runner_for(pg_url).recover()  # an app server (re)starting on the worker's host
     job = store.get(job_id)
     assert job.state == "interrupted" and "register recover" in job.error
+
+
+def test_web_batch_on_postgresql_runs_on_a_policykit_worker(corpus_store, pg_url, tmp_path):
+    """The real batch: uploaded on the web (which only queues it), issued by `policykit worker`,
+    the bad row listed without a number, the numbers consecutive in the register."""
+    import re
+
+    from tests.test_web_batch import _table_with_bad_row
+    from tests.web_support import OFFICES, PASSWORDS, ROLES, client_for, token
+    from toolkit.accounts.users import Accounts
+    from toolkit.db.copy import copy_store
+    from toolkit.db.engine import engine_for
+    from toolkit.issuing.register import Register
+    from toolkit.web.app import create_app
+    from toolkit.web.settings import Settings
+
+    copy_store(engine_for(corpus_store), engine_for(pg_url))
+    accounts = Accounts.open(pg_url)
+    for name, pw in PASSWORDS.items():
+        accounts.add(name, pw, ROLES[name], offices=OFFICES.get(name, ()))
+    out, cert = tmp_path / "out", tmp_path / "cert"
+    app = create_app(Settings(db=pg_url, out_dir=out, secret="t" * 40, test_cert=cert))
+    c = client_for(app, "clerk")
+    r = c.post("/desk/batch", data={"csrf": token(c), "doc_type": "refusal",
+                                    "office": "jieyang-ybj"},
+               files={"file": ("cases.csv", _table_with_bad_row(), "text/csv")})
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    assert 'data-state="queued"' in c.get(url).text  # no worker yet: the app runs nothing itself
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    worker = subprocess.run([str(POLICYKIT), "--db", pg_url, "worker",
+                             "--once", "--out", str(out), "--test-cert", str(cert)],
+                            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert worker.returncode == 0, worker.stderr
+
+    page = c.get(url).text
+    assert 'data-state="done"' in page, page
+    rows = re.findall(r'<tr class="(\w+)" data-row="(\d+)">', page)
+    assert rows == [("issued", "2"), ("invalid", "3"), ("issued", "4"), ("issued", "5")]
+    with Register(pg_url) as reg:
+        numbers = [e.number for e in reg.entries(office="jieyang-ybj") if e.status == "issued"]
+    shown = re.findall(r'href="/register/[^"]+">(揭医保〔\d+〕\d+号)</a>', page)
+    assert shown == numbers[-3:] and len(set(shown)) == 3
+    app.state.runner.shutdown()
+
+
+def test_worker_refuses_a_sqlite_store(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([str(POLICYKIT), "--db",
+                        str(tmp_path / "policykit.db"), "worker", "--once"],
+                       env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    assert "workers need a postgresql:// store" in r.stderr and "Traceback" not in r.stderr
 
 
 def _worker_main(url: str, gate: str, mode: str) -> None:

@@ -32,6 +32,11 @@ from toolkit.jobs.store import JobStore
 log = logging.getLogger("policykit.jobs")
 
 QUEUE = "policykit"
+# procrastinate's tables, types and functions live in their own PostgreSQL schema: the store's
+# schema check refuses foreign tables beside ours, and a `db copy`/`pg_dump -n public` of the
+# store stays the store.
+PG_SCHEMA = "procrastinate"
+CONNECT = {"options": f"-c search_path={PG_SCHEMA}"}
 TASK = "policykit.run_job"
 # Any fixed 64-bit key: serialises two servers applying the schema to a fresh database.
 SCHEMA_LOCK = 0x706F6C6963796B69
@@ -60,16 +65,18 @@ def ensure_schema(dsn: str) -> bool:
     import psycopg
 
     try:
-        conn = psycopg.connect(dsn, autocommit=True)
+        conn = psycopg.connect(dsn, autocommit=True, **CONNECT)
     except psycopg.OperationalError as exc:
         reason = (str(exc).strip().splitlines() or ["refused"])[0]
         raise DatabaseUnavailable(f"{_shown(dsn)}: cannot connect ({reason})") from None
     with conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
         try:
-            row = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+            row = conn.execute("SELECT to_regclass(%s)",
+                               (f"{PG_SCHEMA}.procrastinate_jobs",)).fetchone()
             if row and row[0] is not None:
                 return False
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}")
             conn.execute(SchemaManager.get_schema())
             return True
         finally:
@@ -84,7 +91,7 @@ class ProcrastinateRunner:
         self.store, self.handlers, self.dsn = store, handlers, dsn
         ensure_schema(dsn)
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(
-            conninfo=dsn, min_size=1, max_size=pool_size))
+            conninfo=dsn, min_size=1, max_size=pool_size, kwargs=CONNECT))
 
         @self.app.task(name=TASK, queue=QUEUE)
         def run_job(job_id: str) -> None:
