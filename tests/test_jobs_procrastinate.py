@@ -153,6 +153,47 @@ def test_worker_killed_mid_job_leaves_it_interrupted_not_lost(pg_url, tmp_path):
     assert store.get(job_id).state == "interrupted"
 
 
+def test_a_running_worker_notices_another_worker_killed_mid_job(pg_url, tmp_path):
+    """Worker B is already running when worker A dies: B's periodic heartbeat check (not a pid
+    on this host, not a restart) ends A's job as interrupted."""
+    from toolkit.jobs.store import JobStore
+
+    gate = tmp_path / "gate"
+    app = runner_for(pg_url)
+    job_id = app.store.submit("count", {"n": 3})
+    app.start(job_id)
+    app.shutdown()
+    store = JobStore.open(pg_url)
+    a = start_worker(pg_url, gate, tmp_path, once=False)
+    b = None
+    try:
+        wait_for(lambda: store.get(job_id).done == 1, what="worker A to reach step 1")
+        b = start_worker(pg_url, None, tmp_path, once=False)
+        wait_for(lambda: procrastinate_workers(pg_url) == 2, what="worker B to register")
+        a.send_signal(signal.SIGKILL)
+        a.wait(timeout=10)
+        job = wait_for(lambda: (j := store.get(job_id)).state != "running" and j,
+                       what="worker B to notice")
+        assert job.state == "interrupted" and (job.done, job.total) == (1, 3)
+        assert "无心跳" in job.error and "register recover" in job.error
+        assert procrastinate_status(pg_url, job_id) == ["failed"]
+        assert b.poll() is None  # B goes on working
+    finally:
+        for p in (a, b):
+            if p is not None and p.poll() is None:
+                p.send_signal(signal.SIGKILL)
+                p.wait(timeout=10)
+
+
+def procrastinate_workers(url: str) -> int:
+    import psycopg
+
+    from toolkit.jobs.procrastinate_runner import conninfo
+
+    with psycopg.connect(conninfo(url)) as conn:
+        return conn.execute("SELECT count(*) FROM procrastinate.procrastinate_workers").fetchone()[0]
+
+
 def test_restarted_app_marks_a_dead_local_worker_job_interrupted(pg_url, tmp_path):
     from toolkit.jobs.store import JobStore
 

@@ -133,16 +133,31 @@ class ProcrastinateRunner:
              poll_s: float = 5.0) -> None:
         """Run a worker in this process until stopped (``wait=False``: until the queue is empty).
 
-        Before taking jobs it closes those whose worker stopped sending heartbeats."""
+        Before taking jobs, and then every ``stalled_after_s`` while it runs, it closes the jobs
+        of workers that stopped sending heartbeats, so a dead worker's job is noticed even when
+        no worker is restarted."""
         import asyncio
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(stalled_after_s)
+                try:
+                    await self.close_stalled(stalled_after_s)
+                except Exception:  # a lost connection here must not stop the worker's jobs
+                    log.exception("checking for stalled jobs failed")
 
         async def run() -> None:
             async with self.app.open_async():
                 await self.close_stalled(stalled_after_s)
-                await self.app.run_worker_async(
-                    queues=[QUEUE], concurrency=concurrency, wait=wait, name=name,
-                    update_heartbeat_interval=heartbeat_s, stalled_worker_timeout=stalled_after_s,
-                    fetch_job_polling_interval=poll_s, install_signal_handlers=wait)
+                watcher = asyncio.create_task(watch())
+                try:
+                    await self.app.run_worker_async(
+                        queues=[QUEUE], concurrency=concurrency, wait=wait, name=name,
+                        update_heartbeat_interval=heartbeat_s,
+                        stalled_worker_timeout=stalled_after_s,
+                        fetch_job_polling_interval=poll_s, install_signal_handlers=wait)
+                finally:
+                    watcher.cancel()
 
         self.store.interrupt_orphans()
         asyncio.run(run())
