@@ -9,7 +9,7 @@ APT_PKGS := libreoffice-writer-nogui texlive-lang-chinese fonts-liberation2 font
             postgresql chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps system venv lint bench clean
+.PHONY: demo test deps system venv lint bench clean serve
 
 # The demo's own store; a previous one is removed only if its 发文登记簿 holds nothing but the
 # demo's numbers (else it is moved aside): real numbers are never wiped.
@@ -17,6 +17,19 @@ demo: deps
 	@$(BIN)/python -m toolkit.demo reset $(DB)
 	$(BIN)/policykit --db $(DB) ingest corpus/
 	$(BIN)/policykit --db $(DB) demo --out $(OUT)
+
+# The browser face on its own embedded store (the demo's is reset by every `make demo`): a fresh
+# store gets the corpus and a local admin (all roles, every office) whose random password is
+# printed once. Real keys: SIGN="--sign-p12 key.p12" (passphrase in $$POLICYKIT_SIGN_PASSPHRASE).
+WEB_DB  := $(OUT)/web/policykit.db
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+SIGN    ?= --test-cert $(OUT)/web/test-cert
+serve: deps
+	@mkdir -p $(OUT)/web
+	@$(BIN)/policykit --db $(WEB_DB) list --json 2>/dev/null | grep -q '"id"' || $(BIN)/policykit --db $(WEB_DB) ingest corpus/
+	@$(BIN)/policykit --db $(WEB_DB) user add admin --role admin,drafter,clerk --all-offices --random --if-none
+	$(BIN)/policykit --db $(WEB_DB) serve --host $(HOST) --port $(PORT) $(SIGN)
 
 test: deps
 	$(BIN)/python -m pytest -n 2 tests
@@ -44,6 +57,8 @@ lint: venv
 
 bench: deps
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest_scale.py
+	$(BIN)/python bench/ingest_process.py
 	$(BIN)/python bench/layers.py
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/compare_quality.py

@@ -5,7 +5,7 @@
    and the ratio (goal: the structured ingest costs no more than 1.2x the bare extraction).
 1. `policykit ingest` of a folder of PDFs with one parser process vs. the default pool of two:
    the pool should be close to twice as fast on a two-core machine.
-2. Store search (bigram FTS5 index) vs. a plain scan of every node's text for the same queries.
+2. Store search (bigram index, toolkit/db/search_*.py) vs. a plain scan of every node's text for the same queries.
 
 Run: .venv/bin/python bench/ingest.py [--copies N]   (N copies of the six bundled PDFs)
 """
@@ -24,8 +24,11 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import func, select  # noqa: E402
+
 from toolkit.cli import corpus as corpus_cli  # noqa: E402
 from toolkit.cli.main import cli  # noqa: E402
+from toolkit.db.store_tables import nodes  # noqa: E402
 from toolkit.store import Store  # noqa: E402
 
 QUERIES = ["中止", "基金", "医保协议", "评估", "定点医疗机构", "违约责任"]
@@ -42,7 +45,8 @@ def ingest(folder: Path, db: Path, workers: int) -> float:
 
 
 def scan(store: Store, query: str) -> int:
-    rows = store.conn.execute("SELECT heading, text FROM nodes").fetchall()
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(nodes.c.heading, nodes.c.text)).all()
     return sum(1 for h, t in rows if query in t or query in (h or ""))
 
 
@@ -110,9 +114,10 @@ def main() -> None:
                 for q in QUERIES:
                     scan(store, q)
             base = time.perf_counter() - start
-            nodes = store.conn.execute("SELECT count(*) FROM nodes").fetchone()[0]
+            with store.engine.connect() as conn:
+                count = conn.execute(select(func.count()).select_from(nodes)).scalar_one()
         per = args.rounds * len(QUERIES)
-        print(f"search over {nodes} nodes: index {fts / per * 1000:.2f} ms/query, "
+        print(f"search over {count} nodes: index {fts / per * 1000:.2f} ms/query, "
               f"scan {base / per * 1000:.2f} ms/query, ratio {base / fts:.1f}x")
 
 

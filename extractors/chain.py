@@ -200,6 +200,7 @@ class ChainSplitter:
     def _looks_like_title(self, i: int) -> bool:
         b = self.blocks[i]
         t = b.text.strip()
+        t = captions.split_title(t)[0]  # a law's title joined with its 题注 is judged by the title
         if not t or len(t) > 80 or markers.ends_sentence(t) and not t.endswith(("）", ")")):
             return False
         if markers.match_division(t) or markers.match_article(t) or markers.match_item(t):

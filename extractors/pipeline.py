@@ -244,7 +244,11 @@ def _caption_facts(docs: list[Document], chain: list[ChainDoc]) -> None:
                                            note=_caption_note(e)))
         if entries:
             d.meta["history"] = [e.to_json() for e in entries]
-        kind = legal_kind(d.title, entries, d.doc_number) if (entries or d.kind in ("rule", "regulation")) else None
+        # A rule printed as the attachment of the notice that publishes it is issued under that
+        # notice's 文号.
+        publisher = next((p for p in docs if p.id == d.parent), None)
+        number = d.doc_number or (publisher.doc_number if publisher else None)
+        kind = legal_kind(d.title, entries, number) if (entries or d.kind in ("rule", "regulation")) else None
         if kind:
             d.meta["legal_kind"] = kind
 

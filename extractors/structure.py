@@ -179,7 +179,8 @@ class StructureParser:
         para = self.open.paragraph
         if para is None:
             para = self.paragraph("", block)
-        items = [c for c in para.children if c.kind == "point"]
+        last = _last_point(para.children)
+        items = [last] if last else []  # only the last one is looked at: a long list stays linear
         expected = (items[-1].number or 0) + 1 if items else 1
         if m.number != expected:
             if m.number == 1 and items:
@@ -192,7 +193,8 @@ class StructureParser:
                 after = f"after {items[-1].num}" if items else "with no item before it"
                 self._report(block, f"{where}item {m.num} out of sequence ({after}): kept as text")
                 return False
-        node = self._new(para.children, para.eid, "point", m.number or len(items) + 1, block,
+        node = self._new(para.children, para.eid, "point",
+                         m.number or sum(1 for c in para.children if c.kind == "point") + 1, block,
                          num=m.num, number=m.number, text=m.rest)
         self._printed(node, m)
         self.open.item = node
@@ -203,7 +205,8 @@ class StructureParser:
     def subitem(self, m: Marker, block: Block) -> bool:
         item = self.open.item
         if item is not None:
-            subs = [c for c in item.children if c.kind == "point"]
+            last = _last_point(item.children)
+            subs = [last] if last else []
             expected = (subs[-1].number or 0) + 1 if subs else 1
             if subs and m.number is not None and expected < m.number <= expected + 2:
                 self._gap(block, "subitem", expected - 1, m.number, m.num, subs[-1].num or "")
@@ -219,7 +222,8 @@ class StructureParser:
         para = self.open.paragraph
         if para is None or (item is not None):
             return self._stray(m, block)
-        points = [c for c in para.children if c.kind == "point"]
+        last = _last_point(para.children)
+        points = [last] if last else []
         expected = (points[-1].number or 0) + 1 if points else 1
         if points and m.number is not None and expected < m.number <= expected + 2:
             self._gap(block, "subitem", expected - 1, m.number, m.num, points[-1].num or "")
@@ -284,6 +288,11 @@ class StructureParser:
 
 
 _CAPTION_MAX = 15
+
+
+def _last_point(children: list[Node]) -> Node | None:
+    """The last point among a node's children (points come last: this looks at one or two)."""
+    return next((c for c in reversed(children) if c.kind == "point"), None)
 
 
 def _is_caption(text: str) -> bool:

@@ -122,13 +122,27 @@ def test_jiangsu_penalty_scale_is_jiangsu_only(al):
         row = row_with(al, JS, f"chp_7__art_{n}")
         assert row.docs == [JS] and row.kind == "only" and row.score == 0.0
         assert row.reason.startswith("only in js: nearest is ") and row.reason.endswith(", too far to align")
+        assert not row.parts
+
+
+def test_penalty_scale_grounds_are_parts_of_the_suspension_and_termination_rows(al):
+    # js 44 ends: items (七)(九) → 中止, (四)(五)(六)(八) → 解除; its items restate gd 41's and
+    # gd 42's grounds, so the article is shown, in part, in both rows (and once only: not the
+    # other way round in its own row)
+    for gd_article, words in (("chp_5__art_41", "根据日常检查和绩效考核"), ("chp_5__art_42", "")):
+        row = row_with(al, GD, gd_article)
+        (part,) = row.parts[JS]
+        assert part.provision.eid == "chp_7__art_44" and part.quote.startswith(words) and len(part.quote) >= 12
+        assert part.provision.text[part.span[0]:part.span[1]] == part.quote
+        assert GD in {m.doc_id for m in part.with_}
 
 
 def test_rows_partition_the_provisions_and_list_aligned_rows_first(al, store_path):
     for d in (GD, JS, CX):
         placed = [p.eid for r in al.rows for p in r.members.get(d, [])]
         assert sorted(placed) == sorted(p.eid for p in provisions(doc(store_path, d)))
-    kinds = [r.aligned for r in al.rows]
+    # aligned rows and rows that other documents state in part (the article matrix) come first
+    kinds = [r.shown for r in al.rows]
     assert kinds == sorted(kinds, reverse=True)
     # aligned rows follow the first document's order
     gd_order = [r.members[GD][0].index for r in al.aligned_rows if GD in r.members]
@@ -253,3 +267,25 @@ def test_same_alignment_from_the_pdfs(al):
         return [{d: [p.eid for p in ps] for d, ps in r.members.items()} for r in alignment.rows]
 
     assert rows(from_pdf) == rows(al)
+
+
+def test_scope_articles_align_by_their_drafting_role(al):
+    # gd 50 / js 2 / cx 6 share almost no words; each is its rule's one 适用范围 sentence
+    row = row_with(al, JS, "chp_1__art_2")
+    assert row.eids(CX) == ["chp_1__art_6"]
+    (part,) = row.parts[GD]
+    assert part.provision.eid == "chp_7__art_50" and part.role == "适用范围条款"
+    assert part.quote.startswith("本办法适用于职工基本医疗保险") and part.quote.endswith("大病保险等医疗保障定点管理工作")
+    assert {m.doc_id for m in part.with_} == {JS, CX}
+
+
+def test_a_role_needs_one_sentence_per_document():
+    from toolkit.compare.parts import _role_sentence, roles
+    from toolkit.compare.provisions import Provision
+
+    _, patterns = roles()["scope"]
+    one = Provision("x", "art_2", "第二条", 0, 2, "", "第二条 本规定适用于本市。", "本规定适用于本市。")
+    two = Provision("x", "art_3", "第三条", 1, 3, "", "第三条 本规定适用于甲。乙适用本规定。", "")
+    none = Provision("x", "art_4", "第四条", 2, 4, "", "第四条 适用于全省范围内其他统筹地区。", "")
+    assert _role_sentence(one, patterns) == (4, 12)
+    assert _role_sentence(two, patterns) is None and _role_sentence(none, patterns) is None

@@ -1,9 +1,9 @@
 """Alignment quality against truth made by hand and by construction.
 
 The gold alignment of the three rules (tests/data/gold/alignment_gd_js_cx.yaml) was written from
-the texts before the engine existed; bench/compare_quality.py prints the full table. The
-thresholds asserted are the ones reached (precision 99.2%, recall 97.5% on 121 gold pairs): a
-change that loses quality fails here. Synthetic variants check the same engine where the truth is
+the texts before the engine existed; bench/compare_quality.py prints the full table. Round 2
+of the gold (issue 13) names multi-topic articles in every row whose rule they state (164 pairs).
+The thresholds asserted are the ones reached: a change that loses quality fails here. Synthetic variants check the same engine where the truth is
 known exactly (drops, splits, merges, moves, rewordings, insertions).
 """
 
@@ -23,17 +23,28 @@ def store_path(tmp_path_factory):
     return build_store(tmp_path_factory)
 
 
-def test_gold_file_is_a_partition_of_every_article(store_path):
+def test_gold_names_every_provision_and_quotes_its_parts(store_path):
     columns, rows = quality.load_gold(GOLD)
     assert columns == {"gd": GD, "js": JS, "cx": CX}
     for d in (GD, JS, CX):
         provs = provisions(doc(store_path, d))
+        texts = {p.key: p.text for p in provs}
         # within a row two eIds may name one provision (cx 7 (三) and the 以上材料… paragraph)
-        named = [k for r in rows for k in dict.fromkeys(
-            k for eid in r.members.get(d, []) for k in quality.resolve(eid, provs))]
-        assert len(named) == len(set(named)), f"{d}: a provision is in two gold rows"
+        per_row = [list(dict.fromkeys(k for eid in r.members.get(d, []) for k in quality.resolve(eid, provs)))
+                   for r in rows]
+        named = [k for keys in per_row for k in keys]
         assert set(named) == {p.key for p in provs}, f"{d}: gold misses {set(p.key for p in provs) - set(named)}"
+        # a provision named in several rows is a multi-topic one: some row quotes the words of it
+        # that state that row's rule, exactly as printed
+        for r, keys in zip(rows, per_row, strict=True):
+            if d in r.parts:
+                assert any(r.parts[d] in texts[k] for k in keys), f"{d}: {r.parts[d]!r} is not in {r.note}"
+        # the rows without parts partition the provisions; a provision is named again only in rows
+        # that quote a part (its own, or the part of another document that restates it)
+        plain = [k for r, keys in zip(rows, per_row, strict=True) if not r.parts for k in keys]
+        assert len(plain) == len(set(plain)), f"{d}: a provision is in two rows that quote no part"
     assert all(r.note for r in rows)
+    assert sum(1 for r in rows if r.parts) == 25
 
 
 def test_gold_resolution_rules(store_path):
@@ -59,10 +70,27 @@ def test_bad_gold_file_names_the_problem(tmp_path):
 
 def test_three_rules_against_the_gold(store_path):
     overall, per_pair = quality.evaluate(three_way(store_path), GOLD)
-    assert overall.expected == 121
-    assert overall.precision >= 0.99 and overall.recall >= 0.97
-    assert per_pair[(CX, GD)].precision == 1.0 and per_pair[(CX, JS)].precision == 1.0
-    assert min(s.recall for s in per_pair.values()) >= 0.95
+    assert overall.expected == 164
+    # the figures reached (BENCHMARKS.md); before provision-level parts: P 1.00, R 0.73
+    assert overall.precision >= 0.99 and overall.recall >= 0.83
+    assert min(s.precision for s in per_pair.values()) >= 0.97
+    assert min(s.recall for s in per_pair.values()) >= 0.78
+
+
+def test_parts_bring_multi_topic_counterparts(store_path):
+    al = three_way(store_path)
+    groups = {d.id: provisions(al.docs[d.id]) for d in al.documents}
+    found = quality.engine_pairs(al, groups)
+    members_only = quality.pairs([{d: [p.eid for p in ps] for d, ps in r.members.items()} for r in al.rows], groups)
+    _, gold = quality.load_gold(GOLD)
+    expected = quality.pairs([g.members for g in gold], groups)
+    gained = (found - members_only) & expected
+    assert len(gained) >= 15 and not (found - members_only) - expected
+    key = {("js", 24): (JS, "chp_5__art_24"), ("gd", 34): (GD, "chp_4__art_34"), ("gd", 30): (GD, "chp_4__art_30"),
+           ("cx", 34): (CX, "chp_7__art_34"), ("gd", 43): (GD, "chp_5__art_43"), ("js", 7): (JS, "chp_2__art_7"),
+           ("gd", 5): (GD, "chp_2__art_5")}
+    for a, b in ((("js", 24), ("gd", 34)), (("js", 24), ("gd", 30)), (("cx", 34), ("gd", 43)), (("js", 7), ("gd", 5))):
+        assert frozenset((key[a], key[b])) in gained, (a, b)
 
 
 def test_metric_counts_pairs_of_a_split_row():

@@ -190,7 +190,7 @@ def test_html_weak_rows_are_marked_and_reasons_are_whole_words(page, al):
     for tr in rows.values():
         why = tr.find_class("why")[0].text_content()
         assert "shared key terms" not in why and "月1日起施行" not in why and "自202" not in why
-        assert "共同用语" in why or "几乎没有共同用语" in why
+        assert "共同用语" in why or "几乎没有共同用语" in why or "的一部分（“" in why
 
 
 def test_html_region_only_lists(page, al):
@@ -219,7 +219,7 @@ def test_docx_is_a_landscape_table_report(al):
     assert section.orientation == WD_ORIENT.LANDSCAPE and section.page_width > section.page_height
     params, matrix, *only = d.tables
     assert len(only) == 3  # one region-only table per document
-    assert len(matrix.rows) == 1 + len(al.aligned_rows)
+    assert len(matrix.rows) == 1 + len(al.matrix_rows) and len(al.matrix_rows) > len(al.aligned_rows)
     assert [c.text for c in matrix.rows[0].cells] == ["#", "广东办法", "江苏细则", "楚雄细则", "相似度与理由"]
     assert len(params.rows) == 1 + len(alignment_parameters(al)) == 42
     ev = next(r for r in params.rows if r.cells[0].text == "评估期限")  # no key under the label
@@ -282,15 +282,25 @@ def test_json_contract(al):
         "value": 3, "unit": "个月", "eid": "chp_2__art_12__para_1"}
     assert param["values"][JS]["unit"] == "工作日" and param["values"][CX]["value"] == 15
     assert param["values"][GD]["quote"].startswith("自受理申请材料之日起")
-    only = [r for r in data["rows"] if not r["aligned"]]
+    only = [r for r in data["rows"] if not r["aligned"] and not r["parts"]]
     assert only and all(len(r["members"]) == 1 and r["score"] == 0.0 for r in only)
+    # a multi-topic article in the row of one of its parts: the words that match, where they are
+    gd30 = next(r for r in data["rows"] if r["members"].get(GD) == ["chp_4__art_30"])
+    (part,) = gd30["parts"][JS]
+    assert gd30["kind"] == "part" and gd30["kind_label"] == "部分对应" and not gd30["aligned"]
+    assert part["eid"] == "chp_5__art_24" and "落实医保支付政策" in part["quote"]
+    assert part["with"] == {GD: "chp_4__art_30"} and part["target"]["quote"].startswith("经办机构应当落实医保支付政策")
+    assert gd30["parts_text"][0].startswith("江苏细则第二十四条的一部分（“")
     assert to_json(al)["rows"][0]["row"] == 1
 
 
 def test_csv_is_one_table(al):
     rows = list(csv.DictReader(io.StringIO(csv_bytes(al).decode("utf-8"))))
     tables = [r["table"] for r in rows]
-    assert tables == sorted(tables, key=["parameter", "aligned", "only"].index)
+    assert tables == sorted(tables, key=
+        lambda t: {"parameter": 0, "aligned": 1, "part": 1, "only": 2}[t])
+    part = next(r for r in rows if r["table"] == "part" and r["gd_eids"] == "chp_4__art_30")
+    assert part["js"] == "第二十四条（部分）" and "落实医保支付政策" in part["js_text"]
     ev = next(r for r in rows if r["id"] == "evaluation_period")
     assert (ev["gd"], ev["js"], ev["cx"], ev["status"]) == ("3个月以内", "20个工作日以内", "15个工作日以内", "不同")
     term = next(r for r in rows if r["id"] == "agreement_term")
@@ -330,3 +340,58 @@ def test_terminal_view(al):
     assert "未规定" in text and "部分未规定" in text and "弱匹配" in text
     assert "chp_" not in text and "agreement_term" not in text and "3年 <" not in text
     assert "#1 " in text  # redline panels
+
+
+# --- provision-level parts (issue 13 §2) --------------------------------------------------------
+
+def _row_of(al, doc_id, eid):
+    return next(n for n, r in enumerate(al.rows, 1) if [p.eid for p in r.members.get(doc_id, [])] == [eid])
+
+
+def test_html_shows_a_multi_topic_article_in_the_rows_of_its_parts(page, al):
+    # Jiangsu 第二十四条 (local management, training, internal controls, privacy) sits in the row of
+    # Guangdong 第二十七条 and again, in part, in the row of Guangdong 第三十条 (internal controls)
+    tr = page.get_element_by_id(f"row-{_row_of(al, GD, 'chp_4__art_30')}")
+    part = tr.find_class("part")[0]
+    assert part.get("data-eid") == "chp_5__art_24"
+    label = part.find_class("label")[0]
+    assert label.text_content() == "第二十四条（部分）"
+    # the link goes to the article in its own row, where its id is (ids stay unique)
+    target = label.find("a").get("href")[1:]
+    assert target == "js-rules--chp_5__art_24" and page.get_element_by_id(target) is not None
+    assert len(page.xpath(f'//*[@id="{target}"]')) == 1
+    marked = [m.text_content() for m in part.iter("mark")]
+    assert marked == ["落实医保支付政策，完善经办流程，建立完善的内部控制制度"]
+    # readable: the sentence around the words, not the whole article (which has 属地管理 first)
+    text = part.find_class("text")[0].text_content()
+    assert text.startswith("…") and "属地管理" not in text
+    why = tr.find_class("why")[0].text_content()
+    assert "部分对应" in why and "江苏细则第二十四条的一部分（“落实医保支付政策" in why
+    # the row is in the matrix, not in the region-only list
+    row = al.rows[_row_of(al, GD, "chp_4__art_30") - 1]
+    assert row in al.matrix_rows and row not in al.only_rows(GD)
+    assert tr.xpath('.//*[@id="gd-measure--chp_4__art_30"]')
+
+
+def test_docx_highlights_the_matching_words(al):
+    d = docx.Document(io.BytesIO(docx_bytes(al)))
+    matrix = d.tables[1]
+    number = _row_of(al, GD, "chp_4__art_30")
+    row = next(r for r in matrix.rows if r.cells[0].text == str(number))
+    js_cell = row.cells[2]
+    assert js_cell.paragraphs[0].text == "第二十四条（部分）"
+    lit = [r.text for p in js_cell.paragraphs for r in p.runs if r.font.highlight_color is not None]
+    assert lit == ["落实医保支付政策，完善经办流程，建立完善的内部控制制度"]
+    assert "江苏细则第二十四条的一部分" in row.cells[-1].text
+
+
+def test_terminal_names_parts(al):
+    from rich.console import Console
+
+    from toolkit.compare.report_terminal import matrix_table
+
+    console = Console(width=200, record=True)
+    console.print(matrix_table(al))
+    out = console.export_text()
+    line = next(x for x in out.splitlines() if "第三十条" in x and "第二十四条（部分）" in x)
+    assert line

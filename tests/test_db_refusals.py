@@ -140,3 +140,24 @@ def test_read_only_store_is_one_line(upgraded, args):
     line = one_line(done.stderr)
     assert str(upgraded) in line and ("read-only" in line or "cannot open" in line), line
     assert sha(upgraded) == before
+
+
+def test_foreign_postgresql_database_is_refused_and_not_written(pg_url):
+    from sqlalchemy import text
+
+    from toolkit.db.engine import engine_for
+
+    engine = engine_for(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE patients (id serial PRIMARY KEY, name text)"))
+    for args in (["list"], ["ingest", "--no-manifest", str(TEXT)], ["db", "upgrade"],
+                 ["register", "list"]):
+        result = run("--db", pg_url, *args)
+        assert result.exit_code == 2, (args, result.output)
+        line = one_line(result.output)
+        assert "not a policykit store" in line and "patients" in line
+    with engine.connect() as conn:
+        tables = set(conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+    engine.dispose()
+    assert tables == {"patients"}

@@ -70,8 +70,7 @@ def test_altered_copy_under_the_bundled_name_is_refused_with_what_changed(gd_sto
     shutil.copy(gd_store, db)
     result = run("ingest", str(altered_copy(tmp_path)), db=db)
     assert result.exit_code == 1
-    row = next(line for line in result.stdout.splitlines() if STEM in line)
-    assert row.split("│")[-2].strip() == "refused"
+    assert f"  {tmp_path / (STEM + '.txt')}: refused: the text differs from the stored text" in result.stderr
     assert "gd-measure: 修改1条（涉及文字修改1条）；未修改52条：第九条（文字修改）" in result.stderr
     assert "--new-version" in result.stderr and "Traceback" not in result.output
     assert _point5(db) == ORIGINAL[3:]  # the law as stored is untouched

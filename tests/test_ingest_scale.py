@@ -82,3 +82,21 @@ def test_numerals_past_a_thousand_round_trip():
     assert [int_to_cn(n) for n in (1000, 1001, 1010, 1100, 3027)] == ["一千", "一千零一", "一千零一十", "一千一百",
                                                                        "三千零二十七"]
     assert all(cn_to_int(int_to_cn(n)) == n for n in range(1, 10000))
+
+
+def test_a_long_article_is_indexed_once_not_once_per_citation(tmp_path, monkeypatch):
+    """The copies of a repeated rule land in its last article: each citation inside it (本条,
+    前款, 第（一）项) must not scan that article's paragraphs again."""
+    calls = []
+    real = refs._paragraphs
+
+    def counting(article):
+        calls.append(article.eid)
+        return real(article)
+
+    monkeypatch.setattr(refs, "_paragraphs", counting)
+    doc = pipeline.parse_file(_repeated_rule(tmp_path, 6), layers=False).documents[1]
+    spans = refs.ref_spans(doc)
+    articles = sum(1 for n in doc.nodes() if n.kind == "article")
+    assert len(spans) > 2 * articles  # many more citations than articles…
+    assert len(calls) == len(set(calls)) <= articles  # …and each article indexed at most once

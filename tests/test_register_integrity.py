@@ -83,10 +83,10 @@ def test_a_damaged_store_refuses_allocation_and_takes_no_number(real_store: Path
     cx = sqlite3.connect(copy)
     assert cx.execute("SELECT max(seq), count(*) FROM reg_numbers").fetchone() == (3, 3)
     cx.close()
-    # the check command: one line, exit 1
-    result = CliRunner().invoke(cli, ["--db", str(copy), "register", "check"])
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0].startswith(f"{copy}: the store is damaged")
+    # the check command (`policykit db check`, the store's) names the damage, non-zero exit
+    result = CliRunner().invoke(cli, ["--db", str(copy), "db", "check"])
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[0].startswith(f"{copy}: the store is damaged (quick check:")
     # and the same store, undamaged, still allocates
     with Register(real_store) as reg:
         assert reg.reserve(**SERIES).number == "揭医保〔2026〕4号"
@@ -100,3 +100,33 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1 and str(junk) in result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.output
     assert not check(junk).ok
+
+
+def test_someone_elses_database_and_a_newer_store_get_no_register_tables(tmp_path: Path, db_url: str) -> None:
+    """#15.11: the register never writes its tables into a file or database it cannot vouch for."""
+    from sqlalchemy import inspect, text
+
+    from toolkit.db.engine import engine_for
+
+    foreign = tmp_path / "foreign.db"
+    cx = sqlite3.connect(foreign)
+    cx.execute("CREATE TABLE invoices (id INTEGER)")
+    cx.commit()
+    cx.close()
+    with pytest.raises(RegisterError, match=r"foreign.db: not a policykit store \(it holds other tables: invoices\)"):
+        Register(foreign)
+    result = CliRunner().invoke(cli, ["--db", str(foreign), "register", "list"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "not a policykit store" in result.stderr
+    cx = sqlite3.connect(foreign)
+    assert [n for (n,) in cx.execute("SELECT name FROM sqlite_master")] == ["invoices"]
+    cx.close()
+
+    engine = engine_for(db_url)  # a store stamped by a newer policykit, on either engine
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('9999_future')"))
+    with pytest.raises(RegisterError, match="store schema 9999_future is newer than this policykit"):
+        Register(db_url)
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == ["alembic_version"]
+    engine.dispose()

@@ -163,3 +163,20 @@ def test_a_register_written_by_the_previous_policykit_opens_and_goes_on(tmp_path
     with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
         cx.execute("DELETE FROM reg_numbers")  # the old triggers still stand
     cx.close()
+
+
+def test_a_register_moved_to_postgresql_goes_on_where_it_was(tmp_path: Path, pg_url: str) -> None:
+    """`db upgrade` then `db copy` to a server: the rows, files and history arrive, the series and
+    the event ids continue after the copied ones."""
+    db = tmp_path / "legacy.db"
+    shutil.copy(LEGACY, db)
+    run = CliRunner().invoke
+    assert run(cli, ["--db", str(db), "db", "upgrade"]).exit_code == 0
+    result = run(cli, ["db", "copy", str(db), pg_url])
+    assert result.exit_code == 0, result.output
+    with Register(db) as before, Register(pg_url) as after:
+        assert after.entries() == before.entries()
+        assert after.get("揭医保〔2026〕2号").events == before.get("揭医保〔2026〕2号").events
+        assert after.reserve(**SERIES).number == "揭医保〔2026〕4号"
+        after.void("揭医保〔2026〕4号", "moved to the server: test")
+        assert [e.event for e in after.get("揭医保〔2026〕4号").events] == ["reserved", "voided"]

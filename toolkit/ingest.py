@@ -241,8 +241,10 @@ def admit(parsed: ParsedSource, store: Any, manifest: Manifest | None, *,
     if again is not None and again.meta.get("text_sha256") == text:
         return Admission("same", f"already stored as the new version {parsed.source_id}")
     how = "declared in the manifest" if declared else "--new-version"
-    return Admission("new_version", f"stored as a new version {parsed.source_id} ({how}); "
-                     f"{parsed.meta['version_of']} keeps the old text", changes)
+    old_id = parsed.meta["version_of"]
+    keeps = (f"{old_id} keeps the old text" if stored is not None
+             else f"the bundled text keeps the id {old_id} (not in this store)")
+    return Admission("new_version", f"stored as a new version {parsed.source_id} ({how}); {keeps}", changes)
 
 
 # --- checking what is stored ------------------------------------------------------------------

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, and_, func, literal, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from extractors.normalize import int_to_cn
@@ -242,6 +242,7 @@ class Store:
             raise StoreError(f"{self.path}: no store here (run `policykit ingest` first)")
         self.engine: Engine = engine_for(url)
         self.index = SEARCH_INDEX[self.engine.dialect.name]
+        self._stats_cache: tuple[tuple[Any, ...], Stats] | None = None
         try:
             with self._guard():
                 ensure_current(self.engine, create=create)
@@ -296,6 +297,7 @@ class Store:
         """Store one parsed source in one transaction, replacing any earlier rows of the source."""
         for doc in parsed.documents:
             _check_unique_eids(doc)
+        self._stats_cache = None
         with self._write() as conn:
             _delete_source(conn, self.index, parsed.source_id)
             _insert_source(conn, parsed)
@@ -315,6 +317,7 @@ class Store:
 
     def delete_source(self, source_id: str) -> bool:
         """Remove a source and everything parsed from it. False if it was not stored."""
+        self._stats_cache = None
         with self._write() as conn:
             return _delete_source(conn, self.index, source_id)
 
@@ -453,29 +456,48 @@ class Store:
     def label(self, doc_id: str, eid: str) -> str:
         """The node's citation inside its document (第九条第一款第（五）项)."""
         with self._read() as conn:
-            return self._label(conn, doc_id, eid)
+            return self._labels(conn, [(doc_id, eid)])[(doc_id, eid)]
 
-    def _label(self, conn: Connection, doc_id: str, eid: str) -> str:
-        cols = (nodes.c.eid, nodes.c.parent_eid, nodes.c.kind, nodes.c.num, nodes.c.number,
-                nodes.c.heading)
-        up = (select(*cols, literal(0).label("level"))
-              .where(nodes.c.doc_id == doc_id, nodes.c.eid == eid).cte("up", recursive=True))
-        parent = nodes.alias("n")
-        up = up.union_all(
-            select(*(parent.c[c.name] for c in cols), (up.c.level + 1).label("level"))
-            .where(and_(parent.c.doc_id == doc_id, parent.c.eid == up.c.parent_eid)))
-        rows = conn.execute(select(up).where(up.c.parent_eid.is_not(None))
-                            .order_by(up.c.level.desc())).mappings().all()
-        chain = [_Row(r["eid"], r["parent_eid"], r["kind"], r["num"], r["number"], r["heading"])
-                 for r in rows]
-        siblings = {}
-        for a in {r.eid for r in chain if r.kind == "article"}:
-            paras = conn.execute(
-                select(nodes.c.eid, nodes.c.number)
-                .where(nodes.c.doc_id == doc_id, nodes.c.parent_eid == a, nodes.c.kind == "paragraph")
-                .order_by(nodes.c.ordinal)).all()
-            siblings[a] = [_Row(e, a, "paragraph", None, n, None) for e, n in paras]
-        return citation_label(chain, siblings)
+    def _labels(self, conn: Connection, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Citations of several nodes from their ancestors and their articles' paragraphs only.
+        An eId names its ancestors (chp_2__art_9__para_1 is under chp_2__art_9), so one query
+        usually reads them all; parents it missed are read by ``parent_eid`` after."""
+        cols = (nodes.c.doc_id, nodes.c.eid, nodes.c.parent_eid, nodes.c.kind, nodes.c.num,
+                nodes.c.number, nodes.c.heading)
+        rows: dict[tuple[str, str], _Row] = {}
+
+        def fetch(keys: set[tuple[str, str]]) -> None:
+            for doc in {d for d, _ in keys}:
+                eids = sorted(e for d, e in keys if d == doc)
+                for d, *fields in conn.execute(
+                        select(*cols).where(nodes.c.doc_id == doc, nodes.c.eid.in_(eids))):
+                    rows[(d, fields[0])] = _Row(*fields)
+
+        guess = {(d, "__".join(e.split("__")[:i])) for d, e in wanted
+                 for i in range(len(e.split("__")) + 1)}
+        fetch(guess)
+        while missing := {(d, r.parent) for (d, _), r in rows.items()
+                          if r.parent is not None and (d, r.parent) not in rows}:
+            fetch(missing)
+        articles = {(d, r.eid) for (d, _), r in rows.items() if r.kind == "article"}
+        paragraphs: dict[tuple[str, str], list[_Row]] = {a: [] for a in articles}
+        for doc in {d for d, _ in articles}:
+            parents = sorted(e for d, e in articles if d == doc)
+            for d, *fields in conn.execute(
+                    select(*cols).where(nodes.c.doc_id == doc, nodes.c.parent_eid.in_(parents),
+                                        nodes.c.kind == "paragraph").order_by(nodes.c.ordinal)):
+                row = _Row(*fields)
+                paragraphs[(d, row.parent)].append(row)
+        out = {}
+        for doc, eid in wanted:
+            chain, row = [], rows.get((doc, eid))
+            while row is not None and row.parent is not None:  # the root is not cited
+                chain.append(row)
+                row = rows.get((doc, row.parent))
+            chain.reverse()
+            siblings = {r.eid: paragraphs.get((doc, r.eid), []) for r in chain if r.kind == "article"}
+            out[(doc, eid)] = citation_label(chain, siblings)
+        return out
 
     # lookup ----------------------------------------------------------------------------
     def find_by_title(self, title: str) -> list[DocSummary]:
@@ -519,18 +541,17 @@ class Store:
                 t.casefold(): sum(1 for c in self._candidates(conn, [t]) if contains_all(c, [t]))
                 for t in dict.fromkeys(terms)}
             stats = self._stats(conn)
-            hits: list[Hit] = []
-            for c, score in rank(found, terms, stats, df):
-                if doc_id is not None and c.doc_id != doc_id:
-                    continue
-                in_text = any(t.casefold() in c.text.casefold() for t in terms)
-                hits.append(Hit(
-                    doc_id=c.doc_id, eid=c.eid, kind=c.kind, label=self._label(conn, c.doc_id, c.eid),
-                    snippet=snippet(c.text if in_text else (c.heading or ""), terms),
-                    score=score, page=c.page, file=c.file,
-                ))
-                if len(hits) >= limit:
-                    break
+            ranked = [(c, score) for c, score in rank(found, terms, stats, df)
+                      if doc_id is None or c.doc_id == doc_id][:limit]
+            labels = self._labels(conn, [(c.doc_id, c.eid) for c, _ in ranked]) if ranked else {}
+        hits: list[Hit] = []
+        for c, score in ranked:
+            in_text = any(t.casefold() in c.text.casefold() for t in terms)
+            hits.append(Hit(
+                doc_id=c.doc_id, eid=c.eid, kind=c.kind, label=labels[(c.doc_id, c.eid)],
+                snippet=snippet(c.text if in_text else (c.heading or ""), terms),
+                score=score, page=c.page, file=c.file,
+            ))
         return hits
 
     def _candidates(self, conn: Connection, terms: list[str]) -> list[Candidate]:
@@ -544,6 +565,18 @@ class Store:
         return [Candidate(*r) for r in conn.execute(query)]
 
     def _stats(self, conn: Connection) -> Stats:
+        # The corpus statistics change only when a source is saved or deleted (each save stamps
+        # ingested_at): a scan of the small sources table tells whether the cached ones still hold,
+        # instead of a scan of every node on every query.
+        fingerprint = (*conn.execute(select(func.count(), func.max(sources.c.ingested_at))).one(),
+                       conn.execute(select(func.max(nodes.c.id))).scalar())
+        if self._stats_cache is not None and self._stats_cache[0] == fingerprint:
+            return self._stats_cache[1]
+        stats = self._node_stats(conn)
+        self._stats_cache = (fingerprint, stats)
+        return stats
+
+    def _node_stats(self, conn: Connection) -> Stats:
         length = func.length(func.coalesce(nodes.c.heading, "")) + func.length(nodes.c.text)
         count, mean = conn.execute(
             select(func.count(), func.avg(length))

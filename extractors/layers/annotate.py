@@ -27,7 +27,6 @@ from typing import Any
 
 from extractors.layers.lifecycle import document_events, find_lifecycle
 from extractors.layers.refs import ResolveTitle, corpus_resolver, ref_spans
-from extractors.nlp import annotate
 from toolkit.model import DateFact, Document, Span
 
 _PUBLISHES = ("印发", "发布", "公布", "颁布")
@@ -128,6 +127,10 @@ def _propagate(documents: list[Document], by_id: dict[str, Document]) -> None:
 def annotate_source(documents: list[Document], manifest: Any = None,
                     resolve_title: ResolveTitle | None = None) -> list[str]:
     """Fill spans, events and lifecycle facts of one source's documents; return warnings."""
+    # Imported here: spaCy takes seconds to import, and the ingest's main process (which only
+    # re-resolves references through this module) never needs it.
+    from extractors.nlp import annotate
+
     warnings: list[str] = []
     by_id = {d.id: d for d in documents}
     resolver = _chain(corpus_resolver(documents), resolve_title)

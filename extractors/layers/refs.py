@@ -227,6 +227,33 @@ def _paragraphs(article: Node) -> list[Node]:
     return paras or [article]  # an article printed as one block is its own first paragraph
 
 
+@dataclass
+class _ArticleIndex:
+    """An article's paragraphs, their positions and its items by number, built once per article:
+    scanning them for every citation was quadratic in a long article (#16.4)."""
+
+    paras: list[Node]
+    position: dict[str, int]
+    items: dict[int | None, list[Node]]
+
+
+class _Articles:
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[Node, _ArticleIndex]] = {}
+
+    def of(self, article: Node) -> _ArticleIndex:
+        hit = self._seen.get(id(article))
+        if hit is None or hit[0] is not article:
+            paras = _paragraphs(article)
+            items: dict[int | None, list[Node]] = {}
+            for para in paras:
+                for point in _points(para):
+                    items.setdefault(point.number, []).append(point)
+            hit = (article, _ArticleIndex(paras, {p.eid: i for i, p in enumerate(paras)}, items))
+            self._seen[id(article)] = hit
+        return hit[1]
+
+
 def _points(node: Node) -> list[Node]:
     return [c for c in node.children if c.kind == "point"]
 
@@ -243,7 +270,7 @@ def _name(doc: Document) -> str:
 
 
 def _locate(c: Citation, target: Document, article: Node | None,
-            by_number: dict[int | None, Node] | None = None) -> dict[str, Any]:
+            by_number: dict[int | None, Node] | None = None, index: _Articles | None = None) -> dict[str, Any]:
     """Walk article → paragraph → point → 目 in ``target``; report the first step that fails."""
     name = _name(target)
     if article is None:
@@ -263,7 +290,8 @@ def _locate(c: Citation, target: Document, article: Node | None,
     node: Node = article
     where = f"article {article.number}"
     out: dict[str, Any] = {}
-    paras = _paragraphs(article)
+    known = (index or _Articles()).of(article)
+    paras = known.paras
     if c.paragraph is not None:
         if c.paragraph > len(paras):
             return {"resolved": False, "nearest_eid": node.eid,
@@ -271,8 +299,8 @@ def _locate(c: Citation, target: Document, article: Node | None,
         node = paras[c.paragraph - 1]
         where = f"paragraph {c.paragraph} of {where}"
     if c.item is not None:
-        scope = [node] if c.paragraph is not None else paras
-        hits = [p for para in scope for p in _points(para) if p.number == c.item]
+        hits = ([p for p in _points(node) if p.number == c.item] if c.paragraph is not None
+                else known.items.get(c.item, []))
         if not hits:
             return {"resolved": False, "nearest_eid": node.eid,
                     "reason": f"item ({c.item}) does not exist in {where} of {name}"}
@@ -291,7 +319,7 @@ def _locate(c: Citation, target: Document, article: Node | None,
 
 
 def _relative(c: Citation, document: Document, eid: str,
-              by_eid: dict[str, Node] | None = None) -> dict[str, Any]:
+              by_eid: dict[str, Node] | None = None, index: _Articles | None = None) -> dict[str, Any]:
     name = _name(document)
     art_eid = _ancestor_eid(eid, "art_")
     if by_eid is None:
@@ -299,15 +327,17 @@ def _relative(c: Citation, document: Document, eid: str,
     article = by_eid.get(art_eid) if art_eid else None
     if article is None:
         return {"resolved": False, "reason": f"{c.text} outside any article of {name}"}
+    index = index or _Articles()
     if c.relative == "article":
-        return _locate(replace(c, article=article.number), document, article)
+        return _locate(replace(c, article=article.number), document, article, index=index)
     para_eid = _ancestor_eid(eid, "para_")
-    paras = _paragraphs(article)
-    here = next((i for i, p in enumerate(paras) if p.eid == para_eid), 0 if paras[0] is article else None)
+    known = index.of(article)
+    paras = known.paras
+    here = known.position.get(para_eid or "", 0 if paras[0] is article else None)
     if here is None:
         return {"resolved": False, "reason": f"cannot tell which paragraph of article {article.number} cites {c.text}"}
     if c.relative == "paragraph":
-        return _locate(replace(c, article=article.number, paragraph=here + 1), document, article)
+        return _locate(replace(c, article=article.number, paragraph=here + 1), document, article, index=index)
     # 前款 / 前两款: the paragraph(s) just before the citing one.
     if here - c.back < 0:
         return {"resolved": False, "nearest_eid": article.eid,
@@ -327,6 +357,7 @@ class Resolver:
     # Per target document: nodes by eId and articles by number. Looking them up by walking the
     # tree for every citation made ingest quadratic in the size of the document (#16.4).
     _index: dict[int, tuple[dict[str, Node], dict[int | None, Node]]] = field(default_factory=dict)
+    _articles: _Articles = field(default_factory=_Articles)
 
     def _nodes_of(self, doc: Document) -> tuple[dict[str, Node], dict[int | None, Node]]:
         if id(doc) not in self._index:
@@ -401,9 +432,9 @@ class Resolver:
             return data
         by_eid, by_number = self._nodes_of(target)
         if c.relative:
-            found = _relative(c, target, eid, by_eid)
+            found = _relative(c, target, eid, by_eid, self._articles)
         else:
-            found = _locate(c, target, by_number.get(c.article), by_number)
+            found = _locate(c, target, by_number.get(c.article), by_number, self._articles)
         data.update(found)
         return data
 

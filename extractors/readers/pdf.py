@@ -1,8 +1,9 @@
 """PDF reader: a PDF file → ``ReadResult`` of logical paragraphs (``Block``s).
 
-pypdfium2 opens and validates the file (encryption, damage, page count, which pages carry text)
-and renders scanned pages for OCR; pdfplumber gives the characters with their positions, fonts and
-colours, read once per page through ``extract_text_lines`` (the same pass ``extract_text`` makes).
+pypdfium2 opens and validates the file (encryption, damage, page count, which pages carry text),
+gives the characters with their positions, fonts and colours (``pdf_chars``: PDFium's C parser,
+about 30 times faster than pdfminer's, grouped into lines by pdfplumber's own text-line code) and
+renders scanned pages for OCR.
 Everything about paragraphs, headers and page numbers is in ``extractors.layout``.
 """
 
@@ -21,6 +22,7 @@ import pypdfium2.raw as pdfium_c
 
 from extractors.layout import Line, blocks_from_lines, measure
 from extractors.readers import ocr as ocr_mod
+from extractors.readers import pdf_chars
 from extractors.readers.base import ReadError, ReadResult
 
 X_TOLERANCE = 3.0  # pdfplumber's default: a gap wider than this between characters is a blank
@@ -204,26 +206,26 @@ def _text_layer(p: Path, name: str, probe: _Probe, warnings: list[str]) -> tuple
     failed: list[str] = []
     rotated: list[int] = []
     try:
-        pdf = pdfplumber.open(p)
+        doc = pdfium.PdfDocument(str(p))
     except Exception as exc:
         raise ReadError(name, f"corrupt PDF ({type(exc).__name__}: {exc})") from None
-    with pdf:
-        for number, page in enumerate(pdf.pages, 1):
+    try:
+        for number in range(1, len(doc) + 1):
             if number in skip:
                 continue
             try:
-                text = page_text(page.extract_text_lines(return_chars=True, keep_blank_chars=True), number)
+                text = _page_lines(doc, number)
             except Exception as exc:  # one damaged content stream: keep the other pages, say so
                 failed.append(f"{number} ({type(exc).__name__})")
                 continue
-            finally:
-                page.close()
             if text.rotated > 50:
                 rotated.append(number)
             if _cid_share(text.lines) > 0.3:
                 unreadable.append(number)
                 continue
             lines.extend(text.lines)
+    finally:
+        doc.close()
     if failed and not lines:
         raise ReadError(name, f"corrupt PDF (no page could be read: {', '.join(failed)})")
     if failed:
@@ -231,6 +233,19 @@ def _text_layer(p: Path, name: str, probe: _Probe, warnings: list[str]) -> tuple
     if rotated:
         warnings.append(f"page(s) {_ranges(rotated)}: rotated text skipped (watermark, stamp or landscape table)")
     return lines, unreadable
+
+
+def _page_lines(doc: pdfium.PdfDocument, number: int) -> _PageText:
+    page = doc[number - 1]
+    try:
+        textpage = page.get_textpage()
+        try:
+            chars = pdf_chars.page_chars(page, textpage)
+        finally:
+            textpage.close()
+        return page_text(pdf_chars.text_lines(chars, page.get_width(), page.get_height()), number)
+    finally:
+        page.close()
 
 
 def _cid_share(lines: list[Line]) -> float:

@@ -8,6 +8,7 @@ library, print. A problem is one line on stderr (no traceback): exit code 2 for 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -33,7 +34,7 @@ from toolkit.linking import relink
 from toolkit.model import Document, Node
 from toolkit.store import DocSummary, Store, StoreError
 
-WORKERS = 2  # the machines have two cores; parsing is CPU-bound, saving stays in this process
+WORKERS = os.cpu_count() or 2  # all cores: parsing is CPU-bound, saving stays in this process
 PROGRESS_BYTES = 1_000_000  # files this large say each parsing stage as they reach it
 
 
@@ -167,8 +168,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     files = discover(list(paths))
     if not files:
         _fail("no .pdf, .docx, .txt or .md files in " + ", ".join(map(str, paths)))
-    db = db_path(ctx)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    db = db_path(ctx)  # a folder that does not exist is refused there, never made (#15.11)
     outcomes = {str(f): Outcome(str(f)) for f in files}
     err = _console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -219,11 +219,12 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     table.add_column("file", overflow="fold")
     for name in ("documents", "articles", "pages", "status"):
         table.add_column(name)
-    for o in outcomes.values():
-        status = o.status if o.status == "refused" or not o.error else "failed"
+    # Stored and refused files are rows; a file that could not be read is listed once, below.
+    rows = [o for o in outcomes.values() if not o.error or o.status == "refused"]
+    for o in rows:
         table.add_row(Path(o.file).name, str(o.documents), str(o.articles), "" if o.pages is None else
-                      str(o.pages), status)
-    if any(not o.error for o in outcomes.values()):  # no "ingested into" table over nothing ingested
+                      str(o.pages), o.status)
+    if rows:  # no table over nothing ingested
         _console().print(table)
     if linked:
         click.echo(f"cross-references resolved across files: {sum(linked.values())} "

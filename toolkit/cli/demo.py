@@ -32,6 +32,8 @@ def demo(ctx: click.Context, out: Path, on: str | None) -> None:
 
     result = run_demo(db_path(ctx), out, on=when, report=report)
     click.echo(f"open {out / 'index.html'} for the list of outputs")
+    click.echo("the same work in a browser: `make serve`, then http://127.0.0.1:8000/ "
+               "(the admin password is printed once on the first run; docs/web.md)")
     if result.failed:
         click.echo(f"{len(result.failed)} demo step(s) failed: "
                    + ", ".join(s.name for s in result.failed), err=True)

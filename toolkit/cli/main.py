@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     "batch": "toolkit.cli.batch:batch",
     "demo": "toolkit.cli.demo:demo",
     "db": "toolkit.cli.db:db",
+    "serve": "toolkit.cli.web:serve",
+    "user": "toolkit.cli.web:user",
 }
 
 DEFAULT_DB = "policykit.db"
@@ -82,13 +84,14 @@ def db_path(ctx: click.Context) -> Path | str:
     obj = ctx.find_root().obj
     if not obj.get("db_checked"):
         from toolkit.cli.errors import fail
+        from toolkit.db.engine import DatabaseUnavailable
         from toolkit.db.errors import StoreError
         from toolkit.db.schema import preflight
         from toolkit.db.url import DatabaseUrlError
 
         try:
-            preflight(obj["db"])
-        except (StoreError, DatabaseUrlError) as exc:
+            preflight(obj["db"], server=True)
+        except (StoreError, DatabaseUrlError, DatabaseUnavailable) as exc:
             fail(str(exc))
         obj["db_checked"] = True
     return obj["db"]

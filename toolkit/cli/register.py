@@ -1,4 +1,4 @@
-"""``policykit register``: the 发文登记簿 — list, show, void, recover, set-next, check.
+"""``policykit register``: the 发文登记簿 — list, show, void, recover, set-next.
 
 Thin shells over ``toolkit.issuing.register``. A problem is one line on stderr (exit 2), a server
 that cannot be reached included. ``warn_reserved`` is what every issuing command prints before it
@@ -8,7 +8,6 @@ takes a number: reserved numbers left by dead processes, and the command that ex
 from __future__ import annotations
 
 import json
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -199,19 +198,3 @@ def register_set_next(ctx: click.Context, office: str, doc_type: str, year: int,
         )  # fmt: skip
     last = state.events[-1]
     click.echo(f"{chosen.name} {doc_type} {year}: next number {state.next_number} (was {last.old_next}号; {last.detail})")
-
-
-@register.command("check")
-@click.option("--full", is_flag=True, help="SQLite integrity_check (slower) instead of quick_check.")
-@click.pass_context
-@_one_line_errors
-def register_check(ctx: click.Context, full: bool) -> None:
-    """Check the store's integrity (the check every allocation runs first). Exit 1 if damaged."""
-    from toolkit.db.integrity import check
-
-    report = check(db_path(ctx), full=full)
-    click.echo(report.line(), err=not report.ok)
-    for problem in report.problems[1:]:
-        click.echo(f"  {problem}", err=True)
-    if not report.ok:
-        sys.exit(1)

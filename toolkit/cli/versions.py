@@ -102,7 +102,11 @@ def diff_cmd(ctx: click.Context, old: str, new: str, docx_path: Path | None, htm
         a, b = store.document(resolve(store, old)), store.document(resolve(store, new))
     if not a.articles() or not b.articles():
         _fail(f"{a.id if not a.articles() else b.id} has no articles to compare")
-    cs = diff(a, b, pins=pins_from_refs(a, b, refs))
+    from toolkit.versions.pins import load_pins
+
+    # matches a drafter pinned (web 版本对照 or earlier runs) first; --pin overrides them
+    saved = load_pins(db_path(ctx), a.id, b.id)
+    cs = diff(a, b, pins={**saved, **pins_from_refs(a, b, refs)})
     outputs: list[tuple[Path, bytes]] = []
     if docx_path:
         from toolkit.versions.report_docx import changeset_docx

@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
+from toolkit.compare.parts import Part, find_parts
 from toolkit.compare.provisions import Provision, provisions
 from toolkit.compare.similarity import Sentence, Space, cosine, sentence, sentences, shared_terms
 from toolkit.model import Document
@@ -96,6 +97,9 @@ class Row:
     items: list[ItemLink] = field(default_factory=list)
     baseline: BaselineMatch | None = None
     note: str = ""  # why a region-only provision stayed alone, when the alignment knows
+    parts: dict[str, list[Part]] = field(default_factory=dict)  # doc id → provisions of other rows
+    # that also state (part of) this row's rule: a multi-topic article appears in every row its
+    # topics belong to, with the words that match (parts.py)
 
     @property
     def docs(self) -> list[str]:
@@ -104,6 +108,15 @@ class Row:
     @property
     def aligned(self) -> bool:
         return len(self.members) > 1
+
+    @property
+    def shown(self) -> bool:
+        """In the article matrix: aligned, or a region's row that other documents state in part."""
+        return self.aligned or bool(self.parts)
+
+    def part_pairs(self) -> list[tuple[Provision, Provision]]:
+        """(part, member it restates) for every part of the row."""
+        return [(pt.provision, m) for pts in self.parts.values() for pt in pts for m in pt.with_]
 
     def eids(self, doc_id: str) -> list[str]:
         return [p.eid for p in self.members.get(doc_id, [])]
@@ -121,7 +134,11 @@ class Alignment:
         return [r for r in self.rows if r.aligned]
 
     def only_rows(self, doc_id: str) -> list[Row]:
-        return [r for r in self.rows if not r.aligned and doc_id in r.members]
+        return [r for r in self.rows if not r.shown and doc_id in r.members]
+
+    @property
+    def matrix_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.shown]
 
     def row_of(self, doc_id: str, eid: str) -> Row | None:
         return next((r for r in self.rows if eid in r.eids(doc_id)), None)
@@ -250,10 +267,14 @@ def align(docs: list[Document], *, baseline: Document | None = None) -> Alignmen
     rows = _consolidate(rows, groups)
     for row in rows:  # columns in the order the documents were given
         row.members = {d.id: row.members[d.id] for d in docs if d.id in row.members}
+    # provision level: the parts of articles that state another row's rule join that row too
+    for row, found in zip(rows, find_parts(rows, groups, space.vectorizer, space.cos), strict=True):
+        row.parts = {d.id: found[d.id] for d in docs if d.id in found}
     rows = _order(rows, [d.id for d in docs], groups)
     tags = {d.id: _tag(d) for d in docs}
     for row in rows:
         _explain(row, space, tags)
+        _explain_parts(row, tags)
         row.items = _align_items(row, space)
     if baseline is not None:
         tags[baseline.id] = _tag(baseline)
@@ -495,7 +516,7 @@ def _tag_of(p: Provision) -> str:
 def _order(rows: list[Row], doc_ids: list[str], groups: dict[str, list[Provision]]) -> list[Row]:
     """Aligned rows in the first document's order (rows without it placed after their nearest
     preceding neighbour in their own document), then each document's region-only rows."""
-    aligned = [r for r in rows if r.aligned]
+    aligned = [r for r in rows if r.shown]
     position: dict[int, tuple[float, ...]] = {}
     pivot = doc_ids[0]
     placed: dict[tuple[str, str], float] = {}
@@ -515,7 +536,7 @@ def _order(rows: list[Row], doc_ids: list[str], groups: dict[str, list[Provision
         anchor = max(before) if before else -1.0
         position[id(r)] = (anchor, 1.0 + doc_ids.index(doc) + first.index / 1000)
     aligned.sort(key=lambda r: position[id(r)])
-    only = [r for d in doc_ids for r in sorted((r for r in rows if not r.aligned and d in r.members),
+    only = [r for d in doc_ids for r in sorted((r for r in rows if not r.shown and d in r.members),
                                                  key=lambda r: r.members[d][0].index)]
     return aligned + only
 
@@ -569,6 +590,25 @@ def _explain(row: Row, space: _Space, tags: dict[str, str]) -> None:
     row.score = round(sum(sims) / len(sims), 4)
     row.kind = "match" if all(len(ps) == 1 for ps in row.members.values()) else "split"
     row.reason = " | ".join(parts)
+
+
+def _explain_parts(row: Row, tags: dict[str, str]) -> None:
+    """The parts in the engine's reason: ``part: js 24 “保护参保人员隐私” ↔ gd 34 0.98``."""
+    if not row.parts:
+        return
+    bits = [f"part: {tags[p.provision.doc_id]} {short_label(p.provision)} “{_clip(p.quote)}” ↔ "
+            f"{names(tags[p.target.doc_id], [p.target])} “{_clip(p.target_quote)}” "
+            + (f"same role: {p.role}" if p.role else f"{p.score:.2f}")
+            for pts in row.parts.values() for p in pts]
+    if not row.aligned:
+        row.kind, row.score = "part", max(p.score for pts in row.parts.values() for p in pts)
+        row.reason = " | ".join(bits)
+    else:
+        row.reason = " | ".join([row.reason, *bits])
+
+
+def _clip(text: str, limit: int = 16) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _nearest(ps: list[Provision], space: _Space, tags: dict[str, str]) -> str:

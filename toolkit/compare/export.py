@@ -20,7 +20,8 @@ from typing import Any
 
 from toolkit.compare.align import Alignment, Row, names
 from toolkit.compare.params_table import ParamRow, alignment_parameters, wording
-from toolkit.compare.reasons import RowReason, row_reasons
+from toolkit.compare.parts import Part
+from toolkit.compare.reasons import RowReason, part_text, row_reasons
 from toolkit.fileio import atomic_write
 
 SCHEMA = "policykit-compare/1"
@@ -37,7 +38,10 @@ def _row_json(number: int, row: Row, alignment: Alignment, reason: RowReason | N
         "aligned": row.aligned,
         "items": [{"members": dict(link.members), "score": round(link.score, 4)} for link in row.items],
         "kind_label": wording()["kinds"].get(row.kind, row.kind),
+        "parts": {doc: [_part_json(p) for p in ps] for doc, ps in row.parts.items()},
     }
+    if row.parts:
+        out["parts_text"] = [part_text(p, alignment) for ps in row.parts.values() for p in ps]
     if reason is not None:
         out |= {"reason_text": reason.text(alignment), "weak": reason.weak, "strength": reason.strength.label,
                 "pairs": [{"ref": p.ref, "other": p.other, "score": p.score, "strength": p.strength.label,
@@ -48,6 +52,14 @@ def _row_json(number: int, row: Row, alignment: Alignment, reason: RowReason | N
             "doc": b.doc_id, "members": [p.eid for p in b.provisions], "labels": [p.label for p in b.provisions],
             "score": round(b.score, 4), "reason": b.reason}
     return out
+
+
+def _part_json(part: Part) -> dict[str, Any]:
+    return {"eid": part.provision.eid, "label": part.provision.label, "quote": part.quote,
+            "span": list(part.span), "score": part.score,
+            "target": {"doc": part.target.doc_id, "eid": part.target.eid, "label": part.target.label,
+                       "quote": part.target_quote},
+            "with": {m.doc_id: m.eid for m in part.with_}}
 
 
 def to_json(alignment: Alignment, parameters: list[ParamRow] | None = None) -> dict[str, Any]:
@@ -91,12 +103,19 @@ def csv_bytes(alignment: Alignment, parameters: list[ParamRow] | None = None) ->
         writer.writerow(line)
     for i, row in enumerate(alignment.rows, 1):
         reason = reasons[i].text(alignment) if i in reasons else row.reason
+        if row.parts:
+            reason = "\n".join(([reason] if i in reasons else []) +
+                               [part_text(p, alignment) for ps in row.parts.values() for p in ps])
         weak = "弱匹配" if i in reasons and reasons[i].weak else ""
-        line = ["aligned" if row.aligned else "only", str(i), wording()["kinds"].get(row.kind, row.kind), weak,
-                f"{row.score:.4f}", reason]
+        table = "aligned" if row.aligned else ("part" if row.parts else "only")
+        line = [table, str(i), wording()["kinds"].get(row.kind, row.kind), weak, f"{row.score:.4f}", reason]
+        part_word = wording()["part"]
         for d in docs:
             ps = row.members.get(d.id, [])
-            line += [" + ".join(p.label for p in ps), ";".join(p.eid for p in ps), "\n".join(p.text for p in ps)]
+            pts = row.parts.get(d.id, [])
+            line += [" + ".join([p.label for p in ps] + [f"{p.provision.label}（{part_word}）" for p in pts]),
+                     ";".join([p.eid for p in ps] + [p.provision.eid for p in pts]),
+                     "\n".join([p.text for p in ps] + [p.quote for p in pts])]
         writer.writerow(line)
     return buf.getvalue().encode("utf-8")
 

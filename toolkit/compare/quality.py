@@ -9,7 +9,7 @@ provisions (a whole Chuxiong article whose items are provisions) stands for all 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -25,10 +25,15 @@ class GoldError(Exception):
     pass
 
 
+_ROW_FIELDS = ("note", "parts")  # keys of a gold row that are not document columns
+
+
 @dataclass(frozen=True)
 class GoldRow:
     members: dict[str, list[str]]  # doc id → eIds as written
     note: str = ""
+    parts: dict[str, str] = field(default_factory=dict)  # doc id → the words (as printed) that state
+    # this row's rule, when the provision's main topic is another row's (a multi-topic article)
 
 
 @dataclass(frozen=True)
@@ -57,10 +62,13 @@ def load_gold(path: str | Path) -> tuple[dict[str, str], list[GoldRow]]:
     columns = raw.get("documents") or {}
     rows = []
     for i, row in enumerate(raw.get("rows") or [], 1):
-        unknown = [k for k in row if k not in columns and k != "note"]
+        unknown = [k for k in row if k not in columns and k not in _ROW_FIELDS]
+        parts = row.get("parts") or {}
+        unknown += [f"parts.{k}" for k in parts if k not in columns]
         if unknown:
             raise GoldError(f"{path}: row {i} names unknown column(s) {', '.join(unknown)}")
-        rows.append(GoldRow({columns[k]: list(v) for k, v in row.items() if k != "note"}, row.get("note", "")))
+        rows.append(GoldRow({columns[k]: list(v) for k, v in row.items() if k not in _ROW_FIELDS},
+                            row.get("note", ""), {columns[k]: str(v) for k, v in parts.items()}))
     return columns, rows
 
 
@@ -112,8 +120,17 @@ def evaluate(alignment: Alignment, gold_path: str | Path) -> tuple[Score, dict[t
     _, gold = load_gold(gold_path)
     groups = {d.id: provisions(alignment.docs[d.id]) for d in alignment.documents}
     expected = pairs([g.members for g in gold], groups)
-    found = pairs([{d: [p.eid for p in ps] for d, ps in r.members.items()} for r in alignment.rows], groups)
+    found = engine_pairs(alignment, groups)
     return score(found, expected), by_document_pair(found, expected)
+
+
+def engine_pairs(alignment: Alignment, groups: Mapping[str, list[Provision]]) -> set[Pair]:
+    """The engine's pairs: members of one row, and each part with the members it restates (a
+    part states one rule of its row, not necessarily every member's)."""
+    found = pairs([{d: [p.eid for p in ps] for d, ps in r.members.items()} for r in alignment.rows], groups)
+    found |= pairs([{a.doc_id: [a.eid], b.doc_id: [b.eid]} for r in alignment.rows for a, b in r.part_pairs()],
+                   groups)
+    return found
 
 
 def variant_score(alignment: Alignment, truth: Iterable[tuple[str, str]], reference: str, variant: str) -> Score:

@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from toolkit.compare.align import Alignment, DocInfo, Row
 from toolkit.compare.params_table import wording
+from toolkit.compare.parts import Part
 
 PHRASES = 4  # shared phrases shown per pair
 LONGEST = 16  # characters; a longer shared run is cut at a word boundary, with …
@@ -276,6 +277,19 @@ def _pair_scores(row: Row) -> dict[str, float]:
         if m:
             scores[other] = float(m["score"])
     return scores
+
+
+def part_text(part: Part, alignment: Alignment) -> str:
+    """A part's reason in the reader's words: 江苏细则第二十四条的一部分（“落实医保支付政策…”）
+    对应广东办法第三十条（“经办机构应当落实医保支付政策…”），相似度0.79."""
+    def clip(text: str, limit: int = 18) -> str:
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    mine = doc_name(alignment.info(part.provision.doc_id))
+    theirs = doc_name(alignment.info(part.target.doc_id))
+    head = f"{mine}{part.provision.label}的一部分（“{clip(part.quote)}”）"
+    if part.role:  # few shared words: the evidence is the drafting role both sentences have
+        return f"{head}与{theirs}{part.target.label}（“{clip(part.target_quote)}”）同为{part.role}"
+    return f"{head}对应{theirs}{part.target.label}（“{clip(part.target_quote)}”），相似度{part.score:.2f}"
 
 
 def row_reasons(alignment: Alignment) -> dict[int, RowReason]:

@@ -28,7 +28,8 @@ from lxml import etree
 
 from toolkit.compare.align import Alignment, Row
 from toolkit.compare.params_table import ParamRow, alignment_parameters, provision_of, wording
-from toolkit.compare.reasons import row_reasons, weak_legend
+from toolkit.compare.parts import excerpt
+from toolkit.compare.reasons import part_text, row_reasons, weak_legend
 from toolkit.compare.redline import Op, row_redlines
 from toolkit.compare.report_html import doc_heading
 
@@ -51,14 +52,14 @@ def _font(run, name: str = BODY_FONT, size: float = BODY_PT, *, bold: bool = Fal
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
-_W = {tag: qn(f"w:{tag}") for tag in ("r", "rPr", "rFonts", "ascii", "hAnsi", "eastAsia", "b", "strike",
+_W = {tag: qn(f"w:{tag}") for tag in ("r", "rPr", "highlight", "rFonts", "ascii", "hAnsi", "eastAsia", "b", "strike",
                                       "color", "val", "sz", "szCs", "u", "t", "p", "tr", "tc", "tcPr", "tcW",
                                       "w", "type", "gridCol", "hyperlink", "anchor", "bookmarkStart",
                                       "bookmarkEnd", "id", "name", "shd", "fill")}
 
 
 def _run(para, text: str, *, name: str = BODY_FONT, size: float = BODY_PT, bold: bool = False,
-         strike: bool = False, underline: bool = False, color: str | None = None) -> None:
+         strike: bool = False, underline: bool = False, color: str | None = None, highlight: bool = False) -> None:
     """Append a run to a paragraph element directly (python-docx's per-run API is ~20x slower and
     the matrix has thousands of runs). The body font and size come from the Normal style; only
     departures from it are written, as children of w:rPr in schema order."""
@@ -80,6 +81,8 @@ def _run(para, text: str, *, name: str = BODY_FONT, size: float = BODY_PT, bold:
         half_points = str(round(size * 2))
         etree.SubElement(rpr, w["sz"]).set(w["val"], half_points)
         etree.SubElement(rpr, w["szCs"]).set(w["val"], half_points)
+    if highlight:  # the words of a multi-topic article that state this row's rule
+        etree.SubElement(rpr, w["highlight"]).set(w["val"], "yellow")
     if underline:
         etree.SubElement(rpr, w["u"]).set(w["val"], "single")
     t = etree.SubElement(r, w["t"])
@@ -183,7 +186,10 @@ def _provision_cell(cell, row: Row, doc_id: str, ops: list[Op] | None, marks: di
 
     ps = row.members.get(doc_id)
     if not ps:
-        _run(_paragraph(cell, True), "—")
+        if row.parts.get(doc_id):
+            _part_paragraphs(cell, row, doc_id, first=True)
+        else:
+            _run(_paragraph(cell, True), "—")
         return
     pieces = _split_ops(ops, [len(p.body) for p in ps]) if ops is not None else [[Op("equal", p.body)] for p in ps]
     for k, (p, part) in enumerate(zip(ps, pieces, strict=True)):
@@ -195,6 +201,20 @@ def _provision_cell(cell, row: Row, doc_id: str, ops: list[Op] | None, marks: di
                 marks[name] = len(marks) + 1
                 _bookmark(para, name, marks[name])
         _write_ops(cell, part, first=False)
+    _part_paragraphs(cell, row, doc_id, first=False)
+
+
+def _part_paragraphs(cell, row: Row, doc_id: str, *, first: bool) -> None:
+    """Provisions of other rows shown for one of their parts: label（部分）, then the sentence that
+    matches with the matching words highlighted (as in the HTML report)."""
+    for k, part in enumerate(row.parts.get(doc_id, [])):
+        para = _paragraph(cell, first and k == 0)
+        _run(para, f"{part.provision.label}（{wording()['part']}）", name=HEAD_FONT)
+        before, quote, after = excerpt(part)
+        para = _paragraph(cell, False)
+        _run(para, before)
+        _run(para, quote, highlight=True)
+        _run(para, after)
 
 
 def _parameters(doc, alignment: Alignment, parameters: list[ParamRow]) -> None:
@@ -233,7 +253,7 @@ def _matrix(doc, alignment: Alignment, marks: dict[str, int]) -> None:
     reasons = row_reasons(alignment)
     kinds = wording()["kinds"]
     for number, row in enumerate(alignment.rows, 1):
-        if not row.aligned:
+        if not row.shown:
             continue
         cells = _new_row(table, widths)
         _run(_paragraph(cells[0], True), str(number))
@@ -249,14 +269,17 @@ def _matrix(doc, alignment: Alignment, marks: dict[str, int]) -> None:
                 for k, p in enumerate(row.baseline.provisions):
                     _run(_paragraph(cell, k == 0), f"{p.label} {row.baseline.score:.2f}", name=HEAD_FONT, bold=True)
                     _write_ops(cell, [Op("equal", p.body)], first=False)
-        reason = reasons[number]
+        reason = reasons.get(number)
+        weak = reason is not None and reason.weak
         head = _paragraph(cells[-1], True)
-        if reason.weak:
+        if weak:
             _run(head, "弱匹配 ", bold=True, color="9C5700")
         _run(head, f"{row.score:.2f} {kinds.get(row.kind, row.kind)}", bold=True)
-        for pair in reason.pairs:
+        for pair in reason.pairs if reason else []:
             _run(_paragraph(cells[-1], False), pair.text(alignment), size=7.5)
-        if reason.weak:
+        for part in (p for ps in row.parts.values() for p in ps):
+            _run(_paragraph(cells[-1], False), part_text(part, alignment), size=7.5)
+        if weak:
             _shade(cells, WEAK_FILL)
 
 

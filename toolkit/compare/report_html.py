@@ -19,7 +19,8 @@ from html import escape
 
 from toolkit.compare.align import Alignment, DocInfo, Row
 from toolkit.compare.params_table import ParamRow, alignment_parameters, provision_of, wording
-from toolkit.compare.reasons import RowReason, row_reasons, weak_legend
+from toolkit.compare.parts import excerpt
+from toolkit.compare.reasons import RowReason, part_text, row_reasons, weak_legend
 from toolkit.compare.redline import Op, row_redlines
 
 CSS = """
@@ -51,6 +52,9 @@ tr.weak td { background: #fff8e1; }
 .why p { margin: 0 0 .3em; }
 .docs td { font-size: .9em; }
 .legend { font-size: .85em; color: #444; }
+mark { background: #fff0a8; color: inherit; }
+.part .text { color: #444; }
+.part .label a { font-weight: normal; font-style: italic; }
 """
 
 
@@ -100,10 +104,24 @@ def _split_ops(ops: list[Op], lengths: list[int]) -> list[list[Op]]:
     return parts
 
 
+def _parts(row: Row, doc_id: str) -> list[str]:
+    """A provision of another row shown here for one of its parts: its label (linking to its own
+    row) and the sentence that matches, the matching words marked; the rest of the article is cut."""
+    blocks = []
+    for part in row.parts.get(doc_id, []):
+        p = part.provision
+        before, quote, after = excerpt(part)
+        blocks.append(f'<div class="prov part" data-eid="{escape(p.eid)}"><div class="label">'
+                      f'<a href="#{escape(anchor(doc_id, p.eid))}">{escape(p.label)}（{escape(wording()["part"])}）</a>'
+                      f'</div><div class="text">{escape(before)}<mark>{escape(quote)}</mark>{escape(after)}</div></div>')
+    return blocks
+
+
 def _cell(row: Row, doc_id: str, ops: list[Op] | None) -> str:
     ps = row.members.get(doc_id)
     if not ps:
-        return '<td class="empty">—</td>'
+        parts = _parts(row, doc_id)
+        return f'<td class="cell">{"".join(parts)}</td>' if parts else '<td class="empty">—</td>'
     pieces = _split_ops(ops, [len(p.body) for p in ps]) if ops is not None else [[Op("equal", p.body)] for p in ps]
     blocks = []
     for p, part in zip(ps, pieces, strict=True):
@@ -111,7 +129,7 @@ def _cell(row: Row, doc_id: str, ops: list[Op] | None) -> str:
         blocks.append(f'<div class="prov" id="{escape(aid)}" data-eid="{escape(p.eid)}">'
                       f'<div class="label"><a href="#{escape(aid)}">{escape(p.label)}</a></div>'
                       f'<div class="text">{_ops_html(part)}</div></div>')
-    return f'<td class="cell">{"".join(blocks)}</td>'
+    return f'<td class="cell">{"".join(blocks + _parts(row, doc_id))}</td>'
 
 
 def doc_heading(d: DocInfo) -> str:
@@ -143,10 +161,12 @@ def _parameters(alignment: Alignment, parameters: list[ParamRow]) -> str:
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
-def _why(row: Row, reason: RowReason, alignment: Alignment) -> str:
+def _why(row: Row, reason: RowReason | None, alignment: Alignment) -> str:
     kind = wording()["kinds"].get(row.kind, row.kind)
-    mark = '<span class="weak-mark">弱匹配</span>' if reason.weak else ""
-    lines = "".join(f"<p>{escape(p.text(alignment))}</p>" for p in reason.pairs)
+    mark = '<span class="weak-mark">弱匹配</span>' if reason is not None and reason.weak else ""
+    lines = "".join(f"<p>{escape(p.text(alignment))}</p>" for p in (reason.pairs if reason else []))
+    lines += "".join(f'<p class="part">{escape(part_text(p, alignment))}</p>'
+                     for ps in row.parts.values() for p in ps)
     return (f'<td class="why" title="{escape(row.reason)}">{mark}<span class="score">{row.score:.2f}</span> '
             f'{escape(kind)}{lines}</td>')
 
@@ -160,7 +180,7 @@ def _matrix(alignment: Alignment) -> str:
     reasons = row_reasons(alignment)
     rows, seen_base = [], set()
     for number, row in enumerate(alignment.rows, 1):
-        if not row.aligned:
+        if not row.shown:
             continue
         redlines = row_redlines(row.members)
         ref = row.docs[0]
@@ -179,8 +199,8 @@ def _matrix(alignment: Alignment) -> str:
                                   f'{escape(p.label)} <small>{b.score:.2f}</small></div>'
                                   f'<div class="text">{escape(p.body)}</div></div>')
                 cells += f'<td class="cell">{"".join(blocks)}</td>'
-        reason = reasons[number]
-        weak = ' class="weak"' if reason.weak else ""
+        reason = reasons.get(number)
+        weak = ' class="weak"' if reason is not None and reason.weak else ""
         rows.append(f'<tr id="row-{number}"{weak}><td class="num">{number}</td>{cells}'
                     f'{_why(row, reason, alignment)}</tr>')
     return (f'<table class="matrix"><thead><tr><th style="width:3em">#</th>{head}<th style="width:18%">相似度与理由</th>'
@@ -208,6 +228,7 @@ def render_html(alignment: Alignment, parameters: list[ParamRow] | None = None) 
         docs += (f"<tr><td>基准</td><td>{escape(b.title)}</td><td>{escape(b.doc_number or '')}</td></tr>")
     title = "定点管理规定对照：" + "、".join(d.short or d.tag for d in alignment.documents)
     aligned = len(alignment.aligned_rows)
+    in_part = sum(1 for r in alignment.rows if r.parts)
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
@@ -215,6 +236,8 @@ def render_html(alignment: Alignment, parameters: list[ParamRow] | None = None) 
         f'<table class="docs"><tbody>{docs}</tbody></table>'
         f'<p class="legend">每行第一个文件为参照；其他各列为相对参照的修改：<del>删除</del> <ins>新增</ins>。'
         f"按内容对齐（非按条号），{aligned} 行对齐。"
+        f"一条规定几件事的，按款、句对齐：该条也列入其各部分所属的行（标“{escape(wording()['part'])}”，"
+        f"<mark>标出</mark>对应的文字），共 {in_part} 行。"
         f"“{escape(wording()['silent'])}”：该文件没有规定这一参数的条文。"
         f'<span class="weak-mark">弱匹配</span>{escape(weak_legend().removeprefix("弱匹配"))}</p>'
         f'<h2 id="parameters">关键参数差异</h2>{_parameters(alignment, parameters)}'

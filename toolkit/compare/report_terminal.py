@@ -18,7 +18,7 @@ from rich.text import Text
 from toolkit.citations import node_label
 from toolkit.compare.align import Alignment, DocInfo
 from toolkit.compare.params_table import ParamRow, alignment_parameters, wording
-from toolkit.compare.reasons import row_reasons, weak_legend
+from toolkit.compare.reasons import part_text, row_reasons, weak_legend
 from toolkit.compare.redline import row_redlines
 
 STATUS_STYLE = {"same": "green", "different": "bold red", "partial": "yellow", "only": "dim"}
@@ -68,22 +68,31 @@ def matrix_table(alignment: Alignment) -> Table:
         table.add_column(f"基准 {heading(alignment.baseline)}", ratio=2, overflow="fold")
     table.add_column("相似度与理由", ratio=6, overflow="fold")
     reasons = row_reasons(alignment)
+    part_word = wording()["part"]
     for number, row in enumerate(alignment.rows, 1):
-        if not row.aligned:
+        if not row.shown:
             continue
-        cells = [Text("、".join(p.label for p in row.members.get(d.id, [])) or "—",
-                      style="" if d.id in row.members else "dim") for d in alignment.documents]
+        cells = []
+        for d in alignment.documents:
+            cell = Text("、".join(p.label for p in row.members.get(d.id, [])),
+                        style="" if d.id in row.members else "dim")
+            for part in row.parts.get(d.id, []):  # a multi-topic article shown for one of its parts
+                cell.append(("、" if cell.plain else "") + f"{part.provision.label}（{part_word}）", style="italic")
+            cells.append(cell if cell.plain else Text("—", style="dim"))
         if alignment.baseline is not None:
             b = row.baseline
             cells.append(Text("—", style="dim") if b is None else Text(f"{b.provisions[0].label} {b.score:.2f}"))
-        reason = reasons[number]
+        reason = reasons.get(number)
+        weak = reason is not None and reason.weak
         why = Text()
-        if reason.weak:
+        if weak:
             why.append("弱匹配 ", style="bold yellow")
         why.append(f"{row.score:.2f}", style="bold")
-        for pair in reason.pairs:
+        for pair in reason.pairs if reason else []:
             why.append("\n" + pair.text(alignment), style="dim")
-        table.add_row(str(number), *cells, why, style="on grey15" if reason.weak else None)
+        for part in (p for ps in row.parts.values() for p in ps):
+            why.append("\n" + part_text(part, alignment), style="dim")
+        table.add_row(str(number), *cells, why, style="on grey15" if weak else None)
     return table
 
 

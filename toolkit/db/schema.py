@@ -22,6 +22,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import URL, Connection, Engine, inspect, text
 
 from toolkit.db.engine import connect, write_transaction
+from toolkit.db.engine import engine_for as create_engine_for
 from toolkit.db.errors import StoreError
 from toolkit.db.tables import load_all_tables
 from toolkit.db.url import database_url, describe
@@ -144,12 +145,25 @@ def current_revision(engine: Engine) -> SchemaState:
         return read_state(conn)
 
 
-def preflight(db: str | Path | URL) -> URL:
+def preflight(db: str | Path | URL, *, server: bool = False) -> URL:
     """Before any engine touches ``db``: the URL (a missing folder refused), and for an existing
     SQLite file, proof that it is a database and not someone else's. Read through a read-only
-    handle, since even the engine's connect pragmas (WAL) would write to a foreign file."""
+    handle, since even the engine's connect pragmas (WAL) would write to a foreign file. With
+    ``server``, a server database is read too (one connection) and refused when foreign or newer,
+    before code that creates its own tables (the register) can write there."""
     url = database_url(db)
-    if url.get_backend_name() != "sqlite" or not url.database:
+    if url.get_backend_name() != "sqlite":
+        if server:
+            engine = create_engine_for(url)
+            try:
+                with connect(engine) as conn:
+                    refused = _refusal(describe(url), read_state(conn))
+            finally:
+                engine.dispose()
+            if refused:
+                raise refused
+        return url
+    if not url.database:
         return url
     path = Path(url.database)
     if not path.is_file() or path.stat().st_size == 0:

@@ -18,6 +18,8 @@ from toolkit.db.metadata import METADATA
 TABLE_MODULES: tuple[str, ...] = (
     "toolkit.db.store_tables",
     "toolkit.issuing.register_tables",
+    "toolkit.accounts.tables",
+    "toolkit.jobs.tables",
 )
 
 

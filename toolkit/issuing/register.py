@@ -38,7 +38,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from toolkit.db.engine import DatabaseUnavailable, connect, engine_for, write_transaction
+from toolkit.db.errors import StoreError
 from toolkit.db.integrity import StoreDamaged, require_intact
+from toolkit.db.schema import preflight, read_state
 from toolkit.db.url import DatabaseUrlError, describe
 from toolkit.issuing.numbering import DocNumber, NumberingError, format_number, parse_number
 from toolkit.issuing.register_tables import (
@@ -247,8 +249,9 @@ class Register:
 
     def __init__(self, db: Path | str, *, busy_timeout_s: float = 60.0, check_integrity: bool = True):
         try:
+            preflight(db)  # someone else's SQLite file is refused before any engine writes to it
             self.engine = engine_for(db, busy_timeout_s=busy_timeout_s)
-        except DatabaseUrlError as exc:
+        except (DatabaseUrlError, StoreError) as exc:
             raise RegisterError(str(exc)) from None
         self.target = describe(self.engine.url)
         self.path: Path | None = (
@@ -275,6 +278,15 @@ class Register:
     def _ensure_schema(self) -> None:
         with connect(self.engine) as conn:
             present = set(inspect(conn).get_table_names())
+            state = read_state(conn)
+        if state.kind in ("foreign", "newer"):  # never write into what we cannot vouch for
+            raise RegisterError(
+                f"{self.target}: not a policykit store (it holds other tables: "
+                f"{', '.join(state.foreign_tables[:5])}); nothing was written"
+                if state.kind == "foreign"
+                else f"{self.target}: store schema {state.revision} is newer than this policykit;"
+                " use the policykit that wrote it"
+            )
         if all(t.name in present for t in TABLES):
             return  # nothing to create: no write lock taken (a read-only store still lists)
         with write_transaction(self.engine) as conn:
@@ -310,8 +322,9 @@ class Register:
 
     def _preflight(self) -> None:
         """Before a number is taken: the store must be sound (a damaged file would still answer
-        the few pages an allocation touches)."""
-        if self.check_integrity:
+        the few pages an allocation touches). A PostgreSQL server guards its own pages, and the
+        allocation's own queries are its sanity check there, so only SQLite pays for a check."""
+        if self.check_integrity and self.engine.dialect.name == "sqlite":
             require_intact(self.engine)
 
     @staticmethod
@@ -389,7 +402,7 @@ class Register:
         if len(set(reissued)) != len(reissued):
             raise RegisterError(f"one block reissues the same number twice: {', '.join(reissued)}")
 
-        def run() -> list[str]:
+        def run() -> list[dict]:
             self._preflight()
             with write_transaction(self.engine) as conn:
                 olds = [self._reissue_target(conn, s.reissue_of) if s.reissue_of else None for s in slots]
@@ -418,10 +431,18 @@ class Register:
                     ],
                 )  # fmt: skip
                 self._set_counter(conn, prefix, year, first + len(rows))
-                return [r["number"] for r in rows]
+                return rows
 
-        numbers = self._guarded(run)
-        return [self.get(n) for n in numbers] if len(numbers) <= 1 else self._entries_by_number(numbers)
+        rows = self._guarded(run)
+        # the rows as written (no re-read: a fresh row has no files and nothing reissues it yet)
+        return [
+            RegisterEntry(
+                **r, issued_at=None, voided_at=None, void_reason=None, reissued_as=None,
+                events=(RegisterEvent(r["reserved_at"], "reserved",
+                                      _block_detail(r["reissue_of"], rows[0]["seq"], len(rows))),),
+            )
+            for r in rows
+        ]  # fmt: skip
 
     def _reissue_target(self, conn: Connection, reissue_of: str) -> str:
         old = self._row(conn, reissue_of)
