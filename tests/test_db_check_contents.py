@@ -74,8 +74,13 @@ def issued_store(corpus_store, tmp_path_factory) -> Path:
 @pytest.fixture
 def store(issued_store, tmp_path) -> Path:
     db = tmp_path / "policykit.db"
-    with sqlite3.connect(issued_store) as src, sqlite3.connect(db) as dst:
+    src, dst = sqlite3.connect(issued_store), sqlite3.connect(db)
+    try:
         src.backup(dst)  # WAL contents included
+        dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, as a backup is
+    finally:
+        src.close()
+        dst.close()
     return db
 
 
@@ -233,3 +238,17 @@ def test_revision_0003_upgrades_a_store_at_0002_on_both_engines(db_url):
         context = MigrationContext.configure(conn, opts={"include_name": include_name})
         assert compare_metadata(context, load_all_tables()) == []
     engine.dispose()
+
+
+def test_damage_in_the_schema_pages_is_reported_as_damage_not_as_a_foreign_file(store):
+    data = bytearray(store.read_bytes())
+    size = int.from_bytes(data[16:18], "big") or 65536
+    # page 1 holds sqlite_master's root: everything after the 100-byte file header
+    data[100:size] = random.Random(3).randbytes(size - 100)
+    store.write_bytes(bytes(data))
+    before = store.read_bytes()
+    result = run(store, "db", "check")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"policykit: {store}: the store is damaged (quick check: ")
+    assert "restore it from a backup" in result.stderr and "not a policykit store" not in result.output
+    assert store.read_bytes() == before  # read only

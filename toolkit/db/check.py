@@ -51,6 +51,35 @@ def _integrity(engine: Engine, full: bool) -> tuple[bool, str]:
             + ("ok" if not problems else f"failed: {problems[0]}"))
 
 
+def damage_of(db) -> str | None:
+    """For a SQLite file the preflight refused: "the store is damaged (quick check: …)" when
+    SQLite's own check finds damage, None when it does not (then it is someone else's file).
+    Read-only, and immutable unless a WAL is beside it, so nothing is written to the file."""
+    import sqlite3
+    from pathlib import Path
+    from urllib.parse import quote
+
+    if not isinstance(db, str | Path) or "://" in str(db) or not Path(db).is_file():
+        return None
+    path = Path(db)
+    live = Path(f"{path}-wal").exists()
+    uri = f"file:{quote(str(path))}?mode=ro{'' if live else '&immutable=1'}"
+    try:
+        cx = sqlite3.connect(uri, uri=True)
+        try:
+            rows = [r[0] for r in cx.execute("PRAGMA quick_check(20)")]
+        finally:
+            cx.close()
+    except sqlite3.DatabaseError as exc:
+        rows = [str(exc)]
+    problems = [line.strip() for r in rows for line in str(r).splitlines()
+                if line.strip() and line.strip() != "ok" and not line.startswith("***")]
+    if not problems:
+        return None
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{path}: the store is damaged (quick check: {problems[0]}{more})"
+
+
 def check_store(engine: Engine, *, full: bool = False) -> CheckReport:
     from toolkit.db.store_tables import nodes
     from toolkit.store import SEARCH_INDEX
