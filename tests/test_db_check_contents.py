@@ -6,6 +6,7 @@ eId, hashes), ``register show`` prints it, and schema revision 0003 brings exist
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import shutil
 import socket
@@ -107,6 +108,10 @@ def test_an_issued_notice_records_each_quoted_passage_with_its_source_hashes(sto
     assert len(quote.passage_sha256) == 64
     shown = run(store, "register", "show", NUMBER)
     assert shown.exit_code == 0, shown.output
+    data = json.loads(run(store, "register", "show", NUMBER, "--json").stdout)
+    assert data["quotes"] == [{"doc_id": QUOTED[0], "eid": QUOTED[1], "source_id": "gd-designation",
+                               "source_sha256": quote.source_sha256, "text_sha256": quote.text_sha256,
+                               "passage_sha256": quote.passage_sha256, "state": "ok"}]
     line = next(x for x in shown.stdout.splitlines() if x.startswith("  quotes: "))
     assert line == (f"  quotes: gd-measure chp_2__art_9__para_1__point_5  source gd-designation "
                     f"sha256 {quote.source_sha256[:16]}  text {quote.text_sha256[:16]}  "
