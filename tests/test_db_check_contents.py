@@ -257,3 +257,26 @@ def test_damage_in_the_schema_pages_is_reported_as_damage_not_as_a_foreign_file(
     assert result.stderr.startswith(f"policykit: {store}: the store is damaged (quick check: ")
     assert "restore it from a backup" in result.stderr and "not a policykit store" not in result.output
     assert store.read_bytes() == before  # read only
+
+
+def test_db_check_reports_a_tampered_source_row_on_both_engines(db_url):
+    from conftest import parsed
+
+    with Store(db_url) as st:
+        st.save(parsed("000"))
+        url = st.engine.url.render_as_string(hide_password=False)
+    clean = run(db_url, "db", "check")
+    assert clean.exit_code == 0, clean.output
+    assert "sources: 1 checked against their content hashes: ok" in clean.stdout.splitlines()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        doc_id, eid = conn.execute(text(
+            "SELECT doc_id, eid FROM nodes WHERE kind = 'article' ORDER BY doc_id, ordinal LIMIT 1")).one()
+        conn.execute(text("UPDATE nodes SET text = text || '（改）' WHERE doc_id = :d AND eid = :e"),
+                     {"d": doc_id, "e": eid})
+    engine.dispose()
+    result = run(db_url, "db", "check")
+    assert result.exit_code == 2
+    assert f"  PROBLEM {doc_id}: stored text no longer matches the hash recorded at ingest (" in \
+        result.stdout
+    assert "Traceback" not in result.output
