@@ -280,3 +280,12 @@ def test_db_check_reports_a_tampered_source_row_on_both_engines(db_url):
     assert f"  PROBLEM {doc_id}: stored text no longer matches the hash recorded at ingest (" in \
         result.stdout
     assert "Traceback" not in result.output
+
+
+def test_a_table_an_area_makes_on_first_use_is_a_note_not_damage(store):
+    with sqlite3.connect(store) as cx:  # a store from before the web's job table was declared
+        cx.execute("DROP TABLE jobs")
+    result = run(store, "db", "check")
+    assert result.exit_code == 0, result.output
+    assert "note: table(s) not created yet (made on first use): jobs" in result.stdout.splitlines()
+    assert "damaged" not in result.output

@@ -125,7 +125,10 @@ def check_cmd(ctx: click.Context, full: bool) -> None:
              contents.source_problems)
     _section(f"register: {contents.numbers} number(s) checked (gaps, numbers left reserved, issued "
              "files, quoted sources)", contents.register_problems)
-    for note in contents.notes:
+    notes = list(contents.notes)
+    if report.absent:  # e.g. the web's accounts and jobs tables, made when first used
+        notes.append(f"table(s) not created yet (made on first use): {', '.join(report.absent)}")
+    for note in notes:
         click.echo(f"note: {note}")
     problems += contents.problems
     if problems:

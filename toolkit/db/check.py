@@ -23,6 +23,7 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)
     indexed: int | None = None  # search index rows
     indexable: int | None = None  # nodes with a heading or text
+    absent: tuple[str, ...] = ()  # declared tables not created yet (an area makes them on first use)
 
     @property
     def ok(self) -> bool:
@@ -93,8 +94,11 @@ def check_store(engine: Engine, *, full: bool = False) -> CheckReport:
             state = read_state(conn)
             if state.kind != "current":
                 return CheckReport(target, line, True, state, head())
+            present = set(inspect(conn).get_table_names())
+            declared = load_all_tables().sorted_tables
             counts = {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-                      for t in load_all_tables().sorted_tables}
+                      for t in declared if t.name in present}
+            absent = tuple(t.name for t in declared if t.name not in present)
             indexable = int(conn.execute(
                 select(func.count()).select_from(nodes)
                 .where((nodes.c.text != "") | (func.coalesce(nodes.c.heading, "") != ""))
@@ -102,7 +106,7 @@ def check_store(engine: Engine, *, full: bool = False) -> CheckReport:
             indexed = SEARCH_INDEX[conn.dialect.name].count(conn)
     except DBAPIError as exc:
         return CheckReport(target, f"{target}: {exc.orig}", False, None, head())
-    return CheckReport(target, line, True, state, head(), counts, indexed, indexable)
+    return CheckReport(target, line, True, state, head(), counts, indexed, indexable, absent)
 
 
 # -- what the store holds: the law's text against its hashes, and the 发文登记簿 ------------------
