@@ -6,6 +6,7 @@ eId, hashes), ``register show`` prints it, and schema revision 0003 brings exist
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import shutil
 import socket
@@ -74,8 +75,13 @@ def issued_store(corpus_store, tmp_path_factory) -> Path:
 @pytest.fixture
 def store(issued_store, tmp_path) -> Path:
     db = tmp_path / "policykit.db"
-    with sqlite3.connect(issued_store) as src, sqlite3.connect(db) as dst:
+    src, dst = sqlite3.connect(issued_store), sqlite3.connect(db)
+    try:
         src.backup(dst)  # WAL contents included
+        dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, as a backup is
+    finally:
+        src.close()
+        dst.close()
     return db
 
 
@@ -102,6 +108,10 @@ def test_an_issued_notice_records_each_quoted_passage_with_its_source_hashes(sto
     assert len(quote.passage_sha256) == 64
     shown = run(store, "register", "show", NUMBER)
     assert shown.exit_code == 0, shown.output
+    data = json.loads(run(store, "register", "show", NUMBER, "--json").stdout)
+    assert data["quotes"] == [{"doc_id": QUOTED[0], "eid": QUOTED[1], "source_id": "gd-designation",
+                               "source_sha256": quote.source_sha256, "text_sha256": quote.text_sha256,
+                               "passage_sha256": quote.passage_sha256, "state": "ok"}]
     line = next(x for x in shown.stdout.splitlines() if x.startswith("  quotes: "))
     assert line == (f"  quotes: gd-measure chp_2__art_9__para_1__point_5  source gd-designation "
                     f"sha256 {quote.source_sha256[:16]}  text {quote.text_sha256[:16]}  "
@@ -233,3 +243,49 @@ def test_revision_0003_upgrades_a_store_at_0002_on_both_engines(db_url):
         context = MigrationContext.configure(conn, opts={"include_name": include_name})
         assert compare_metadata(context, load_all_tables()) == []
     engine.dispose()
+
+
+def test_damage_in_the_schema_pages_is_reported_as_damage_not_as_a_foreign_file(store):
+    data = bytearray(store.read_bytes())
+    size = int.from_bytes(data[16:18], "big") or 65536
+    # page 1 holds sqlite_master's root: everything after the 100-byte file header
+    data[100:size] = random.Random(3).randbytes(size - 100)
+    store.write_bytes(bytes(data))
+    before = store.read_bytes()
+    result = run(store, "db", "check")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"policykit: {store}: the store is damaged (quick check: ")
+    assert "restore it from a backup" in result.stderr and "not a policykit store" not in result.output
+    assert store.read_bytes() == before  # read only
+
+
+def test_db_check_reports_a_tampered_source_row_on_both_engines(db_url):
+    from conftest import parsed
+
+    with Store(db_url) as st:
+        st.save(parsed("000"))
+        url = st.engine.url.render_as_string(hide_password=False)
+    clean = run(db_url, "db", "check")
+    assert clean.exit_code == 0, clean.output
+    assert "sources: 1 checked against their content hashes: ok" in clean.stdout.splitlines()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        doc_id, eid = conn.execute(text(
+            "SELECT doc_id, eid FROM nodes WHERE kind = 'article' ORDER BY doc_id, ordinal LIMIT 1")).one()
+        conn.execute(text("UPDATE nodes SET text = text || '（改）' WHERE doc_id = :d AND eid = :e"),
+                     {"d": doc_id, "e": eid})
+    engine.dispose()
+    result = run(db_url, "db", "check")
+    assert result.exit_code == 2
+    assert f"  PROBLEM {doc_id}: stored text no longer matches the hash recorded at ingest (" in \
+        result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_a_table_an_area_makes_on_first_use_is_a_note_not_damage(store):
+    with sqlite3.connect(store) as cx:  # a store from before the web's job table was declared
+        cx.execute("DROP TABLE jobs")
+    result = run(store, "db", "check")
+    assert result.exit_code == 0, result.output
+    assert "note: table(s) not created yet (made on first use): jobs" in result.stdout.splitlines()
+    assert "damaged" not in result.output

@@ -114,3 +114,6 @@ def test_reissue_is_issued_with_a_new_number_recorded_as_a_reissue(issued_once, 
         old = reg.get("揭医保〔2026〕1号")
         assert old.void_reason == "reissued as 揭医保〔2026〕3号"
         assert old.reissued_as == "揭医保〔2026〕3号"
+        # what the issued notice quotes is in the register (document id, eId and hashes)
+        assert [(q.doc_id, q.eid) for q in reg.get("揭医保〔2026〕3号").quotes] == \
+            [("gd-measure", "chp_2__art_9__para_1__point_5")]

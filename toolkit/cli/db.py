@@ -85,9 +85,21 @@ def check_cmd(ctx: click.Context, full: bool) -> None:
     """Integrity, schema revision, row counts, the search index, the stored law against its
     content hashes, and the 发文登记簿 (every number explained, issued files and quoted sources
     unchanged). One report; exit 2 on any problem."""
-    from toolkit.db.check import check_contents, check_store
+    from toolkit.db.check import check_contents, check_store, damage_of
+    from toolkit.db.errors import StoreError
+    from toolkit.db.schema import preflight
 
-    engine = _engine(db_path(ctx))
+    given = ctx.find_root().obj["db"]
+    try:
+        preflight(given)
+    except StoreError:
+        # the preflight could not read the schema (damage there looks like a foreign file):
+        # SQLite's own check says which, and damage is reported as damage
+        damaged = damage_of(given)
+        if damaged:
+            fail(f"{damaged}; restore it from a backup (docs/deploy.md) — nothing should be "
+                 "issued from it")
+    engine = _engine(db_path(ctx))  # anything else: the preflight's own line
     try:
         report = check_store(engine, full=full)
     finally:
@@ -113,7 +125,10 @@ def check_cmd(ctx: click.Context, full: bool) -> None:
              contents.source_problems)
     _section(f"register: {contents.numbers} number(s) checked (gaps, numbers left reserved, issued "
              "files, quoted sources)", contents.register_problems)
-    for note in contents.notes:
+    notes = list(contents.notes)
+    if report.absent:  # e.g. the web's accounts and jobs tables, made when first used
+        notes.append(f"table(s) not created yet (made on first use): {', '.join(report.absent)}")
+    for note in notes:
         click.echo(f"note: {note}")
     problems += contents.problems
     if problems:

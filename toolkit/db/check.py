@@ -23,6 +23,7 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)
     indexed: int | None = None  # search index rows
     indexable: int | None = None  # nodes with a heading or text
+    absent: tuple[str, ...] = ()  # declared tables not created yet (an area makes them on first use)
 
     @property
     def ok(self) -> bool:
@@ -51,6 +52,35 @@ def _integrity(engine: Engine, full: bool) -> tuple[bool, str]:
             + ("ok" if not problems else f"failed: {problems[0]}"))
 
 
+def damage_of(db) -> str | None:
+    """For a SQLite file the preflight refused: "the store is damaged (quick check: …)" when
+    SQLite's own check finds damage, None when it does not (then it is someone else's file).
+    Read-only, and immutable unless a WAL is beside it, so nothing is written to the file."""
+    import sqlite3
+    from pathlib import Path
+    from urllib.parse import quote
+
+    if not isinstance(db, str | Path) or "://" in str(db) or not Path(db).is_file():
+        return None
+    path = Path(db)
+    live = Path(f"{path}-wal").exists()
+    uri = f"file:{quote(str(path))}?mode=ro{'' if live else '&immutable=1'}"
+    try:
+        cx = sqlite3.connect(uri, uri=True)
+        try:
+            rows = [r[0] for r in cx.execute("PRAGMA quick_check(20)")]
+        finally:
+            cx.close()
+    except sqlite3.DatabaseError as exc:
+        rows = [str(exc)]
+    problems = [line.strip() for r in rows for line in str(r).splitlines()
+                if line.strip() and line.strip() != "ok" and not line.startswith("***")]
+    if not problems:
+        return None
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{path}: the store is damaged (quick check: {problems[0]}{more})"
+
+
 def check_store(engine: Engine, *, full: bool = False) -> CheckReport:
     from toolkit.db.store_tables import nodes
     from toolkit.store import SEARCH_INDEX
@@ -64,8 +94,11 @@ def check_store(engine: Engine, *, full: bool = False) -> CheckReport:
             state = read_state(conn)
             if state.kind != "current":
                 return CheckReport(target, line, True, state, head())
+            present = set(inspect(conn).get_table_names())
+            declared = load_all_tables().sorted_tables
             counts = {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-                      for t in load_all_tables().sorted_tables}
+                      for t in declared if t.name in present}
+            absent = tuple(t.name for t in declared if t.name not in present)
             indexable = int(conn.execute(
                 select(func.count()).select_from(nodes)
                 .where((nodes.c.text != "") | (func.coalesce(nodes.c.heading, "") != ""))
@@ -73,7 +106,7 @@ def check_store(engine: Engine, *, full: bool = False) -> CheckReport:
             indexed = SEARCH_INDEX[conn.dialect.name].count(conn)
     except DBAPIError as exc:
         return CheckReport(target, f"{target}: {exc.orig}", False, None, head())
-    return CheckReport(target, line, True, state, head(), counts, indexed, indexable)
+    return CheckReport(target, line, True, state, head(), counts, indexed, indexable, absent)
 
 
 # -- what the store holds: the law's text against its hashes, and the 发文登记簿 ------------------
