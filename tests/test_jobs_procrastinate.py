@@ -270,6 +270,17 @@ def test_worker_refuses_a_sqlite_store(tmp_path):
     assert "workers need a postgresql:// store" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_worker_on_an_unreachable_server_is_one_line():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([str(POLICYKIT), "--db", "postgresql://postgres:pw@127.0.0.1:1/nodb",
+                        "worker", "--once"],
+                       env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "127.0.0.1:1/nodb: cannot connect" in lines[0], r.stderr
+    assert ":pw@" not in r.stderr
+
+
 def _worker_main(url: str, gate: str, mode: str) -> None:
     runner = runner_for(url, Path(gate) if gate else None)
     runner.work(wait=mode != "once", heartbeat_s=0.2, stalled_after_s=1.0, poll_s=0.2)
