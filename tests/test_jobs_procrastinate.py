@@ -196,6 +196,31 @@ def procrastinate_workers(url: str) -> int:
         return conn.execute("SELECT count(*) FROM procrastinate.procrastinate_workers").fetchone()[0]
 
 
+def test_sigterm_lets_the_running_job_finish(pg_url, tmp_path):
+    """systemd's stop: the worker finishes the job in hand (no number left reserved), then exits."""
+    from toolkit.jobs.store import JobStore
+
+    gate = tmp_path / "gate"
+    app = runner_for(pg_url)
+    job_id = app.store.submit("count", {"n": 2})
+    app.start(job_id)
+    app.shutdown()
+    store = JobStore.open(pg_url)
+    worker = start_worker(pg_url, gate, tmp_path, once=False)
+    try:
+        wait_for(lambda: store.get(job_id).done == 1, what="the job to reach step 1")
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        assert worker.poll() is None and store.get(job_id).state == "running"
+        gate.touch()
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert store.get(job_id).state == "done"
+    assert procrastinate_status(pg_url, job_id) == ["succeeded"]
+
+
 def test_restarted_app_marks_a_dead_local_worker_job_interrupted(pg_url, tmp_path):
     from toolkit.jobs.store import JobStore
 

@@ -138,24 +138,35 @@ class ProcrastinateRunner:
         no worker is restarted."""
         import asyncio
 
-        async def watch() -> None:
+        from procrastinate.worker import Worker
+
+        async def watch(worker: Worker) -> None:
+            # procrastinate stops a worker's heartbeat as soon as it is asked to stop, then waits
+            # for the job in hand: without this beat, other workers would call a batch that is
+            # finishing its last rows after a SIGTERM stalled and mark it interrupted.
+            checked = 0.0
             while True:
-                await asyncio.sleep(stalled_after_s)
+                await asyncio.sleep(heartbeat_s)
                 try:
-                    await self.close_stalled(stalled_after_s)
+                    if worker.worker_id is not None:
+                        await self.app.job_manager.update_heartbeat(worker.worker_id)
+                    checked += heartbeat_s
+                    if checked >= stalled_after_s:
+                        checked = 0.0
+                        await self.close_stalled(stalled_after_s)
                 except Exception:  # a lost connection here must not stop the worker's jobs
-                    log.exception("checking for stalled jobs failed")
+                    log.exception("heartbeat or stalled-job check failed")
 
         async def run() -> None:
             async with self.app.open_async():
                 await self.close_stalled(stalled_after_s)
-                watcher = asyncio.create_task(watch())
+                worker = Worker(app=self.app, queues=[QUEUE], concurrency=concurrency, wait=wait,
+                                name=name, update_heartbeat_interval=heartbeat_s,
+                                stalled_worker_timeout=stalled_after_s,
+                                fetch_job_polling_interval=poll_s, install_signal_handlers=wait)
+                watcher = asyncio.create_task(watch(worker))
                 try:
-                    await self.app.run_worker_async(
-                        queues=[QUEUE], concurrency=concurrency, wait=wait, name=name,
-                        update_heartbeat_interval=heartbeat_s,
-                        stalled_worker_timeout=stalled_after_s,
-                        fetch_job_polling_interval=poll_s, install_signal_handlers=wait)
+                    await worker.run()
                 finally:
                     watcher.cancel()
 
