@@ -241,17 +241,14 @@ def test_restarted_app_marks_a_dead_local_worker_job_interrupted(pg_url, tmp_pat
     assert job.state == "interrupted" and "register recover" in job.error
 
 
-def test_web_batch_on_postgresql_runs_on_a_policykit_worker(corpus_store, pg_url, tmp_path):
-    """The real batch: uploaded on the web (which only queues it), issued by `policykit worker`,
-    the bad row listed without a number, the numbers consecutive in the register."""
-    import re
-
+def _pg_web_batch(corpus_store, pg_url, tmp_path):
+    """The bundled corpus and the web accounts in ``pg_url``, an app on it, and a batch with one
+    bad row uploaded by the 揭阳 clerk: (app, client, job page URL, out folder, cert folder)."""
     from tests.test_web_batch import _table_with_bad_row
     from tests.web_support import OFFICES, PASSWORDS, ROLES, client_for, token
     from toolkit.accounts.users import Accounts
     from toolkit.db.copy import copy_store
     from toolkit.db.engine import engine_for
-    from toolkit.issuing.register import Register
     from toolkit.web.app import create_app
     from toolkit.web.settings import Settings
 
@@ -266,7 +263,17 @@ def test_web_batch_on_postgresql_runs_on_a_policykit_worker(corpus_store, pg_url
                                     "office": "jieyang-ybj"},
                files={"file": ("cases.csv", _table_with_bad_row(), "text/csv")})
     assert r.status_code == 303, r.text
-    url = r.headers["location"]
+    return app, c, r.headers["location"], out, cert
+
+
+def test_web_batch_on_postgresql_runs_on_a_policykit_worker(corpus_store, pg_url, tmp_path):
+    """The real batch: uploaded on the web (which only queues it), issued by `policykit worker`,
+    the bad row listed without a number, the numbers consecutive in the register."""
+    import re
+
+    from toolkit.issuing.register import Register
+
+    app, c, url, out, cert = _pg_web_batch(corpus_store, pg_url, tmp_path)
     assert 'data-state="queued"' in c.get(url).text  # no worker yet: the app runs nothing itself
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -284,6 +291,51 @@ def test_web_batch_on_postgresql_runs_on_a_policykit_worker(corpus_store, pg_url
     shown = re.findall(r'href="/register/[^"]+">(揭医保〔\d+〕\d+号)</a>', page)
     assert shown == numbers[-3:] and len(set(shown)) == 3
     app.state.runner.shutdown()
+
+
+def test_real_batch_killed_mid_way_on_a_worker_leaves_every_number_explained(
+        corpus_store, pg_url, tmp_path):
+    from toolkit.issuing.register import Register
+    from toolkit.jobs.store import JobStore
+    from toolkit.web.app import create_app
+
+    app, c, url, out, cert = _pg_web_batch(corpus_store, pg_url, tmp_path)
+    job_id = url.rstrip("/").rsplit("/", 1)[-1]
+    store = JobStore.open(pg_url)
+    assert store.get(job_id) is not None
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    worker = subprocess.Popen([str(POLICYKIT), "--db", pg_url, "worker", "--out", str(out),
+                               "--test-cert", str(cert)], env=env, cwd=ROOT,
+                              start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        # numbers reserved, not all issued yet: the worst moment to die
+        def reserved() -> bool:
+            with Register(pg_url) as reg:
+                return bool(reg.entries(office="jieyang-ybj", status="reserved"))
+
+        wait_for(reserved, timeout=240, what="a reserved number")
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its LibreOffice
+        worker.wait(timeout=10)
+    app.state.runner.shutdown()
+    with Register(pg_url) as reg:
+        taken = reg.entries(office="jieyang-ybj")
+    assert taken and any(e.status == "reserved" for e in taken)  # killed before issuing them
+
+    restarted = create_app(app.state.settings)  # an app server on the worker's host restarts
+    job = store.get(job_id)
+    assert job.state == "interrupted" and "register recover" in job.error
+    restarted.state.runner.shutdown()
+
+    with Register(pg_url) as reg:
+        voided = reg.recover()  # what the error tells the clerk to run
+        after = reg.entries(office="jieyang-ybj")
+    assert {e.number for e in voided} == {e.number for e in taken if e.status == "reserved"}
+    assert {e.status for e in after} <= {"issued", "voided"}
+    assert all(e.void_reason for e in after if e.status == "voided")
+    seqs = sorted(e.seq for e in after)
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # no gap, nothing vanished
 
 
 def test_worker_refuses_a_sqlite_store(tmp_path):
