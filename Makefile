@@ -67,6 +67,9 @@ bench: deps
 	$(BIN)/python bench/notices.py
 	$(BIN)/python bench/issue.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/store.py
+	$(BIN)/python bench/register.py
+	$(BIN)/python bench/web.py
 
 # Generated reports, drafts and decisions only: every store (out/demo/policykit.db, stores set
 # aside as policykit-*.db), every file a 发文登记簿 records and the TEST certificate's keys stay
