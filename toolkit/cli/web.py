@@ -216,10 +216,7 @@ def user_list(ctx: click.Context) -> None:
 @_errors
 def user_disable(ctx: click.Context, username: str) -> None:
     """Stop an account from logging in (its sessions end at once; the audit log keeps it)."""
-    accounts = _accounts(ctx)
-    accounts.set_disabled(username, True)
-    accounts.log(None, "user_disable", f"{username} (command line)")
-    click.echo(f"user {username} disabled")
+    _set_disabled(ctx, username, True)
 
 
 @user.command("enable")
@@ -228,10 +225,15 @@ def user_disable(ctx: click.Context, username: str) -> None:
 @_errors
 def user_enable(ctx: click.Context, username: str) -> None:
     """Let a disabled account log in again."""
+    _set_disabled(ctx, username, False)
+
+
+def _set_disabled(ctx: click.Context, username: str, disabled: bool) -> None:
+    word = "disable" if disabled else "enable"
     accounts = _accounts(ctx)
-    accounts.set_disabled(username, False)
-    accounts.log(None, "user_enable", f"{username} (command line)")
-    click.echo(f"user {username} enabled")
+    accounts.set_disabled(username, disabled)
+    accounts.log(None, f"user_{word}", f"{username} (command line)")
+    click.echo(f"user {username} {word}d")
 
 
 @user.command("roles")
