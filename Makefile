@@ -67,6 +67,13 @@ bench: deps
 	$(BIN)/python bench/notices.py
 	$(BIN)/python bench/issue.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/store.py
+	$(BIN)/python bench/register.py
+	$(BIN)/python bench/web.py
 
+# Generated reports, drafts and decisions only: every store (out/demo/policykit.db, stores set
+# aside as policykit-*.db), every file a 发文登记簿 records and the TEST certificate's keys stay
+# (toolkit/cleanup.py); a store it cannot read stops it, nothing removed.
 clean:
-	rm -rf $(OUT) .pytest_cache
+	@PYTHONPATH=. $(PY) -m toolkit.cleanup $(OUT) --store policykit.db $${POLICYKIT_DB:+--store "$$POLICYKIT_DB"}
+	rm -rf .pytest_cache

@@ -23,8 +23,8 @@ from toolkit.model import DateFact, Document, LifecycleEvent, Node
 SUPPORTED = {".pdf": "pdf", ".docx": "docx", ".txt": "text", ".md": "markdown"}
 
 # The largest file one ingest reads (docs/ingest.md). Parsing is linear (bench/ingest_scale.py:
-# about 60 s a MB of rule text with every layer, on one core), so 64 MB is about an hour of work
-# and a few GB of memory; a larger file is almost surely not one official document.
+# about 4 CPU s a MB of rule text with every layer; 50 MB took 186 CPU s and 2.8 GB of memory),
+# so 64 MB is a few minutes and about 3.5 GB; a larger file is almost surely not one document.
 MAX_BYTES = 64 * 1024 * 1024
 
 

@@ -97,3 +97,19 @@ def test_copy_to_an_unreachable_server_is_one_line(upgraded, pg_cluster):
     assert result.exit_code == 2
     assert "cannot connect" in result.output and "127.0.0.1" in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_copy_carries_web_accounts_and_the_audit_log(upgraded, pg_url):
+    # SQLite hands back a stored UTC time without its zone, PostgreSQL with it: the copy's
+    # table-by-table check must take them for the same instant, not refuse the copy.
+    from toolkit.accounts.users import Accounts
+
+    accounts = Accounts.open(upgraded)
+    accounts.add("clerk1", "a long enough passphrase 1", "clerk", offices=["jieyang-ybj"])
+    accounts.log("clerk1", "login", "test", remote="127.0.0.1")
+    accounts.engine.dispose()
+    result = run("db", "copy", upgraded, pg_url)
+    assert result.exit_code == 0, result.output
+    assert rows(pg_url, "SELECT username, roles FROM acct_users") == [("clerk1", "clerk")]
+    assert rows(pg_url, "SELECT office FROM acct_user_offices") == [("jieyang-ybj",)]
+    assert rows(pg_url, "SELECT username, action FROM acct_audit") == [("clerk1", "login")]

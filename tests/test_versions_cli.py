@@ -196,3 +196,16 @@ def test_history_of_the_rewritten_and_the_inserted_article(db):
     r = run(db, "history", "internet-cafe-2022", "32", "--json")
     steps = json.loads(r.stdout)["steps"]
     assert [(s["nums"], s["change"]) for s in steps] == [([], "absent"), (["第三十二条"], "added")]
+
+
+def test_history_names_the_revisions_a_caption_lists_but_the_store_lacks(db):
+    # The 2022 text's 题注 lists the 2019 revision; its text is not bundled. History says so
+    # instead of passing from 2016 to 2022 as if nothing happened in between.
+    r = run(db, "history", "internet-cafe-2022", "1")
+    assert r.exit_code == 0, r.output
+    tail = r.output.split("题注所载、正文未收入本库的修改：\n", 1)[1].splitlines()
+    assert "2019年3月24日（见 internet-cafe-2022 的题注）：2019年3月24日《国务院关于修改部分行政法规的决定》第三次修订" in tail
+    assert not any(line.startswith("2016年2月6日") for line in tail)  # that text is stored
+    assert len(tail) == len(set(x.split("（", 1)[0] for x in tail))  # each revision once
+    data = json.loads(run(db, "history", "internet-cafe-2022", "1", "--json").output)
+    assert "2019-03-24" in [u["date"] for u in data["unstored_revisions"]]

@@ -213,3 +213,16 @@ def test_hostile_case_fields_are_escaped_and_printed_as_typed(desk_app, clerk):
 
     text = "\n".join(p.text for p in Document(io.BytesIO(docx)).paragraphs)
     assert hostile in text and "49" not in text.replace(number, "")
+
+
+def test_a_case_issued_before_is_refused_and_takes_no_number(desk_app, clerk, issued):
+    # The same case through the form again: refused, as `notice --pdf` refuses it, no number taken.
+    values = _example() | {"case_id": "desk-rerun-1"}
+    first = clerk.post("/desk/refusal/issue", data=values | {"csrf": token(clerk)})
+    assert first.status_code == 200, first.text
+    number = re.search(r'id="number">([^<]+)<', first.text).group(1)
+    before = _numbers(desk_app)
+    again = clerk.post("/desk/refusal/issue", data=values | {"csrf": token(clerk)})
+    assert again.status_code == 409
+    assert "已签发过" in again.text and number in again.text
+    assert _numbers(desk_app) == before

@@ -15,11 +15,35 @@ from pathlib import Path
 def atomic_write(path: str | Path, data: bytes | str, *, make_parents: bool = True) -> Path:
     """Write ``data`` (bytes, or text as UTF-8) to ``path`` atomically; returns the path."""
     path = Path(path)
+    tmp = _staged(path, data, make_parents)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_create(path: str | Path, data: bytes | str, *, make_parents: bool = True) -> Path:
+    """Like :func:`atomic_write`, but never replaces a file: ``FileExistsError`` if ``path``
+    exists (checked by the link that publishes the file, so two writers cannot both win)."""
+    path = Path(path)
+    tmp = _staged(path, data, make_parents)
+    try:
+        os.link(tmp, path)  # fails if path exists; rename would silently replace it
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _staged(path: Path, data: bytes | str, make_parents: bool) -> Path:
+    """``data`` complete and synced in a temporary file beside ``path``, ready to publish."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     if make_parents:
         path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -29,34 +53,10 @@ def atomic_write(path: str | Path, data: bytes | str, *, make_parents: bool = Tr
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return path
-
-
-def atomic_create(path: str | Path, data: bytes | str, *, make_parents: bool = True) -> Path:
-    """Like :func:`atomic_write`, but never replaces a file: ``FileExistsError`` if ``path``
-    exists (checked by the link that publishes the file, so two writers cannot both win)."""
-    path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if make_parents:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.link(tmp, path)  # fails if path exists; rename would silently replace it
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    return tmp
 
 
 def write_new(path: str | Path, data: bytes | str, *, attempts: int = 999) -> Path:

@@ -167,19 +167,28 @@ def _date(value: Any, where: str) -> date | None:
     raise ManifestError(f"{where}: not a date (YYYY-MM-DD): {value!r}")
 
 
-def _events(raw: Any, where: str) -> list[ManifestEvent]:
+def _entries(raw: Any, where: str, fields: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    """A manifest list of mappings, each with only ``fields``: (where, mapping) per entry."""
     if raw is None:
         return []
+    shape = ", ".join(fields)
     if not isinstance(raw, list):
-        raise ManifestError(f"{where}: must be a list of events")
+        raise ManifestError(f"{where}: must be a list of {{{shape}}}")
     out = []
     for i, e in enumerate(raw):
         ewhere = f"{where}[{i}]"
         if not isinstance(e, dict):
-            raise ManifestError(f"{ewhere}: must be a mapping with type, date, by, note")
-        unknown = sorted(set(e) - {"type", "date", "by", "note"})
+            raise ManifestError(f"{ewhere}: must be a mapping with {shape}")
+        unknown = sorted(set(e) - set(fields))
         if unknown:
             raise ManifestError(f"{ewhere}: unknown field {unknown[0]!r}")
+        out.append((ewhere, e))
+    return out
+
+
+def _events(raw: Any, where: str) -> list[ManifestEvent]:
+    out = []
+    for ewhere, e in _entries(raw, where, ("type", "date", "by", "note")):
         kind = _require(e, "type", ewhere)
         if kind not in EVENT_TYPES:
             raise ManifestError(f"{ewhere}.type: {kind!r} is not one of {', '.join(EVENT_TYPES)}")
@@ -200,18 +209,8 @@ def _hash(value: Any, where: str) -> str | None:
 
 
 def _declared(raw: Any, where: str) -> list[DeclaredVersion]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ManifestError(f"{where}: must be a list of {{sha256 or text_sha256, version, note}}")
     out = []
-    for i, v in enumerate(raw):
-        vwhere = f"{where}[{i}]"
-        if not isinstance(v, dict):
-            raise ManifestError(f"{vwhere}: must be a mapping with sha256 or text_sha256, version, note")
-        unknown = sorted(set(v) - {"sha256", "text_sha256", "version", "note"})
-        if unknown:
-            raise ManifestError(f"{vwhere}: unknown field {unknown[0]!r}")
+    for vwhere, v in _entries(raw, where, ("sha256", "text_sha256", "version", "note")):
         if not v.get("sha256") and not v.get("text_sha256"):
             raise ManifestError(f"{vwhere}: needs sha256 or text_sha256")
         out.append(DeclaredVersion(_hash(v.get("sha256"), f"{vwhere}.sha256"),

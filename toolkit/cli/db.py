@@ -2,7 +2,8 @@
 
 Thin shells over ``toolkit.db``: ``upgrade`` brings a store made by an earlier policykit to this
 one's schema in place (one transaction); ``current`` names its revision; ``check`` runs the
-integrity check, the schema revision and the row counts; ``copy SRC DST`` moves a store to another
+integrity check, the schema revision, the row counts, the stored sources against their content
+hashes and the register's soundness (toolkit.db.check), one report; ``copy SRC DST`` moves a store to another
 engine and compares every table after. Exit 0 when all is well, 2 for a store that is not (one
 line on stderr naming it).
 """
@@ -81,10 +82,24 @@ def current_cmd(ctx: click.Context) -> None:
 @click.pass_context
 @_errors
 def check_cmd(ctx: click.Context, full: bool) -> None:
-    """Integrity, schema revision, row counts and the search index."""
-    from toolkit.db.check import check_store
+    """Integrity, schema revision, row counts, the search index, the stored law against its
+    content hashes, and the 发文登记簿 (every number explained, issued files and quoted sources
+    unchanged). One report; exit 2 on any problem."""
+    from toolkit.db.check import check_contents, check_store, damage_of
+    from toolkit.db.errors import StoreError
+    from toolkit.db.schema import preflight
 
-    engine = _engine(db_path(ctx))
+    given = ctx.find_root().obj["db"]
+    try:
+        preflight(given)
+    except StoreError:
+        # the preflight could not read the schema (damage there looks like a foreign file):
+        # SQLite's own check says which, and damage is reported as damage
+        damaged = damage_of(given)
+        if damaged:
+            fail(f"{damaged}; restore it from a backup (docs/deploy.md) — nothing should be "
+                 "issued from it")
+    engine = _engine(db_path(ctx))  # anything else: the preflight's own line
     try:
         report = check_store(engine, full=full)
     finally:
@@ -95,16 +110,40 @@ def check_cmd(ctx: click.Context, full: bool) -> None:
              "(docs/deploy.md) — nothing should be issued from it")
     st = report.state
     click.echo(f"schema: {st.kind} (revision {st.revision or 'none'}; this policykit: {report.head})")
-    for name, n in report.counts.items():
-        click.echo(f"  {name:<20} {n:>8}")
-    if report.indexed is not None:
-        click.echo(f"  {'search index':<20} {report.indexed:>8} of {report.indexable} nodes")
     if st.kind != "current":
         fail(f"{report.target}: schema {st.kind}; run `policykit --db {report.target} db upgrade`"
              if st.kind in ("legacy", "older") else f"{report.target}: schema {st.kind}")
+    for name, n in report.counts.items():
+        click.echo(f"  {name:<20} {n:>8}")
+    problems = []
+    if report.indexed is not None:
+        click.echo(f"  {'search index':<20} {report.indexed:>8} of {report.indexable} nodes")
     if report.indexed != report.indexable:
-        fail(f"{report.target}: the search index has {report.indexed} rows for "
-             f"{report.indexable} nodes")
+        problems.append(f"the search index has {report.indexed} rows for {report.indexable} nodes")
+    contents = check_contents(db_path(ctx))
+    _section(f"sources: {contents.sources} checked against their content hashes",
+             contents.source_problems)
+    _section(f"register: {contents.numbers} number(s) checked (gaps, numbers left reserved, issued "
+             "files, quoted sources)", contents.register_problems)
+    notes = list(contents.notes)
+    if report.absent:  # e.g. the web's accounts and jobs tables, made when first used
+        notes.append(f"table(s) not created yet (made on first use): {', '.join(report.absent)}")
+    for note in notes:
+        click.echo(f"note: {note}")
+    problems += contents.problems
+    if problems:
+        fail(f"{report.target}: {len(problems)} problem(s) found: "
+             + "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else ""))
+
+
+def _section(title: str, problems: tuple[str, ...]) -> None:
+    """``title: ok`` or the title with each problem on its own line."""
+    if not problems:
+        click.echo(f"{title}: ok")
+        return
+    click.echo(f"{title}: {len(problems)} problem(s)")
+    for p in problems:
+        click.echo(f"  PROBLEM {p}")
 
 
 @db.command("copy")

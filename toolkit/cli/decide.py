@@ -35,10 +35,12 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _date(text: str) -> date:
+    from toolkit.cli.dates import parse_day
+
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        _fail(f"--date: {text!r} is not a date written YYYY-MM-DD")
+        return parse_day(text)
+    except ValueError as e:  # "2026-02-30 does not exist (2026年2月只有28天)", not a format error
+        _fail(f"--date: {e}")
 
 
 @click.command("decide")
@@ -141,6 +143,9 @@ def _print(decision: Any, explain: bool) -> None:
     if "penalty" in extra:
         p = extra["penalty"]
         console.print(f"\n违约金：{p.minimum} 元 至 {p.maximum} 元（损失 {p.loss} 元）")
+    elif extra.get("no_penalty"):
+        console.print(f"\n违约金：{extra['no_penalty']}")
+    _print_offsets(console, decision)
     if "timeline" in extra:
         table = Table(title=f"记分（{extra['as_of']} 本年度累计 {extra['year_total']} 分）")
         for col in ("日期", "事件", "记分", "累计", "处理"):
@@ -152,6 +157,11 @@ def _print(decision: Any, explain: bool) -> None:
         for t in extra["terms"]:
             console.print(f"  {t['describe']}：{t['first']} 至 {t['last']}；"
                           f"恢复申请自 {t['restore_from'] or '（日历未知）'} 起；修复申请自 {t['repair_from']} 起")
+    _print_status(console, extra.get("status"))
+    if extra.get("remedies"):
+        console.print("\n[bold]救济途径[/bold]")
+        for c in extra["remedies"]:
+            _print_check(console, c)
     for w in decision.warnings:
         console.print(f"[yellow]注意：{w}[/yellow]")
     if explain:
@@ -170,3 +180,42 @@ def _print_check(console: Console, c: Any) -> None:
         console.print(f"    {cite.reference}：“{cite.quote}”")
     if c.reason:
         console.print(f"    [dim]{c.reason}[/dim]")
+
+
+# extra["offsets"] keys → how the result reads (the amounts come from the decision)
+OFFSET_WORDS = {
+    "fine_due": "应缴罚款 {} 元",
+    "suspension_days_due": "尚需暂停 {} 日",
+    "suspension_days_credit": "作出暂停处罚时折抵 {} 日",
+}
+
+
+def _print_offsets(console: Console, decision: Any) -> None:
+    """违约金, 中止 and administrative penalties set against each other (the offset rows), with
+    what remains due; the statement "for reference" when the case states none of them."""
+    rows = [c for c in decision.checks if c.group == "offset" or c.key == "no_offset"]
+    if not rows:
+        return
+    console.print("\n[bold]折抵[/bold]")
+    for c in rows:
+        _print_check(console, c)
+    due = [OFFSET_WORDS[k].format(v) for k, v in (decision.extra.get("offsets") or {}).items()
+           if k in OFFSET_WORDS]
+    if due:
+        console.print(f"  折抵结果：{'；'.join(due)}")
+
+
+STATE_CN = {"suspended": "暂停", "terminated": "终止"}
+
+
+def _print_status(console: Console, status: dict[str, Any] | None) -> None:
+    """A person's current 登记备案状态; a term without a last day (it follows the institution's
+    suspension) is said to be open, with the dates that cannot be computed yet."""
+    if not status or status.get("state") not in STATE_CN:
+        return
+    state = STATE_CN[status["state"]]
+    if status.get("last"):
+        span = f"{status['first']} 至 {status['last']}"
+    else:
+        span = f"自 {status['first']} 起，期限未定（没有截止日期）；恢复申请、修复申请的起算日待期限确定后计算"
+    console.print(f"\n当前状态：{state}（{status['describe']}）：{span}")

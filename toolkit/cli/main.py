@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "db": "toolkit.cli.db:db",
     "serve": "toolkit.cli.web:serve",
     "user": "toolkit.cli.web:user",
+    "worker": "toolkit.cli.web:worker",
 }
 
 DEFAULT_DB = "policykit.db"

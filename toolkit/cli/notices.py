@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -30,12 +31,16 @@ def _fail(command: str, message: str) -> NoReturn:
 
 
 def _date(command: str, text: str | None) -> date | None:
+    from toolkit.documents.cases import impossible_day
+
     if text is None:
         return None
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        _fail(command, f"--date: {text!r} 不是 YYYY-MM-DD 格式的日期")
+        # a rightly written day that does not exist is named as such, not as a format error
+        reason = impossible_day(text) or f"{text!r} 不是 YYYY-MM-DD 格式的日期"
+        _fail(command, f"--date: {reason}")
 
 
 def dated(data: object, when: date | None) -> object:
@@ -86,10 +91,13 @@ def _run(ctx: click.Context, command: str, kind: str, doc_type: str, case_path: 
 @click.option("--date", "on", default=None, help="成文日期 YYYY-MM-DD (overrides the case's date).")
 @click.option("--pdf", is_flag=True,
               help="Issue it: 文号 from the register, sealed DOCX + checked PDF, registered.")
+@click.option("--reissue", is_flag=True,
+              help="With --pdf: issue again a case already issued with this type (recorded as "
+                   "a reissue; the old number is voided). Without it such a case is refused.")
 @issuing_options
 @click.pass_context
 def notice(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
-           decision_path: Path | None, on: str | None, pdf: bool, sign: bool,
+           decision_path: Path | None, on: str | None, pdf: bool, reissue: bool, sign: bool,
            sign_p12: Path | None, sign_key: Path | None, sign_cert: Path | None,
            passphrase_env: str, test_cert: Path | None, office: str | None,
            register_path: Path | None) -> None:
@@ -97,10 +105,10 @@ def notice(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
 
     Without --pdf: a DOCX draft (the case's doc_number, or a draft marker). With --pdf: issued,
     with the next 文号 of the office's series in the 发文登记簿."""
-    issuing = (sign, sign_p12, sign_key, sign_cert, test_cert, office, register_path)
+    issuing = (sign, sign_p12, sign_key, sign_cert, test_cert, office, register_path, reissue)
     if not pdf:
         if any(x not in (None, False) for x in issuing):
-            _fail("notice", "--sign、--office、--register 只用于签发：请同时给出 --pdf")
+            _fail("notice", "--sign、--office、--register、--reissue 只用于签发：请同时给出 --pdf")
         _run(ctx, "notice", "notice", doc_type, case_path, out_dir, decision_path, on)
         return
     signer = make_signer(lambda m: _fail("notice", m), pdf=pdf, sign=sign, sign_p12=sign_p12,
@@ -110,7 +118,7 @@ def notice(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
 
     try:
         _issue(ctx, doc_type, case_path, out_dir, decision_path, on, office, register_path,
-               signer)
+               signer, reissue)
     except CaseError as e:  # already names the file
         _fail("notice", str(e))
     except issuing_errors() as e:
@@ -119,16 +127,24 @@ def notice(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
 
 def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
            decision_path: Path | None, on: str | None, office: str | None,
-           register_file: Path | None, signer) -> None:
-    """``notice --pdf``: every check first (no number taken on failure), then issue."""
+           register_file: Path | None, signer, reissue: bool = False) -> None:
+    """``notice --pdf``: every check first (no number taken on failure), then issue.
+
+    Like ``batch``: the reserved-number warning is printed before a number is taken, and a case
+    id the register already holds as issued for this type is refused unless ``reissue`` (then
+    the new number is recorded as a reissue of the last one, which is voided when it is issued).
+    """
+    from toolkit.cli.register import warn_reserved
     from toolkit.corpus import Corpus
     from toolkit.documents.cases import parse_case, read_data
     from toolkit.documents.decision import load_decision
     from toolkit.documents.doctypes import of_kind
     from toolkit.issuing.issue import IssueOptions
     from toolkit.issuing.notice_issue import (
+        already_issued_reason,
         find_office,
         issue_notices,
+        issued_by_case,
         prepare_notice,
         with_issuer,
     )
@@ -145,12 +161,23 @@ def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
                       doc_type)
     decision = load_decision(decision_path) if decision_path else None
     corpus = Corpus.open(db_path(ctx))
-    prepared = prepare_notice(doc_type, case, corpus, offices, decision=decision, office=office,
-                              case_id=case.case_id or case_path.stem)
-    if case.doc_number:
-        click.echo(f"注意：案件文件的发文字号 {case.doc_number} 不使用，文号由发文登记簿分配", err=True)
-    options = IssueOptions(sign=signer, reason=prepared.doc.name)
+    case_id = case.case_id or case_path.stem
+    prepared = prepare_notice(doc_type, case, corpus, offices, decision=decision,
+                              office=office, case_id=case_id)
     with Register(register_db(ctx, register_file)) as reg:
+        warn_reserved(reg)  # numbers a dead run left reserved, and the command to explain them
+        earlier = issued_by_case(reg).get((case_id, prepared.doc.name), [])
+        if earlier and not reissue:
+            _fail("notice", f"{case_path}: {already_issued_reason(case_id, earlier)}")
+        if reissue and not earlier:
+            _fail("notice", f"{case_path}: --reissue：案件 {case_id} 没有已签发的"
+                            f"{prepared.doc.name}，无可重新签发，未占用文号")
+        if earlier:
+            prepared = replace(prepared, reissue_of=earlier[-1].number)
+        if case.doc_number:
+            click.echo(f"注意：案件文件的发文字号 {case.doc_number} 不使用，文号由发文登记簿分配",
+                       err=True)
+        options = IssueOptions(sign=signer, reason=prepared.doc.name)
         (outcome,) = issue_notices([prepared], register=reg, out_dir=out_dir, offices=offices,
                                    options=options)
     for w in prepared.warnings:
@@ -160,6 +187,8 @@ def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
             click.echo(f"注意：{f}", err=True)
     if outcome.status != "issued":
         _fail("notice", f"{case_path}: {outcome.number} 未能签发，已在发文登记簿作废：{outcome.error}")
+    if prepared.reissue_of:
+        click.echo(f"注意：{outcome.number} 为 {prepared.reissue_of} 的重新签发，原文号已作废", err=True)
     click.echo(outcome.number)
     click.echo(str(outcome.docx))
     click.echo(str(outcome.pdf))

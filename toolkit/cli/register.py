@@ -103,18 +103,46 @@ def register_show(ctx: click.Context, number: str, as_json: bool) -> None:
     with open_register(ctx) as reg:
         entry = reg.get(number)
         checks = {c.role: c.state for c in reg.check_files(entry.number)}
+    quoted = _quote_states(ctx, entry)
     if as_json:
         data = entry.to_dict()
         for f in data["files"]:
             f["state"] = checks.get(f["role"])
+        for q, state in zip(data["quotes"], quoted, strict=True):
+            q["state"] = state
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo(entry_line(entry))
     click.echo(f"  template: {entry.template_version or '-'}   reserved by {entry.owner} at {entry.reserved_at}")
     for f in entry.files:
         click.echo(f"  {f.role}: {f.path}  sha256 {f.sha256}  [{checks.get(f.role)}]")
+    for q, state in zip(entry.quotes, quoted, strict=True):
+        click.echo(f"  quotes: {q.doc_id} {q.eid}  source {q.source_id} sha256 {q.source_sha256[:16]}"
+                   f"  text {q.text_sha256[:16]}  passage {q.passage_sha256[:16]}"
+                   + (f"  [{state}]" if state else ""))
     for ev in entry.events:
         click.echo(f"  {ev.at}  {ev.event}" + (f"  {ev.detail}" if ev.detail else ""))
+
+
+def _quote_states(ctx: click.Context, entry) -> list[str | None]:
+    """Each quoted passage against the store now: ok, or what changed (None: no store to read,
+    e.g. a register kept apart with --db)."""
+    if not entry.quotes:
+        return []
+    from toolkit.db.errors import StoreError
+    from toolkit.issuing.quoted import quote_problems
+    from toolkit.store import Store
+
+    try:
+        with Store(db_path(ctx), create=False) as store:
+            problems = quote_problems({entry.number: entry.quotes}, store)
+    except StoreError:
+        return [None] * len(entry.quotes)
+    found: dict[tuple[str, str], list[str]] = {}
+    for p in problems:
+        found.setdefault((p.doc_id, p.eid), []).append(p.problem)
+    return ["changed: " + "; ".join(found[(q.doc_id, q.eid)]) if (q.doc_id, q.eid) in found
+            else "ok" for q in entry.quotes]
 
 
 @register.command("void")

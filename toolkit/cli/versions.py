@@ -275,3 +275,8 @@ def history_cmd(ctx: click.Context, doc: str, article: str, as_json: bool) -> No
         click.echo(f"\n{when}（{s.version.doc_id}）{'、'.join(s.nums) or '—'}：{what}")
         if s.text:
             click.echo(s.text)
+    if h.unstored:
+        # the 题注 lists these revisions, but their text is not in the store: said, not hidden
+        click.echo("\n题注所载、正文未收入本库的修改：")
+        for day, quote, by in h.unstored:
+            click.echo(f"{day.year}年{day.month}月{day.day}日（见 {by} 的题注）：{quote}")

@@ -76,15 +76,62 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, out_dir: Path 
     if Accounts.open(db).count() == 0:
         fail(f"{db}: no accounts yet: create the first admin with "
              f"`policykit --db {db} user add NAME --role admin`")
+    _export_settings(db, out_dir, sign_p12, passphrase_env, test_cert)
+    click.echo(f"policykit: serving {db} on http://{host}:{port}/ ({workers} worker(s))", err=True)
+    uvicorn.run("toolkit.web.app:from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False)
+
+
+def _export_settings(db: str, out_dir: Path | None, sign_p12: Path | None, passphrase_env: str,
+                     test_cert: Path | None) -> None:
+    """The options as POLICYKIT_* for ``toolkit.web.settings.from_env`` (each uvicorn process
+    and each worker reads the same settings from there)."""
     os.environ["POLICYKIT_DB"] = db
     for key, value in (("POLICYKIT_WEB_OUT", out_dir), ("POLICYKIT_SIGN_P12", sign_p12),
                        ("POLICYKIT_TEST_CERT", test_cert)):
         if value is not None:
             os.environ[key] = str(Path(value).resolve())
     os.environ["POLICYKIT_SIGN_PASSPHRASE_ENV"] = passphrase_env
-    click.echo(f"policykit: serving {db} on http://{host}:{port}/ ({workers} worker(s))", err=True)
-    uvicorn.run("toolkit.web.app:from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+
+
+@click.command("worker")
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Jobs this process runs at once.")
+@click.option("--once", is_flag=True, help="Run the waiting jobs, then stop (cron, tests).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for issued files (the same as `serve --out`).")
+@click.option("--sign-p12", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="PKCS#12 signing key kept on this server.")
+@click.option("--passphrase-env", default="POLICYKIT_SIGN_PASSPHRASE", show_default=True,
+              help="Environment variable holding the key's passphrase.")
+@click.option("--test-cert", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Sign with a TEST certificate made in this folder (demos only).")
+@click.pass_context
+@_errors
+def worker(ctx: click.Context, concurrency: int, once: bool, out_dir: Path | None,
+           sign_p12: Path | None, passphrase_env: str, test_cert: Path | None) -> None:
+    """Run the web's background jobs (batch issuing) from the queue in the PostgreSQL store.
+
+    Start one or more beside `policykit serve`, on any machine that reaches the database; on an
+    embedded SQLite store the web runs its jobs itself and no worker is needed."""
+    from toolkit.db.url import database_url, describe
+    from toolkit.jobs.procrastinate_runner import ProcrastinateRunner
+    from toolkit.jobs.store import JobStore
+    from toolkit.web.app import job_handlers
+    from toolkit.web.settings import from_env
+
+    db = str(db_path(ctx))
+    if database_url(db).get_backend_name() != "postgresql":
+        fail(f"{db}: workers need a postgresql:// store; on SQLite `policykit serve` runs the "
+             f"jobs itself")
+    _export_settings(db, out_dir, sign_p12, passphrase_env, test_cert)
+    settings = from_env()
+    store = JobStore.open(db)
+    runner = ProcrastinateRunner.open(db, store, job_handlers(settings),
+                                      pool_size=concurrency + 3)
+    click.echo(f"policykit: worker on {describe(database_url(db))} "
+               f"({concurrency} at once)", err=True)
+    runner.work(concurrency=concurrency, wait=not once)
 
 
 @click.group("user")
@@ -169,10 +216,7 @@ def user_list(ctx: click.Context) -> None:
 @_errors
 def user_disable(ctx: click.Context, username: str) -> None:
     """Stop an account from logging in (its sessions end at once; the audit log keeps it)."""
-    accounts = _accounts(ctx)
-    accounts.set_disabled(username, True)
-    accounts.log(None, "user_disable", f"{username} (command line)")
-    click.echo(f"user {username} disabled")
+    _set_disabled(ctx, username, True)
 
 
 @user.command("enable")
@@ -181,10 +225,15 @@ def user_disable(ctx: click.Context, username: str) -> None:
 @_errors
 def user_enable(ctx: click.Context, username: str) -> None:
     """Let a disabled account log in again."""
+    _set_disabled(ctx, username, False)
+
+
+def _set_disabled(ctx: click.Context, username: str, disabled: bool) -> None:
+    word = "disable" if disabled else "enable"
     accounts = _accounts(ctx)
-    accounts.set_disabled(username, False)
-    accounts.log(None, "user_enable", f"{username} (command line)")
-    click.echo(f"user {username} enabled")
+    accounts.set_disabled(username, disabled)
+    accounts.log(None, f"user_{word}", f"{username} (command line)")
+    click.echo(f"user {username} {word}d")
 
 
 @user.command("roles")

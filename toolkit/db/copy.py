@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, Table, func, select, text
 
@@ -100,5 +101,14 @@ def _digest(conn: Connection, table: Table) -> str:
     pk = list(table.primary_key.columns) or list(table.columns)
     h = hashlib.sha256()
     for row in conn.execute(select(table).order_by(*pk)):
-        h.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
+        h.update(json.dumps([_canonical(v) for v in row], ensure_ascii=False, default=str).encode())
     return h.hexdigest()
+
+
+def _canonical(value: object) -> object:
+    """A value as both engines mean it: SQLite hands back a stored UTC time without its zone,
+    PostgreSQL's timestamptz with it; the same instant must digest the same."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat()
+    return value

@@ -38,7 +38,9 @@ class Quote:
     citation: Citation
 
     def as_context(self) -> dict:
-        return {"lead": self.lead, "lines": list(self.lines)}
+        # "node" is not printed: issuing records what each notice quotes, by node ID
+        return {"lead": self.lead, "lines": list(self.lines),
+                "node": {"doc_id": self.citation.doc_id, "eid": self.citation.eid}}
 
 
 def lead_for(c: Citation) -> str:

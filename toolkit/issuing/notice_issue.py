@@ -3,9 +3,10 @@
 Everything that can be known before a 文号 is taken is done first, so a case that cannot be
 issued consumes no number: the case is validated, its issuing office is found in
 ``corpus/offices.yaml``, and its whole context (every quote from the corpus, every deadline) is
-built. Only then does :func:`issue_notices` hand the prepared notices to ``issue_batch``, which
+built, with what it quotes (document, eId and the hashes of the stored text: toolkit.issuing.quoted).
+Only then does :func:`issue_notices` hand the prepared notices to ``issue_batch``, which
 reserves the numbers in order and calls back to render each DOCX with its own number printed in
-the 发文字号 line; sealing, LibreOffice (once per batch), the PDF checks and signing follow. A
+the 发文字号 line and recording its quoted passages in the register; sealing, LibreOffice (once per batch), the PDF checks and signing follow. A
 notice that fails after its number was reserved is voided with the reason (issue.py).
 """
 
@@ -40,7 +41,8 @@ from toolkit.issuing.numbering import (
     Offices,
     format_number,
 )
-from toolkit.issuing.register import Register, RegisterEntry
+from toolkit.issuing.quoted import quoted_passages
+from toolkit.issuing.register import QuotedPassage, Register, RegisterEntry
 
 
 class OfficeError(Exception):
@@ -58,6 +60,7 @@ class PreparedNotice:
     warnings: list[str] = field(default_factory=list)
     case_id: str | None = None
     reissue_of: str | None = None  # the number this notice replaces (recorded as a reissue)
+    quotes: tuple[QuotedPassage, ...] = ()  # what it quotes, recorded in the register
 
     @property
     def template_version(self) -> str:
@@ -175,7 +178,8 @@ def prepare_notice(doc_type: str, case: BaseModel, corpus: Corpus, offices: Offi
     check_office_region(found, case.region)
     context, warnings = build_context(doc, case, corpus, decision)
     notice = PreparedNotice(doc, case, found, context, list(warnings),
-                            case_id or getattr(case, "case_id", None))
+                            case_id or getattr(case, "case_id", None),
+                            quotes=tuple(quoted_passages(context, corpus)))
     dry_run(notice)
     return notice
 
@@ -216,9 +220,14 @@ def issue_notices(notices: Sequence[PreparedNotice], *, register: Register, out_
     """Number, render, seal, convert (one LibreOffice run per batch and worker), check, sign
     and register every notice; one outcome per notice, in order."""
 
+    recorded: set[str] = set()
+
     def source(notice: PreparedNotice) -> Callable[[str], bytes]:
         def render(number: str) -> bytes:
             data = notice.render(number)
+            if number not in recorded:  # the number is reserved: its quotes go in before issue
+                register.record_quotes(number, notice.quotes)
+                recorded.add(number)
             if on_render is not None:
                 on_render(notice, number)
             return data

@@ -51,12 +51,13 @@ from toolkit.issuing.register_tables import (
     reg_events,
     reg_files,
     reg_numbers,
+    reg_quotes,
     reg_series_events,
 )
 
 __all__ = [
-    "STATUSES", "FileCheck", "Register", "RegisterEntry", "RegisterError", "RegisterEvent",
-    "RegisterUnavailable", "RegisteredFile", "SeriesEvent", "SeriesState", "Slot",
+    "STATUSES", "FileCheck", "QuotedPassage", "Register", "RegisterEntry", "RegisterError",
+    "RegisterEvent", "RegisterUnavailable", "RegisteredFile", "SeriesEvent", "SeriesState", "Slot",
     "reserved_warning", "sha256_file",
 ]  # fmt: skip
 
@@ -79,6 +80,18 @@ class RegisteredFile:
     path: str
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class QuotedPassage:
+    """One node an issued notice quotes, with the hashes of the stored text it quoted."""
+
+    doc_id: str
+    eid: str
+    source_id: str
+    source_sha256: str  # the stored source file's sha256
+    text_sha256: str  # the document's text hash (extractors.identity.text_sha256)
+    passage_sha256: str  # the quoted node and everything below it
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,7 @@ class RegisterEntry:
     owner: str
     files: tuple[RegisteredFile, ...] = ()
     events: tuple[RegisterEvent, ...] = field(default=(), compare=False)
+    quotes: tuple[QuotedPassage, ...] = field(default=(), compare=False)  # with get() only
 
     @property
     def doc_number(self) -> DocNumber:
@@ -219,6 +233,10 @@ _ROW = select(
     _REISSUED_AS,
     reg_numbers.c.owner,
 )  # fmt: skip
+
+
+_QUOTE_COLUMNS = tuple(reg_quotes.c[name] for name in (
+    "doc_id", "eid", "source_id", "source_sha256", "text_sha256", "passage_sha256"))
 
 
 def _entry(row) -> RegisterEntry:
@@ -599,7 +617,14 @@ class Register:
                         .order_by(reg_events.c.id)
                     )
                 )
-            return RegisterEntry(**{**asdict(row), "files": files, "events": events})
+                quotes = tuple(
+                    QuotedPassage(*r)
+                    for r in conn.execute(
+                        select(*_QUOTE_COLUMNS).where(reg_quotes.c.number == row.number)
+                        .order_by(reg_quotes.c.position)
+                    )
+                )
+            return RegisterEntry(**{**asdict(row), "files": files, "events": events, "quotes": quotes})
 
         return self._guarded(run)
 
@@ -698,6 +723,45 @@ class Register:
             if ev.old_next is not None and ev.new_next is not None:
                 skipped.update(range(ev.old_next, ev.new_next))
         return [s for s in range(1, state.highest + 1) if s not in taken and s not in skipped]
+
+    def record_quotes(self, number: str, quotes: Sequence[QuotedPassage]) -> None:
+        """Record what a reserved number's document quotes (before it is issued, so every issued
+        number that quotes the corpus has its rows). Recorded once per number."""
+
+        def run() -> None:
+            with write_transaction(self.engine) as conn:
+                row = self._row(conn, number)
+                if row.status != "reserved":
+                    raise RegisterError(f"{row.number} is {row.status}; quotes are recorded before issue")
+                if conn.execute(select(func.count()).select_from(reg_quotes)
+                                .where(reg_quotes.c.number == row.number)).scalar_one():
+                    raise RegisterError(f"{row.number}: its quoted sources are already recorded")
+                if quotes:
+                    conn.execute(reg_quotes.insert(), [
+                        {"number": row.number, "position": i, **asdict(q)}
+                        for i, q in enumerate(quotes, 1)
+                    ])
+
+        self._guarded(run)
+
+    def issued_quotes(self) -> dict[str, list[QuotedPassage]]:
+        """Issued number → the passages it quotes, in number order (what ``db check`` checks)."""
+
+        def run() -> dict[str, list[QuotedPassage]]:
+            query = (
+                select(reg_quotes.c.number, *_QUOTE_COLUMNS)
+                .join(reg_numbers, reg_numbers.c.number == reg_quotes.c.number)
+                .where(reg_numbers.c.status == "issued")
+                .order_by(reg_numbers.c.prefix, reg_numbers.c.year, reg_numbers.c.seq,
+                          reg_quotes.c.position)
+            )
+            found: dict[str, list[QuotedPassage]] = {}
+            with self._read() as conn:
+                for number, *rest in conn.execute(query):
+                    found.setdefault(number, []).append(QuotedPassage(*rest))
+            return found
+
+        return self._guarded(run)
 
     def check_files(self, number: str) -> list[FileCheck]:
         """Compare each registered output with the file on disk now."""

@@ -111,7 +111,24 @@ reg_series_events = Table(
 )
 Index("reg_series_events_by_series", reg_series_events.c.prefix, reg_series_events.c.year)
 
-TABLES = (reg_numbers, reg_files, reg_events, reg_counters, reg_series_events)
+# What an issued notice quotes (schema revision 0003): one row per quoted node, with the hashes
+# of the stored text it quoted, so `db check` can say which numbers quote a text that changed.
+reg_quotes = Table(
+    "reg_quotes",
+    METADATA,
+    Column("number", Text, ForeignKey("reg_numbers.number"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("doc_id", Text, nullable=False),
+    Column("eid", Text, nullable=False),
+    Column("source_id", Text, nullable=False),
+    Column("source_sha256", Text, nullable=False),  # the stored source file's sha256
+    Column("text_sha256", Text, nullable=False),  # the document's text hash (extractors.identity)
+    Column("passage_sha256", Text, nullable=False),  # the quoted node and all below it
+    PrimaryKeyConstraint("number", "position"),
+)
+Index("reg_quotes_by_doc", reg_quotes.c.doc_id)
+
+TABLES = (reg_numbers, reg_files, reg_events, reg_counters, reg_series_events, reg_quotes)
 
 # -- ledger triggers, one set per engine (idempotent: run on every open) ----------------------
 

@@ -23,6 +23,8 @@ from toolkit.db.metadata import METADATA
 from toolkit.jobs.tables import jobs
 
 STATES = ("queued", "running", "done", "failed", "interrupted")
+INTERRUPTED = ("服务器在处理中途停止；已分配的文号见发文登记簿"
+               "（policykit register recover 说明未完成的预留文号）")
 
 
 def runner_id() -> str:
@@ -137,11 +139,20 @@ class JobStore:
                 if name == host and pid.isdigit() and not _alive(int(pid)):
                     gone.append(r.id)
             for job_id in gone:
-                conn.execute(update(jobs).where(jobs.c.id == job_id).values(
-                    state="interrupted", finished_at=_now(),
-                    error="服务器在处理中途停止；已分配的文号见发文登记簿"
-                          "（policykit register recover 说明未完成的预留文号）"))
+                self._interrupt(conn, job_id, INTERRUPTED)
         return gone
+
+    def interrupt(self, job_id: str, reason: str) -> bool:
+        """running → interrupted with ``reason`` (a queue saw its worker die); False if the job
+        had already ended or never started."""
+        with write_transaction(self.engine) as conn:
+            return self._interrupt(conn, job_id, reason)
+
+    @staticmethod
+    def _interrupt(conn, job_id: str, reason: str) -> bool:
+        return bool(conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.state == "running")
+                                 .values(state="interrupted", finished_at=_now(), error=reason))
+                    .rowcount)
 
 
 def _alive(pid: int) -> bool:

@@ -8,12 +8,13 @@ and merges (it joins others).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from toolkit.manifest import Manifest
 from toolkit.model import Document
 from toolkit.versions.diff import Change, diff
-from toolkit.versions.works import Version, versions
+from toolkit.versions.works import Version, caption_points, versions
 
 
 class ArticleNotFound(LookupError):
@@ -42,10 +43,14 @@ class History:
     doc_id: str  # the version the article was asked about
     article: str  # its number as asked (key)
     steps: list[Step] = field(default_factory=list)
+    # revisions the versions' 题注 list whose text is not in the store: (date, words, listed by)
+    unstored: list[tuple[date, str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"work": self.work, "doc_id": self.doc_id, "article": self.article,
-                "steps": [s.to_json() for s in self.steps]}
+                "steps": [s.to_json() for s in self.steps],
+                "unstored_revisions": [{"date": d.isoformat(), "quote": q, "listed_by": by}
+                                       for d, q, by in self.unstored]}
 
 
 def _text(doc: Document, eids: list[str]) -> tuple[list[str], str]:
@@ -103,4 +108,10 @@ def article_history(store: Any, doc_id: str, article: int | str,
             if not ordered:
                 change, note = "deleted", "删除"
         out.steps.append(Step(v, ordered, nums, text, change, note, substantive))
+    stored = {v.date for v in history if v.date}
+    seen: set[tuple[date, str]] = set()
+    for day, quote, by in caption_points(store, history):
+        if day not in stored and (day, quote) not in seen:  # each version's 题注 repeats the past
+            seen.add((day, quote))
+            out.unstored.append((day, quote, by))
     return out

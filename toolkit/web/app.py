@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from toolkit.accounts.users import Accounts
+from toolkit.jobs.runner import Handler
 from toolkit.web import deps
 from toolkit.web.sessions import COOKIE, SessionCodec, new_session
 from toolkit.web.settings import Settings
@@ -51,15 +52,19 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="policykit", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.accounts = Accounts.open(settings.db)
-    from functools import partial
-
-    from toolkit.jobs.batch_job import batch_job
+    from toolkit.db.url import database_url
     from toolkit.jobs.runner import InProcessRunner
     from toolkit.jobs.store import JobStore
 
     app.state.jobs = JobStore.open(settings.db)
-    app.state.runner = InProcessRunner(app.state.jobs, {"batch": partial(batch_job, settings)},
-                                       inline=settings.inline_jobs)
+    handlers = job_handlers(settings)
+    if database_url(settings.db).get_backend_name() == "postgresql" and not settings.inline_jobs:
+        # the queue lives in the store's PostgreSQL; `policykit worker` processes run the jobs
+        from toolkit.jobs.procrastinate_runner import ProcrastinateRunner
+
+        app.state.runner = ProcrastinateRunner.open(settings.db, app.state.jobs, handlers)
+    else:
+        app.state.runner = InProcessRunner(app.state.jobs, handlers, inline=settings.inline_jobs)
     app.state.runner.recover()  # jobs a stopped server left: interrupted, or run if queued
     codec = SessionCodec(settings.secret, int(settings.session_hours * 3600))
     app.state.codec = codec
@@ -125,6 +130,15 @@ def _error(request: Request, code: int, detail: str | None) -> Response:
     title, message = MESSAGES.get(code, (f"错误 {code}", "请求无法完成。"))
     return deps.render(request, "error.html", code, code=code, title=title,
                        message=detail or message)
+
+
+def job_handlers(settings: Settings) -> dict[str, Handler]:
+    """The background jobs the web starts, by kind (the app and `policykit worker` share it)."""
+    from functools import partial
+
+    from toolkit.jobs.batch_job import batch_job
+
+    return {"batch": partial(batch_job, settings)}
 
 
 def from_env() -> FastAPI:

@@ -204,7 +204,7 @@ async def desk_preview(request: Request, doc_type: str, user: deps.CurrentUser) 
 @router.post("/{doc_type}/issue", dependencies=[Depends(deps.csrf)])
 async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Response:
     from toolkit.issuing.issue import IssueOptions
-    from toolkit.issuing.notice_issue import issue_notices
+    from toolkit.issuing.notice_issue import already_issued_reason, issue_notices, issued_by_case
     from toolkit.issuing.register import Register
 
     doc = _doc_type(doc_type)
@@ -225,6 +225,9 @@ async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Respo
 
     def issue():
         with Register(settings.db) as reg:
+            earlier = issued_by_case(reg).get((prepared.case_id, prepared.doc.name), [])
+            if prepared.case_id and earlier:  # a second notice for one case: refused, as the CLI does
+                return already_issued_reason(prepared.case_id, earlier)
             (outcome,) = issue_notices([prepared], register=reg,
                                        out_dir=settings.out_dir / "issued", offices=_offices(),
                                        options=options)
@@ -235,6 +238,10 @@ async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Respo
     except issuing_errors() as e:  # e.g. LibreOffice missing: before or instead of a number
         deps.audit(request, user, "issue_failed", f"{doc.key}: {e}")
         return _form_page(request, user, doc, values, office, {}, [f"未能签发：{e}"], 503)
+    if isinstance(outcome, str):
+        deps.audit(request, user, "issue_refused", f"{doc.key}: {outcome}")
+        return _form_page(request, user, doc, values, office, {"case_id": [outcome.split("：")[0] + "：已签发"]},
+                          [outcome.replace("请加 --reissue", "请在命令行以 --reissue")], 409)
     deps.audit(request, user, "issue", f"{outcome.number} {outcome.status} {doc.key} "
                                        f"case={prepared.case_id or '-'}")
     return deps.render(request, "desk_issued.html", 200 if outcome.status == "issued" else 500,
