@@ -11,7 +11,7 @@ import json
 import os
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -133,13 +133,19 @@ def _results(files: list[Path], manifest: Any) -> Any:
         yield files[0], *_parse(str(files[0]), manifest)
         return
     with ProcessPoolExecutor(max_workers=min(WORKERS, len(files))) as pool:
-        futures = {pool.submit(_parse, str(f), manifest): f for f in files}
-        for future in as_completed(futures):
-            try:
-                parsed, error = future.result()
-            except BrokenProcessPool:
-                parsed, error = None, "the parser process died (out of memory?)"
-            yield futures[future], parsed, error
+        pending = {pool.submit(_parse, str(f), manifest): f for f in files}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                # Dropped as soon as it is handed on: a finished future holds its parsed source,
+                # and keeping them all made memory grow with the number of files.
+                path = pending.pop(future)
+                try:
+                    parsed, error = future.result()
+                except BrokenProcessPool:
+                    parsed, error = None, "the parser process died (out of memory?)"
+                del future
+                yield path, parsed, error
 
 
 @click.command()
