@@ -35,7 +35,7 @@ from toolkit.compare.redline import changed_share, redline
 from toolkit.compare.similarity import Vectorizer, cosine
 from toolkit.model import Document
 
-MIN_SCORE = 0.3  # below this the best provision is not the same provision (measured: 0.5–1.0 when it is)
+MIN_SCORE = 0.3  # measured: 0.93–1.00 for a prefecture's version, 0.59 for another province's, 0.07 for an unrelated rule
 
 
 @dataclass(frozen=True)
