@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,6 +50,20 @@ def random_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def _signing_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The signing key options shared by `serve` and `worker` (keys stay on the server)."""
+    for option in reversed((
+        click.option("--sign-p12", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=None, help="PKCS#12 signing key kept on this server."),
+        click.option("--passphrase-env", default="POLICYKIT_SIGN_PASSPHRASE", show_default=True,
+                     help="Environment variable holding the key's passphrase."),
+        click.option("--test-cert", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Sign with a TEST certificate made in this folder (demos only)."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -55,12 +71,7 @@ def random_password() -> str:
               help="Server processes (use PostgreSQL for more than one desk: docs/deploy.md).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for issued files and reports (default: web-out beside the store).")
-@click.option("--sign-p12", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="PKCS#12 signing key kept on this server.")
-@click.option("--passphrase-env", default="POLICYKIT_SIGN_PASSPHRASE", show_default=True,
-              help="Environment variable holding the key's passphrase.")
-@click.option("--test-cert", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Sign with a TEST certificate made in this folder (demos only).")
+@_signing_options
 @click.pass_context
 @_errors
 def serve(ctx: click.Context, host: str, port: int, workers: int, out_dir: Path | None,
@@ -100,12 +111,7 @@ def _export_settings(db: str, out_dir: Path | None, sign_p12: Path | None, passp
 @click.option("--once", is_flag=True, help="Run the waiting jobs, then stop (cron, tests).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for issued files (the same as `serve --out`).")
-@click.option("--sign-p12", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="PKCS#12 signing key kept on this server.")
-@click.option("--passphrase-env", default="POLICYKIT_SIGN_PASSPHRASE", show_default=True,
-              help="Environment variable holding the key's passphrase.")
-@click.option("--test-cert", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Sign with a TEST certificate made in this folder (demos only).")
+@_signing_options
 @click.pass_context
 @_errors
 def worker(ctx: click.Context, concurrency: int, once: bool, out_dir: Path | None,
