@@ -18,6 +18,7 @@ from starlette.responses import Response
 from toolkit.accounts.users import User
 from toolkit.web import deps
 from toolkit.web.forms import data_to_form, field_messages, form_to_data, model_fields
+from toolkit.web.offices import office_name
 from toolkit.web.signing import signing_for
 
 router = APIRouter(prefix="/desk")
@@ -214,7 +215,7 @@ async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Respo
         return _form_page(request, user, doc, values, office, {"office": ["请选择发文机关"]}, [], 422)
     if not user.can_issue_for(office):
         deps.audit(request, user, "issue_refused", f"{doc.key} office={office}")
-        raise deps.Forbidden(f"您不是“{office}”的经办人员，不能以该机关名义签发")
+        raise deps.Forbidden(f"您不是“{office_name(office)}”的经办人员，不能以该机关名义签发")
     settings = deps.settings(request)
     prepared, errors, general = await run_in_threadpool(_prepare, doc, values, office, settings)
     if prepared is None:
@@ -231,7 +232,8 @@ async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Respo
             (outcome,) = issue_notices([prepared], register=reg,
                                        out_dir=settings.out_dir / "issued", offices=_offices(),
                                        options=options)
-        return outcome
+        # another run of this case took its number between the check above and ours
+        return outcome.error if outcome.status == "refused" else outcome
 
     try:  # in a worker thread: LibreOffice blocks, and pyHanko runs its own event loop
         outcome = await run_in_threadpool(issue)

@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from toolkit.accounts.users import User
 from toolkit.web import deps
+from toolkit.web.offices import office_name
 from toolkit.web.signing import signing_for
 
 router = APIRouter(prefix="/register")
@@ -51,7 +52,7 @@ def _entry(request: Request, user: User, number: str):
         checks = {c.role: c.state for c in reg.check_files(entry.number)}
     if not _may_see(user, entry.office):
         deps.audit(request, user, "register_refused", f"{number} office={entry.office}")
-        raise deps.Forbidden(f"{number} 属于“{entry.office}”，您不是该机关的经办人员")
+        raise deps.Forbidden(f"{number} 属于“{office_name(entry.office)}”，您不是该机关的经办人员")
     return entry, checks
 
 
@@ -62,7 +63,7 @@ def register_list(request: Request, user: deps.CurrentUser, office: str | None =
     _viewer(user)
     if office and not _may_see(user, office):
         deps.audit(request, user, "register_refused", f"office={office}")
-        raise deps.Forbidden(f"您不是“{office}”的经办人员，不能查看其发文登记簿")
+        raise deps.Forbidden(f"您不是“{office_name(office)}”的经办人员，不能查看其发文登记簿")
     year_n = int(year) if year and year.isdigit() else None
     with _open(request) as reg:
         rows = reg.entries(office=office or None, year=year_n,
@@ -155,7 +156,7 @@ async def register_void(request: Request, number: str, user: deps.Clerk) -> Resp
     entry, checks = _entry(request, user, number)
     if not user.can_issue_for(entry.office):
         deps.audit(request, user, "void_refused", f"{number} office={entry.office}")
-        raise deps.Forbidden(f"您不是“{entry.office}”的经办人员，不能作废 {number}")
+        raise deps.Forbidden(f"您不是“{office_name(entry.office)}”的经办人员，不能作废 {number}")
     form = await request.form()
     reason = str(form.get("reason") or "").strip()
     if not reason:
