@@ -108,6 +108,7 @@ class IssueRequest:
     doc_date: date | None = None
     template_version: str | None = None
     reissue_of: str | None = None
+    reissue_reason: str | None = None  # recorded in the register's history of the new number
 
 
 @dataclass
@@ -508,7 +509,7 @@ def _reserve_blocks(register: Register, requests: Sequence[IssueRequest],
     for (prefix, office_id, doc_type, year), members in groups.items():
         while members:
             slots = [Slot(requests[i].case_id, dates[i], requests[i].template_version,
-                          requests[i].reissue_of) for i in members]
+                          requests[i].reissue_of, requests[i].reissue_reason) for i in members]
             try:
                 block = register.reserve_block(prefix=prefix, office=office_id,
                                                doc_type=doc_type, year=year, slots=slots)

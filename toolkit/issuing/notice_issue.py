@@ -60,6 +60,7 @@ class PreparedNotice:
     warnings: list[str] = field(default_factory=list)
     case_id: str | None = None
     reissue_of: str | None = None  # the number this notice replaces (recorded as a reissue)
+    reissue_reason: str | None = None  # why (the web desk asks for it), kept in the register
     quotes: tuple[QuotedPassage, ...] = ()  # what it quotes, recorded in the register
 
     @property
@@ -238,7 +239,8 @@ def issue_notices(notices: Sequence[PreparedNotice], *, register: Register, out_
 
     requests = [
         IssueRequest(source(n), n.office.id, n.doc.name, case_id=n.case_id, doc_date=n.case.date,
-                     template_version=n.template_version, reissue_of=n.reissue_of)
+                     template_version=n.template_version, reissue_of=n.reissue_of,
+                     reissue_reason=n.reissue_reason)
         for n in notices
     ]
     if not requests:

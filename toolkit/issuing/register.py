@@ -160,6 +160,7 @@ class Slot:
     doc_date: date | None = None
     template_version: str | None = None
     reissue_of: str | None = None
+    reason: str | None = None  # why a reissue is made (the clerk's words), kept in its history
 
 
 @dataclass(frozen=True)
@@ -422,6 +423,8 @@ class Register:
         reissued = [s.reissue_of for s in slots if s.reissue_of]
         if len(set(reissued)) != len(reissued):
             raise RegisterError(f"one block reissues the same number twice: {', '.join(reissued)}")
+        if any(s.reason and not s.reissue_of for s in slots):
+            raise RegisterError(f"{prefix}〔{year}〕: a reason is only recorded for a reissue")
 
         def run() -> list[dict]:
             self._preflight()
@@ -453,6 +456,11 @@ class Register:
                         for r in rows
                     ],
                 )  # fmt: skip
+                reasons = [{"number": r["number"], "at": now, "event": "reissue-reason",
+                            "detail": s.reason.strip()}
+                           for r, s in zip(rows, slots, strict=True) if s.reason and s.reason.strip()]
+                if reasons:
+                    conn.execute(reg_events.insert(), reasons)
                 self._set_counter(conn, prefix, year, first + len(rows))
                 return rows
 
@@ -543,7 +551,13 @@ class Register:
                 if row.reissue_of:
                     old = self._row(conn, row.reissue_of)
                     if old.status != "voided":
-                        self._void(conn, old.number, f"reissued as {row.number}")
+                        why = conn.execute(
+                            select(reg_events.c.detail).where(
+                                (reg_events.c.number == row.number)
+                                & (reg_events.c.event == "reissue-reason"))
+                        ).scalar()
+                        self._void(conn, old.number,
+                                   f"reissued as {row.number}" + (f": {why}" if why else ""))
                 return row.number
 
         return self.get(self._guarded(run))

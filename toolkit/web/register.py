@@ -22,6 +22,8 @@ from toolkit.web.signing import signing_for
 router = APIRouter(prefix="/register")
 
 STATUS_NAMES = {"reserved": "已预留", "issued": "已签发", "voided": "已作废"}
+EVENT_NAMES = {"reserved": "预留文号", "issued": "签发", "voided": "作废",
+               "reissue-reason": "重新签发理由"}
 ROLE_NAMES = {"docx": "DOCX", "pdf": "PDF"}
 
 
@@ -126,7 +128,7 @@ def register_entry(request: Request, number: str, user: deps.CurrentUser) -> Res
     with _open(request) as reg:
         entry = reg.get(entry.number)  # with its history
     return deps.render(request, "register_entry.html", entry=entry, checks=checks,
-                       status_names=STATUS_NAMES, can_void=user.can_issue_for(entry.office)
+                       status_names=STATUS_NAMES, event_names=EVENT_NAMES, office_name=office_name, can_void=user.can_issue_for(entry.office)
                        and entry.status != "voided", error=None)
 
 
@@ -161,14 +163,14 @@ async def register_void(request: Request, number: str, user: deps.Clerk) -> Resp
     reason = str(form.get("reason") or "").strip()
     if not reason:
         return deps.render(request, "register_entry.html", 422, entry=entry, checks=checks,
-                           status_names=STATUS_NAMES, can_void=True,
+                           status_names=STATUS_NAMES, event_names=EVENT_NAMES, office_name=office_name, can_void=True,
                            error="请填写作废理由（记入发文登记簿）")
     try:
         with _open(request) as reg:
             reg.void(entry.number, reason)
     except RegisterError as e:
         return deps.render(request, "register_entry.html", 409, entry=entry, checks=checks,
-                           status_names=STATUS_NAMES, can_void=False, error=str(e))
+                           status_names=STATUS_NAMES, event_names=EVENT_NAMES, office_name=office_name, can_void=False, error=str(e))
     deps.audit(request, user, "void", f"{entry.number}: {reason}")
     from urllib.parse import quote
 
