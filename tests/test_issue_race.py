@@ -171,3 +171,55 @@ def test_a_reused_pid_does_not_keep_a_dead_runs_number(tmp_path: Path) -> None:
     finally:
         other.kill()
         other.wait()
+
+
+# -- the command a clerk runs: two `policykit notice --pdf` of one case at once ------------------
+
+_NOTICE = """
+import sys, time
+from pathlib import Path
+import toolkit.issuing.notice_issue as notice_issue
+from toolkit.cli.main import cli
+
+gate, me = Path(sys.argv[1]), sys.argv[2]
+early = notice_issue.issued_by_case
+
+def issued_by_case(register):
+    found = early(register)  # the command's own early check: nothing issued yet
+    (gate / f"{me}.ready").touch()
+    while len(list(gate.glob("*.ready"))) < 2:  # until the other run has passed it too
+        time.sleep(0.02)
+    return found
+
+notice_issue.issued_by_case = issued_by_case
+cli.main(sys.argv[3:], prog_name="policykit")
+"""
+
+
+def test_two_concurrent_notice_commands_of_one_case(corpus_store, tmp_path: Path) -> None:
+    import re
+
+    from batch_samples import EXAMPLES, store_copy
+
+    db = store_copy(corpus_store, tmp_path / "policykit.db")
+    case = EXAMPLES / "refusal.yaml"
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]),
+                                                       os.environ.get("PYTHONPATH", "")])}
+    runs = [subprocess.Popen([sys.executable, "-c", _NOTICE, str(gate), f"run{k}", "--db", str(db),
+                              "notice", "refusal", "--case", str(case), "-o",
+                              str(tmp_path / f"out{k}"), "--pdf"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            for k in range(2)]
+    results = [(p.wait(300), *p.communicate()) for p in runs]
+    assert sorted(code for code, _, _ in results) == [0, 2], results
+    (_, won, _), = [r for r in results if r[0] == 0]
+    (_, _, lost), = [r for r in results if r[0] == 2]
+    assert won.splitlines()[0] == "揭医保〔2026〕1号"
+    assert re.fullmatch(
+        rf"policykit notice: {re.escape(str(case))}: 案件 refusal 已签发过 揭医保〔2026〕1号"
+        r"（2026-11-23(，正在签发)?）：未再次签发、未占用文号；确需重新签发请加 --reissue"
+        r"（发文登记簿记为重新签发，原文号作废）", lost.strip().splitlines()[-1]), lost
+    with Register(db) as reg:
+        assert [(e.number, e.status) for e in reg.entries()] == [("揭医保〔2026〕1号", "issued")]
