@@ -44,7 +44,7 @@ MESSAGES = {
 }
 
 ROUTERS = ("auth", "corpus", "compare", "versions", "decide", "batch", "agreements", "desk",
-           "register", "admin")
+           "register", "admin", "ingest")
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -138,8 +138,9 @@ def job_handlers(settings: Settings) -> dict[str, Handler]:
     from functools import partial
 
     from toolkit.jobs.batch_job import batch_job
+    from toolkit.jobs.ingest_job import ingest_job
 
-    return {"batch": partial(batch_job, settings)}
+    return {"batch": partial(batch_job, settings), "ingest": partial(ingest_job, settings)}
 
 
 def from_env() -> FastAPI:
