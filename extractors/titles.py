@@ -34,10 +34,10 @@ QUALIFIER_WORDS: tuple[str, ...] = (
     "征求意见稿", "修订草案", "修订稿", "送审稿", "讨论稿", "修订版", "草案",
     "试行", "暂行", "修订", "修正", "版",
 )
-_QUALIFIER = re.compile(
-    r"[（(]\s*(?:\d{4}\s*年\s*(?:第?[一二三四五六七八九十\d]+次)?\s*)?"
-    rf"(?:{'|'.join(QUALIFIER_WORDS)})\s*[)）]\s*$"
-)
+# One qualifier, unanchored: the text reader uses it too (a title wrapped before its qualifier).
+QUALIFIER_PATTERN = (r"[（(]\s*(?:\d{4}\s*年\s*(?:第?[一二三四五六七八九十\d]+次)?\s*)?"
+                     rf"(?:{'|'.join(QUALIFIER_WORDS)})\s*[)）]")
+_QUALIFIER = re.compile(QUALIFIER_PATTERN + r"\s*$")
 
 # What the names in a 主送 line end with: organs, their offices, and collective words.
 ADDRESSEE_ENDINGS: tuple[str, ...] = (

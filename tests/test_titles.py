@@ -150,3 +150,13 @@ def test_addressee_lists_as_the_corpus_prints_them():
                  "各县（市、区）医疗保障局，市医疗保险基金管理中心、各有关单位"):
         assert is_addressee_list(text)
     assert not is_addressee_list("现印发给你们，请认真遵照执行")
+
+
+def test_a_plain_text_title_wrapped_before_its_dated_qualifier_is_one_title(tmp_path):
+    """A raw text (one printed line a line) wraps the rule's title before （2024年修订）."""
+    lines = _lines()
+    rule = lines.index("南丽州医疗保障定点管理经办规程实施细则（试行）（2024年修订）")
+    wrapped = [*lines[:rule], "南丽州医疗保障定点管理经办规程实施细则（试行）", "（2024年修订）", *lines[rule + 1:]]
+    path = tmp_path / "wrapped.txt"
+    path.write_text("\n".join(wrapped) + "\n", encoding="utf-8")
+    assert _chain(read_text(path)) == _chain(read_text(TEXT))
