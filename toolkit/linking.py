@@ -69,6 +69,15 @@ class Change:
         return bool(self.doc_ids)
 
 
+def save(store: Store, parsed: Any, change: Change) -> None:
+    """``store.save(parsed)``, noting in ``change`` its documents' names before and after (a
+    replaced document's old title or 文号 may be what another document cites)."""
+    replaced = store.documents_of(parsed.source_id)
+    store.save(parsed)
+    change.add(replaced)
+    change.add(store.documents_of(parsed.source_id))
+
+
 def affected(store: Store, change: Change) -> set[str]:
     """The stored documents whose references a change can alter: those stored by it, those with a
     reference naming a changed document (by an old or a new name) or pointing into one."""
@@ -80,6 +89,21 @@ def affected(store: Store, change: Change) -> set[str]:
             out.add(doc_id)
     stored = {s.id for s in store.documents_of_ids(out)} if out else set()
     return stored
+
+
+def _original(store: Store, key: str) -> Document | None:
+    """The one text a name still means when it names several: a work's stored text whose other
+    matches are all new versions of it (``meta.version_of``; a new version leaves the short
+    names to the old text, and so the title). None when the name is truly ambiguous or unknown."""
+    matches = {s.id for s in store.find_by_doc_number(key)} or {s.id for s in store.find_by_title(key)}
+    if len(matches) < 2:
+        return None
+    docs = [store.document(i) for i in sorted(matches)]
+    originals = [d for d in docs if not d.meta.get("version_of")]
+    if len(originals) == 1 and all(d.meta.get("version_of") == originals[0].id for d in docs
+                                   if d is not originals[0]):
+        return originals[0]
+    return None
 
 
 def _with_external_refs(store: Store) -> set[str]:
@@ -127,7 +151,7 @@ def relink(store: Store, manifest: Manifest | None = None, change: Change | None
             try:
                 cache[key] = store.document(store.resolve(key))
             except StoreError:
-                cache[key] = None
+                cache[key] = _original(store, key)
         return cache[key]
 
     by_source: dict[str, list[str]] = {}

@@ -30,7 +30,7 @@ from toolkit.cli.errors import one_line_errors
 from toolkit.cli.lookup import resolve
 from toolkit.cli.main import db_path
 from toolkit.fileio import atomic_write
-from toolkit.linking import relink
+from toolkit.linking import relink, save
 from toolkit.model import Document, Node
 from toolkit.store import DocSummary, Store, StoreError
 
@@ -225,14 +225,11 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
                     out.status = "refused"
                     error = "\n    ".join(["read imperfectly, not stored (--strict):"] + partial)
                 else:
-                    replaced = store.documents_of(parsed.source_id)  # their old names count too
                     try:
-                        store.save(parsed)
+                        save(store, parsed, change)
                     except StoreError as exc:
                         error = f"not stored: {exc}"
                     else:
-                        change.add(replaced)
-                        change.add(store.documents_of(parsed.source_id))
                         out.documents = len(parsed.documents)
                         out.articles = sum(article_count(d) for d in parsed.documents)
                         out.pages = parsed.pages
