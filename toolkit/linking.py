@@ -79,16 +79,17 @@ def save(store: Store, parsed: Any, change: Change) -> None:
 
 
 def affected(store: Store, change: Change) -> set[str]:
-    """The stored documents whose references a change can alter: those stored by it, those with a
-    reference naming a changed document (by an old or a new name) or pointing into one."""
-    out = set(change.doc_ids)
+    """The stored documents whose references a change can alter: those stored by it that cite
+    another document, and those with a reference naming a changed document (by an old or a new
+    name) or pointing into one. A document citing only itself resolves as it did at parse time."""
+    out: set[str] = set()
     for doc_id, data in store.cross_references():
         if doc_id in out:
             continue
-        if data.get("target_doc") in change.doc_ids or reference_names(data) & change.names:
+        if (doc_id in change.doc_ids or data.get("target_doc") in change.doc_ids
+                or reference_names(data) & change.names):
             out.add(doc_id)
-    stored = {s.id for s in store.documents_of_ids(out)} if out else set()
-    return stored
+    return out
 
 
 def _original(store: Store, key: str) -> Document | None:
