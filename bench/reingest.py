@@ -47,15 +47,20 @@ def _store(engines: Engines, engine: str, src: Path, docs: int) -> tuple[str, fl
     """A copy of the national run's full store of ``docs`` documents; seconds the copy took."""
     original = src / "stores" / f"full-sqlite-{docs}.db"
     start = time.perf_counter()
+    copy = engines.fresh("sqlite", f"reingest-sqlite-{docs}")
+    shutil.copy(original, copy)
+    # the national stores may be at an older schema revision (the register's tables since)
+    _must(run([*POLICYKIT, "--db", copy, "db", "upgrade"]), "db upgrade")
     if engine == "sqlite":
-        db = engines.fresh("sqlite", f"reingest-sqlite-{docs}")
-        shutil.copy(original, db)
-    else:
-        db = engines.fresh("postgresql", f"reingest-pg-{docs}")
-        done = run([*POLICYKIT, "db", "copy", str(original), db])
-        if done["rc"]:
-            raise SystemExit(f"db copy failed: {done['stderr'][-1000:]}")
+        return copy, time.perf_counter() - start
+    db = engines.fresh("postgresql", f"reingest-pg-{docs}")
+    _must(run([*POLICYKIT, "db", "copy", copy, db]), "db copy")
     return db, time.perf_counter() - start
+
+
+def _must(done: dict[str, Any], what: str) -> None:
+    if done["rc"]:
+        raise SystemExit(f"{what} failed: {done['stderr'][-1000:]}")
 
 
 def memory_run(engines: Engines, src: Path, out: Path) -> dict[str, Any]:

@@ -128,12 +128,6 @@ class Relinked:
     lost: dict[str, int] = field(default_factory=dict)
     checked: int = 0  # documents whose references were resolved again
 
-    def values(self) -> Iterable[int]:  # the old {doc_id: count} interface
-        return self.gained.values()
-
-    def __len__(self) -> int:
-        return len(self.gained)
-
     def __bool__(self) -> bool:
         return bool(self.gained or self.lost)
 
