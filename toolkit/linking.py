@@ -108,7 +108,8 @@ def _original(store: Store, key: str) -> Document | None:
 
 
 def _with_external_refs(store: Store) -> set[str]:
-    return {doc_id for doc_id, data in store.cross_references() if not data.get("external_work")}
+    # A work the manifest lists as not bundled may be stored after all: those references too.
+    return {doc_id for doc_id, _ in store.cross_references()}
 
 
 def _key(s: Span) -> tuple[str, int, int]:
