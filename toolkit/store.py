@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -323,17 +323,59 @@ class Store:
 
     # reading ---------------------------------------------------------------------------
     def sources(self) -> list[SourceInfo]:
+        return self._sources(None)
+
+    def _sources(self, where: Any) -> list[SourceInfo]:
+        query = select(sources).order_by(sources.c.id)
         with self._read() as conn:
-            rows = conn.execute(select(sources).order_by(sources.c.id)).mappings().all()
+            rows = conn.execute(query if where is None else query.where(where)).mappings().all()
         return [
             SourceInfo(r["id"], r["path"], r["sha256"], r["format"], r["pages"], bool(r["ocr"]),
                        tuple(json.loads(r["warnings"])), r["ingested_at"], _decode(r["meta"]))
             for r in rows
         ]
 
+    def source(self, source_id: str) -> SourceInfo | None:
+        """One stored source, or None (without reading the others)."""
+        found = self._sources(sources.c.id == source_id)
+        return found[0] if found else None
+
+    def sources_with_sha256(self, sha256: str) -> list[SourceInfo]:
+        """The stored sources read from a file with these bytes (an unchanged file is known by
+        them before it is parsed)."""
+        return self._sources(sources.c.sha256 == sha256)
+
     def documents(self) -> list[DocSummary]:
         """Every stored document, in source order then chain position."""
         return self._summaries(None)
+
+    def documents_of(self, source_id: str) -> list[DocSummary]:
+        """The documents of one source, in chain position."""
+        return self._summaries(documents.c.source_id == source_id)
+
+    def documents_of_ids(self, ids: Iterable[str]) -> list[DocSummary]:
+        """The stored documents among ``ids`` (unknown ids are left out), in store order."""
+        wanted = sorted(set(ids))
+        out: list[DocSummary] = []
+        for i in range(0, len(wanted), 500):  # bound the bound parameters of one query
+            out += self._summaries(documents.c.id.in_(wanted[i:i + 500]))
+        return sorted(out, key=lambda s: (s.source, s.position, s.id))
+
+    def cross_references(self) -> list[tuple[str, dict[str, Any]]]:
+        """(citing doc id, span data) of every reference to another document (scope external):
+        what decides which documents a change of the store can touch, without loading any tree.
+        The text filter only narrows the rows; the decoded data is checked."""
+        query = (select(spans.c.doc_id, spans.c.data)
+                 .where(spans.c.label == "REF", spans.c.data.contains('"scope": "external"'))
+                 .order_by(spans.c.doc_id, spans.c.ordinal))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for doc_id, text in rows:
+            data = _decode(text) or {}
+            if data.get("scope") == "external":
+                out.append((doc_id, data))
+        return out
 
     def summary(self, doc_id: str) -> DocSummary:
         found = self._summaries(documents.c.id == doc_id)
