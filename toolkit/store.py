@@ -468,16 +468,12 @@ class Store:
         """Citations of several nodes from their ancestors and their articles' paragraphs only.
         An eId names its ancestors (chp_2__art_9__para_1 is under chp_2__art_9), so one query
         usually reads them all; parents it missed are read by ``parent_eid`` after."""
-        cols = (nodes.c.doc_id, nodes.c.eid, nodes.c.parent_eid, nodes.c.kind, nodes.c.num,
-                nodes.c.number, nodes.c.heading)
         rows: dict[tuple[str, str], _Row] = {}
 
         def fetch(keys: set[tuple[str, str]]) -> None:
-            for doc in {d for d, _ in keys}:
-                eids = sorted(e for d, e in keys if d == doc)
-                for d, *fields in conn.execute(
-                        select(*cols).where(nodes.c.doc_id == doc, nodes.c.eid.in_(eids))):
-                    rows[(d, fields[0])] = _Row(*fields)
+            # one query for every document (a page of hits is in up to 20 of them)
+            for d, *fields in _node_rows(conn, "eid", keys):
+                rows[(d, fields[0])] = _Row(*fields)
 
         guess = {(d, "__".join(e.split("__")[:i])) for d, e in wanted
                  for i in range(len(e.split("__")) + 1)}
@@ -487,11 +483,9 @@ class Store:
             fetch(missing)
         articles = {(d, r.eid) for (d, _), r in rows.items() if r.kind == "article"}
         paragraphs: dict[tuple[str, str], list[_Row]] = {a: [] for a in articles}
-        for doc in {d for d, _ in articles}:
-            parents = sorted(e for d, e in articles if d == doc)
-            for d, *fields in conn.execute(
-                    select(*cols).where(nodes.c.doc_id == doc, nodes.c.parent_eid.in_(parents),
-                                        nodes.c.kind == "paragraph").order_by(nodes.c.ordinal)):
+        if articles:
+            for d, *fields in _node_rows(conn, "parent_eid", articles,
+                                         " AND kind = 'paragraph' ORDER BY doc_id, ordinal"):
                 row = _Row(*fields)
                 paragraphs[(d, row.parent)].append(row)
         out = {}
@@ -552,9 +546,13 @@ class Store:
                 scored = [(c, score(c, idfs)) for c in self._scan(conn, terms, doc_id)]
                 ranked = sorted(scored, key=sort_key)[max(0, offset):want]
             else:
+                # terms the engine can compare as typed filter the postings it reads: hits only
+                # (a 2-character term is the token of its own list: nothing to check there)
+                check = all(stable(t) for t in terms)
                 ranked = best_hits(
                     terms, idfs, drivers, want,
-                    lambda tok, after, n: search_index.read(conn, tok, after, n),
+                    lambda tok, after, n: search_index.read(
+                        conn, tok, after, n, [t for t in terms if t != tok] if check else []),
                     lambda ids: search_index.fetch(conn, ids))[max(0, offset):]
             labels = self._labels(conn, [(c.doc_id, c.eid) for c, _ in ranked]) if ranked else {}
         hits: list[Hit] = []
@@ -634,6 +632,28 @@ class Store:
         stats = Stats(search_index.count(conn))
         self._stats_cache = (fingerprint, stats)
         return stats
+
+
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # the DB-API driver's own
+
+
+def _node_rows(conn: Connection, column: str, keys: set[tuple[str, str]], extra: str = ""
+               ) -> list[tuple[Any, ...]]:
+    """Label rows of the nodes where (doc_id = d AND ``column`` IN (…)) OR …, one index lookup per
+    branch on both engines (a row-value IN list is a scan on SQLite). Sent to the driver as plain
+    SQL with its own placeholders: building an expression of this shape (new for every page of
+    hits) cost SQLAlchemy more than the query itself."""
+    mark = _PLACEHOLDER[conn.dialect.paramstyle]
+    by_doc: dict[str, list[str]] = {}
+    for d, e in sorted(keys):
+        by_doc.setdefault(d, []).append(e)
+    parts, params = [], []
+    for d, es in by_doc.items():
+        parts.append(f"(doc_id = {mark} AND {column} IN ({', '.join([mark] * len(es))}))")
+        params += [d, *es]
+    sql = ("SELECT doc_id, eid, parent_eid, kind, num, number, heading FROM nodes WHERE ("
+           + " OR ".join(parts) + ")" + extra)
+    return [tuple(r) for r in conn.exec_driver_sql(sql, tuple(params))]
 
 
 def _event(r: Any) -> LifecycleEvent:

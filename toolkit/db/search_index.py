@@ -129,15 +129,31 @@ def frequencies(conn: Connection, tokens: list[str]) -> dict[str, int]:
     return {t: int(found.get(t, 0)) for t in tokens}
 
 
-def read(conn: Connection, token: str, after: Posting | None, n: int) -> list[Posting]:
-    """The next ``n`` postings of ``token``, best weight first, after ``after``."""
+def read(conn: Connection, token: str, after: Posting | None, n: int,
+         contains: list[str] | tuple[str, ...] = ()) -> list[Posting]:
+    """The next ``n`` postings of ``token``, best weight first, after ``after``; with
+    ``contains``, only those of nodes whose heading or text holds every one of those terms, the
+    engine walking the list and checking each node's text (for terms search_text.stable says it
+    can compare as they are): a conjunctive query then reads its hits only."""
     p = search_postings.c
     query = (select(p.neg_impact, p.doc_id, p.ordinal, p.node_id).where(p.token == token)
              .order_by(p.neg_impact, p.doc_id, p.ordinal).limit(n))
     if after is not None:
         query = query.where(tuple_(p.neg_impact, p.doc_id, p.ordinal)
                             > tuple_(-after.impact, after.doc_id, after.ordinal))
+    if contains:
+        query = query.join(nodes, nodes.c.id == p.node_id).where(*_holds(conn, contains))
     return [Posting(-w, d, o, i) for w, d, o, i in conn.execute(query)]
+
+
+def _holds(conn: Connection, terms: list[str] | tuple[str, ...]) -> list:
+    position = getattr(func, DIALECTS[conn.dialect.name].POSITION)
+    out = []
+    for i, term in enumerate(terms):
+        t = bindparam(f"t{i}", term)
+        out.append((position(nodes.c.text, t) > 0)
+                   | (position(func.coalesce(nodes.c.heading, ""), t) > 0))
+    return out
 
 
 CANDIDATE_COLUMNS = (nodes.c.doc_id, nodes.c.eid, nodes.c.kind, nodes.c.heading, nodes.c.text,
@@ -161,14 +177,9 @@ def holders(conn: Connection, token: str) -> list[int]:
 def count_containing(conn: Connection, token: str, terms: list[str]) -> int:
     """Nodes holding ``token`` whose heading or text contains every term, counted by the engine;
     only for terms where a plain substring test is the casefolded one (search_text.stable)."""
-    position = getattr(func, DIALECTS[conn.dialect.name].POSITION)
     p = search_postings.c
     query = (select(func.count()).select_from(search_postings.join(nodes, nodes.c.id == p.node_id))
-             .where(p.token == token))
-    for i, term in enumerate(terms):
-        t = bindparam(f"t{i}", term)
-        query = query.where((position(nodes.c.text, t) > 0)
-                            | (position(func.coalesce(nodes.c.heading, ""), t) > 0))
+             .where(p.token == token, *_holds(conn, terms)))
     return int(conn.execute(query).scalar_one())
 
 

@@ -5,10 +5,9 @@ Those lists are read best weight first, a batch at a time (``read``); each node 
 time is fetched (``fetch``), checked for every term as a substring and scored
 (toolkit/db/search_text.py). A node not met yet lies below the last posting read in every list,
 so its score is at most τ = Σ idf(term) × that posting's weight, as a term occurs no more often
-than its driver bigram. Reading stops when the ``want``-th best hit scores above τ (or, for one
-term, equals it with a document order before the last posting read: the lists are ordered by
-weight, then document, then position, as the hits are), or when a list is exhausted: then every
-node holding that term, hence every hit, has been met. The answer is what scoring every match
+than its driver bigram. Reading stops when the ``want``-th best hit can no longer be overtaken
+(``_settled``: ties go by document order, which the lists follow within a weight), or when a list
+is exhausted: then every node holding that term, hence every hit, has been met. The answer is what scoring every match
 would give, in the same order (tests/test_search_topk.py checks it against that).
 """
 
@@ -17,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from toolkit.db.search_text import Candidate, contains_all, score, sort_key
+from toolkit.db.search_text import IMPACT_DIGITS, Candidate, contains_all, score, sort_key
 
 FIRST_BATCH = 32
+HALF_STEP = 0.5 * 10.0 ** -IMPACT_DIGITS
 
 
 @dataclass(frozen=True)
@@ -65,15 +65,21 @@ def best_hits(terms: list[str], idfs: dict[str, float], drivers: dict[str, str],
 
 def _settled(kth: tuple[Candidate, float], idfs: dict[str, float], drivers: dict[str, str],
              last: dict[str, Posting | None]) -> bool:
-    """No node below the postings read so far can come before ``kth``."""
+    """No node below the postings read so far can come before ``kth``.
+
+    Such a node scores at most τ = Σ idf × its list's last weight read. If it is also before
+    ``kth`` in document order, then in every list whose last posting read is at or after ``kth``
+    in document order it lies strictly below that weight, by at least one step of the weights'
+    grid (1e-9): at most τ⁻, with half a step taken off there. So ``kth`` stays if it scores at
+    least τ (a tie puts the later node after it) and above τ⁻. Copies of one text (the same
+    article in 300 prefectures' rules) tie: the lists are read past ``kth``'s copy, not past all.
+    """
     frontier = {t: last[drivers[t]] for t in idfs}
     if any(p is None for p in frontier.values()):
         return False
-    tau = sum(w * frontier[t].impact for t, w in idfs.items())  # type: ignore[union-attr]
     c, s = kth
-    if s > tau:
-        return True
-    if len(idfs) == 1 and s == tau:  # a tie goes by document order, which the list follows
-        (p,) = frontier.values()
-        return (c.doc_id, c.ordinal) <= (p.doc_id, p.ordinal)  # type: ignore[union-attr]
-    return False
+    here = (c.doc_id, c.ordinal)
+    tau = sum(w * frontier[t].impact for t, w in idfs.items())  # type: ignore[union-attr]
+    tau_minus = sum(w * (p.impact - HALF_STEP if (p.doc_id, p.ordinal) >= here else p.impact)
+                    for w, p in ((w, frontier[t]) for t, w in idfs.items()))  # type: ignore[union-attr]
+    return s >= tau and s > tau_minus
