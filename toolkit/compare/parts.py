@@ -42,6 +42,7 @@ NEAR = 0.03  # runs this close to the best one are as good: the longest is quote
 HOME_MARGIN = 0.25  # the run must match this much better here than in its own row
 FORMULA = 3  # a run said in more rows than this is a formula …
 SAYS = 0.25  # … a row says it when a provision matches it this close to the part's own score
+WITH = 0.15  # a part pairs with the row's members its run matches at least this (and its target)
 COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of the clause products
 PARALLEL = 0.3  # see align.PARALLEL
 REPEAT = 0.7  # a sentence its document repeats in a row member (verbatim, or nearly) is still a part
@@ -287,11 +288,12 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
                     continue  # the same duty for another actor (经办机构 / 定点医疗机构) is another rule
                 # the part restates these members (a row may hold several of the other documents)
                 with_ = tuple(p for p in targets
-                              if p is t or cl.match(q, run, [p]) >= ACCEPT)
+                              if p is t or cl.match(q, run, [p]) >= WITH)
                 out[k].setdefault(d, []).append(
                     Part(q, _quote(q, span), span, t, _quote(t, tspan), round(score, 4), with_))
     _add_roles(out, rows, groups, home)
     return _one_way(out, rows, home)
+
 
 
 @lru_cache(maxsize=1)
