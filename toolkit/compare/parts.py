@@ -45,7 +45,7 @@ SAYS = 0.25  # … a row says it when a provision matches it this close to the p
 WITH = 0.15  # a part pairs with the row's members its run matches at least this (and its target)
 COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of the clause products
 PARALLEL = 0.3  # see align.PARALLEL
-REPEAT = 0.7  # a sentence its document repeats in a row member (verbatim, or nearly) is still a part
+REPEAT = 0.8  # a sentence its document repeats in a row member (verbatim, or nearly) is still a part
 NEIGHBOURS = 0.08  # only provisions this similar as a whole are searched run by run (speed; no loss)
 
 TERMS = Path(__file__).resolve().parents[2] / "corpus" / "alignment_terms.yaml"
