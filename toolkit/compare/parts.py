@@ -14,10 +14,17 @@ of any two runs of clauses from sums of its entries. Safeguards, because legal t
 formulas and lists of grounds:
 - the run must be distinctive: said in few rows (``FORMULA``); "定点医疗机构有下列情形之一的" or "中止相关责任人员…的医疗服务" recur and prove nothing;
 - its own row must not explain it as well (``HOME_MARGIN``), nor the row's members of the same
-  document (then the row already has it);
+  document (then the row already has it) — unless it repeats, in a paragraph sentence, what that
+  member says (``REPEAT``: js 17 opens with js 4's 定点医疗机构应当遵守医疗保障法律…, and both
+  state that rule; list entries repeated across lists with other consequences do not count);
+- it binds the same actor (``_actor``: the first of corpus/alignment_terms.yaml's actors named
+  before a modal in the sentence): 经办机构应当遵守数据安全有关制度 is not the same rule as
+  定点医疗机构…遵守数据安全有关制度;
 - a provision parallel to a row member of its own document (a pharmacy list beside the hospital
   list, cosine ≥ ``align.PARALLEL``) is not a part of that row, and rows holding only such a
   parallel provision take no parts.
+A part pairs with the row's members (of other documents) its run matches at least ``WITH``, and
+always with the member it restates best (for the metric and the JSON ``with``).
 """
 
 from __future__ import annotations
