@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from toolkit.compare import topics
 from toolkit.compare.provisions import Provision
 from toolkit.compare.similarity import Vectorizer, _gram, ngrams, normalize
 
@@ -53,6 +54,7 @@ WITH = 0.15  # a part pairs with the row's members its run matches at least this
 COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of the clause products
 PARALLEL = 0.3  # see align.PARALLEL
 REPEAT = 0.8  # a sentence its document repeats in a row member (verbatim, or nearly) is still a part
+TOPIC_PARTS = True  # parts whose evidence is a rare shared topic (topics.py)
 NEIGHBOURS = 0.08  # only provisions this similar as a whole are searched run by run (speed; no loss)
 
 TERMS = Path(__file__).resolve().parents[2] / "corpus" / "alignment_terms.yaml"
@@ -298,6 +300,8 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
                               if p is t or cl.match(q, run, [p]) >= WITH)
                 out[k].setdefault(d, []).append(
                     Part(q, _quote(q, span), span, t, _quote(t, tspan), round(score, 4), with_))
+    if TOPIC_PARTS:
+        _add_topics(out, rows, groups, home, cl, cos)
     _add_roles(out, rows, groups, home)
     return _one_way(out, rows, home)
 
@@ -324,6 +328,98 @@ def _actor(p: Provision, span: tuple[int, int]) -> str | None:
     pattern, names = _actor_pattern()
     m = pattern.search(p.text, start, span[1])
     return names[m.group(1)] if m else None
+
+
+def _actor_at(p: Provision, pos: int) -> str | None:
+    """Whom the words at ``pos`` bind: the last actor named before a modal in their sentence
+    before ``pos`` (经办机构应…宣传培训，定点医药机构应强化全员培训: the second 培训 binds the
+    provider); None when the sentence names none."""
+    start = max((p.text.rfind(c, 0, pos) for c in _SENTENCE_END), default=-1) + 1
+    pattern, names = _actor_pattern()
+    found = None
+    for m in pattern.finditer(p.text, start, pos):
+        found = names[m.group(1)]
+    if found is None:  # 医疗保障行政部门对…进行监督: the sentence's subject binds it, modal or not
+        lead = _LEAD.match(p.text, start)
+        m = _subject_pattern().match(p.text, lead.end() if lead else start)
+        found = names[m.group(1)] if m else None
+    return found
+
+
+@lru_cache(maxsize=1)
+def _subject_pattern() -> re.Pattern[str]:
+    names = _actor_pattern()[1]
+    return re.compile("\\s*(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")")
+
+
+def _add_topics(out: list[dict[str, list[Part]]], rows: list, groups: dict[str, list[Provision]],
+                home: dict, cl: _Clauses, cos) -> None:
+    """Parts whose evidence is a rare topic both sentences state for the same actor (topics.py)."""
+    said = {(p.provision.key, k) for k, f in enumerate(out) for ps in f.values() for p in ps}
+    # rows already linked by a part, either way: the n-gram evidence decided that link
+    linked = {frozenset((home[p.provision.key], k)) for k, f in enumerate(out) for ps in f.values() for p in ps}
+    men = {p.key: topics.mentions(p, _actor_at) for ps in groups.values() for p in ps}
+
+    def naming(ps: list[Provision], m: topics.Mention) -> list[tuple[Provision, topics.Mention]]:
+        return [(p, n) for p in ps for n in men[p.key]
+                if n.topic == m.topic and topics.compatible(n.actor, m.actor)]
+
+    def rare(d: str, m: topics.Mention) -> bool:
+        return len({p.key for p, _ in naming(groups[d], m)}) <= topics.RARE
+
+    for d, ps in groups.items():
+        for q in ps:
+            own = rows[home[q.key]]
+            if not own.aligned and own.note:
+                continue
+            for m in men[q.key]:
+                if not rare(d, m):
+                    continue
+                for k, row in enumerate(rows):
+                    if ((q.key, k) in said or k == home[q.key] or (not row.aligned and row.note)
+                            or frozenset((home[q.key], k)) in linked):
+                        continue
+                    mine = row.members.get(d, [])
+                    if any(cos(q, p) >= PARALLEL for p in mine) or naming(mine, m):
+                        continue  # the row's own provision of this document names it already
+                    hits = [(t, n) for d2, ts in row.members.items() if d2 != d and rare(d2, m)
+                            and not naming(own.members.get(d2, []), m) for t, n in naming(ts, m)
+                            if topics.LIST_TARGETS or not _in_list(t, n)]
+                    if not hits:
+                        continue
+                    score, t, n = max(((_span_cos(cl, q, (m.start, m.end), t, (n.start, n.end)), t, n)
+                                       for t, n in hits), key=lambda x: x[0])
+                    if score < topics.FLOOR:
+                        continue
+                    span = (m.start, m.end)
+                    with_ = tuple(dict.fromkeys(x for x, _ in hits))
+                    out[k].setdefault(d, []).append(
+                        Part(q, _quote(q, span), span, t, _quote(t, (n.start, n.end)), round(score, 4), with_,
+                             f"“{topics.topics()[m.topic][0]}”方面的规定"))
+                    said.add((q.key, k))
+
+
+def _in_list(p: Provision, m: topics.Mention) -> bool:
+    """Is the mention a list entry of ``p`` (a ground in a list of grounds)?"""
+    words = p.text[m.start : m.end]
+    lead = _LEAD.match(words)
+    said = normalize(words[lead.end() if lead else 0 :])
+    return bool(said) and any(said in normalize(it.text) for it in p.items)
+
+
+def _span_cos(cl: _Clauses, a: Provision, span_a: tuple[int, int], b: Provision, span_b: tuple[int, int]) -> float:
+    """Cosine of the runs of clauses of ``a`` and ``b`` covering the two spans."""
+    def run(p: Provision, span: tuple[int, int]) -> tuple[int, int] | None:
+        idx = [i for i, c in enumerate(cl.of[p.key]) if c.end > span[0] and c.start < span[1]]
+        return (idx[0], idx[-1]) if idx else None
+    ra, rb = run(a, span_a), run(b, span_b)
+    if ra is None or rb is None:
+        return 0.0
+    x0, y0 = cl.first[a.key] + ra[0], cl.first[b.key] + rb[0]
+    x1, y1 = cl.first[a.key] + ra[1] + 1, cl.first[b.key] + rb[1] + 1
+    g = cl.gram
+    na, nb = float(g[x0:x1, x0:x1].sum()), float(g[y0:y1, y0:y1].sum())
+    return float(g[x0:x1, y0:y1].sum()) / (math.sqrt(max(na, 1e-12)) * math.sqrt(max(nb, 1e-12)))
 
 
 @lru_cache(maxsize=1)
