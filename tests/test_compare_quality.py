@@ -220,3 +220,15 @@ def test_a_list_entry_is_no_evidence_for_a_topic_part(store_path, monkeypatch):
     assert _part(three_way(store_path), GD, 24, JS, 44) is None
     monkeypatch.setattr(topics, "LIST_TARGETS", True)
     assert _part(align([doc(store_path, d) for d in (GD, JS, CX)]), GD, 24, JS, 44) is not None
+
+
+def test_a_part_pairs_with_members_stating_a_rare_topic_it_names(store_path, monkeypatch):
+    from toolkit.compare import parts
+
+    # js 24 is a part of gd 28's row (为定点医疗机构和参保人员提供优质高效的服务); it also says
+    # 完善经办流程, the topic of the row's cx 4 (定点管理的经办流程包括…): it pairs with cx 4 too
+    pt = _part(three_way(store_path), JS, 24, GD, 28)
+    assert pt is not None and {(p.doc_id, p.article) for p in pt.with_} == {(GD, 28), (CX, 4)}
+    monkeypatch.setattr(parts, "TOPIC_WITH", False)
+    pt = _part(align([doc(store_path, d) for d in (GD, JS, CX)]), JS, 24, GD, 28)
+    assert {(p.doc_id, p.article) for p in pt.with_} == {(GD, 28)}

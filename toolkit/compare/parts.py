@@ -55,6 +55,7 @@ COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of t
 PARALLEL = 0.3  # see align.PARALLEL
 REPEAT = 0.8  # a sentence its document repeats in a row member (verbatim, or nearly) is still a part
 TOPIC_PARTS = True  # parts whose evidence is a rare shared topic (topics.py)
+TOPIC_WITH = True  # a part also pairs with the row's members stating a rare topic its words name
 NEIGHBOURS = 0.08  # only provisions this similar as a whole are searched run by run (speed; no loss)
 
 TERMS = Path(__file__).resolve().parents[2] / "corpus" / "alignment_terms.yaml"
@@ -264,6 +265,7 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
     """For each row (``align.Row``), the provisions of other rows that also state its rule, per
     document. ``cos(a, b)`` is the provisions' cosine (for the parallel-sibling safeguard)."""
     cl = _Clauses(groups, vectorizer)
+    tix = _Topics(groups)
     home = {p.key: k for k, r in enumerate(rows) for ps in r.members.values() for p in ps}
     out: list[dict[str, list[Part]]] = [{} for _ in rows]
     for d, ps in groups.items():
@@ -296,12 +298,12 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
                 if None not in actors and actors[0] != actors[1]:
                     continue  # the same duty for another actor (经办机构 / 定点医疗机构) is another rule
                 # the part restates these members (a row may hold several of the other documents)
-                with_ = tuple(p for p in targets
-                              if p is t or cl.match(q, run, [p]) >= WITH)
+                with_ = tuple(p for p in targets if p is t or cl.match(q, run, [p]) >= WITH
+                              or (TOPIC_WITH and tix.shared(q, (0, len(q.text)), p)))
                 out[k].setdefault(d, []).append(
                     Part(q, _quote(q, span), span, t, _quote(t, tspan), round(score, 4), with_))
     if TOPIC_PARTS:
-        _add_topics(out, rows, groups, home, cl, cos)
+        _add_topics(out, rows, groups, home, cl, cos, tix)
     _add_roles(out, rows, groups, home)
     return _one_way(out, rows, home)
 
@@ -352,20 +354,36 @@ def _subject_pattern() -> re.Pattern[str]:
     return re.compile("\\s*(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")")
 
 
+class _Topics:
+    """Every provision's topic mentions (topics.py), with the rarity test."""
+
+    def __init__(self, groups: dict[str, list[Provision]]):
+        self.groups = groups
+        self.of = {p.key: topics.mentions(p, _actor_at) for ps in groups.values() for p in ps}
+
+    def naming(self, ps: list[Provision], m: topics.Mention) -> list[tuple[Provision, topics.Mention]]:
+        """The provisions of ``ps`` naming ``m``'s topic for a compatible actor, with the mention."""
+        return [(p, n) for p in ps for n in self.of[p.key]
+                if n.topic == m.topic and topics.compatible(n.actor, m.actor)]
+
+    def rare(self, d: str, m: topics.Mention) -> bool:
+        return len({p.key for p, _ in self.naming(self.groups[d], m)}) <= topics.RARE
+
+    def shared(self, q: Provision, span: tuple[int, int], t: Provision) -> bool:
+        """Does ``t`` state (outside a list entry) a topic rare in both documents that ``q``
+        names inside ``span``?"""
+        return any(self.rare(q.doc_id, m) and self.rare(t.doc_id, m) and not _in_list(t, n)
+                   for m in self.of[q.key] if m.start < span[1] and m.end > span[0]
+                   for _, n in self.naming([t], m))
+
+
 def _add_topics(out: list[dict[str, list[Part]]], rows: list, groups: dict[str, list[Provision]],
-                home: dict, cl: _Clauses, cos) -> None:
+                home: dict, cl: _Clauses, cos, tix: _Topics) -> None:
     """Parts whose evidence is a rare topic both sentences state for the same actor (topics.py)."""
     said = {(p.provision.key, k) for k, f in enumerate(out) for ps in f.values() for p in ps}
     # rows already linked by a part, either way: the n-gram evidence decided that link
     linked = {frozenset((home[p.provision.key], k)) for k, f in enumerate(out) for ps in f.values() for p in ps}
-    men = {p.key: topics.mentions(p, _actor_at) for ps in groups.values() for p in ps}
-
-    def naming(ps: list[Provision], m: topics.Mention) -> list[tuple[Provision, topics.Mention]]:
-        return [(p, n) for p in ps for n in men[p.key]
-                if n.topic == m.topic and topics.compatible(n.actor, m.actor)]
-
-    def rare(d: str, m: topics.Mention) -> bool:
-        return len({p.key for p, _ in naming(groups[d], m)}) <= topics.RARE
+    men, naming, rare = tix.of, tix.naming, tix.rare
 
     for d, ps in groups.items():
         for q in ps:
