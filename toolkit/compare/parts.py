@@ -407,7 +407,8 @@ def _add_topics(out: list[dict[str, list[Part]]], rows: list, groups: dict[str, 
                         continue
                     score, t, n = max(((_span_cos(cl, q, (m.start, m.end), t, (n.start, n.end)), t, n)
                                        for t, n in hits), key=lambda x: x[0])
-                    if score < topics.FLOOR:
+                    explicit = m.actor is not None and n.actor == m.actor
+                    if score < (topics.FLOOR_SAME_ACTOR if explicit else topics.FLOOR):
                         continue
                     span = (m.start, m.end)
                     with_ = tuple(dict.fromkeys(x for x, _ in hits))

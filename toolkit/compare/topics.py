@@ -12,7 +12,8 @@ makes the provision a part of another row when
   provider);
 - the row's own provisions of the same document do not name the topic (the row has it already),
   and the provision's own row does not hold it either for the other document (it is said there);
-- the two sentences share some wording besides (run cosine ≥ ``FLOOR``).
+- the two sentences share some wording besides (clause cosine ≥ ``FLOOR``; ``FLOOR_SAME_ACTOR``
+  when both name the actor: 定点医药机构应强化全员培训 / 定点医疗机构应当…组织开展…政策培训学习).
 The part quotes the sentence's clause that names the topic; its reason says the topic both state.
 """
 
@@ -32,6 +33,7 @@ from toolkit.compare.similarity import normalize
 TOPICS = Path(__file__).resolve().parents[2] / "corpus" / "alignment_topics.yaml"
 RARE = 2  # a topic named (for one actor) in more provisions of a document than this is common there
 FLOOR = 0.06  # the two clauses' cosine, at least: a topic word alone is not a rule
+FLOOR_SAME_ACTOR = 0.04  # … lower when both sentences name the same actor (not one left unsaid)
 LIST_TARGETS = False  # a row member's list entry (a ground in a list) is no evidence for a topic part
 
 _CLAUSE_END = "，,。；;：:！？!?\n"
