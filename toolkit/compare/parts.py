@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -85,6 +85,7 @@ class Part:
     score: float  # cosine of the two runs
     with_: tuple[Provision, ...] = ()  # the row's members (of other documents) it restates
     role: str = ""  # a drafting role both have (roles.yaml: 适用范围条款), when that is the evidence
+    topic: str = ""  # the rare topic both state (corpus/alignment_topics.yaml), when that is the evidence
 
     @property
     def body_span(self) -> tuple[int, int]:
@@ -414,8 +415,22 @@ def _add_topics(out: list[dict[str, list[Part]]], rows: list, groups: dict[str, 
                     with_ = tuple(dict.fromkeys(x for x, _ in hits))
                     out[k].setdefault(d, []).append(
                         Part(q, _quote(q, span), span, t, _quote(t, (n.start, n.end)), round(score, 4), with_,
-                             f"“{topics.topics()[m.topic][0]}”方面的规定"))
+                             f"“{topics.topics()[m.topic][0]}”方面的规定", m.topic))
                     said.add((q.key, k))
+    if TOPIC_WITH:
+        _pair_topic_parts(out)
+
+
+def _pair_topic_parts(out: list[dict[str, list[Part]]]) -> None:
+    """Parts of one row stating one topic, from different documents, restate each other (gd 52's
+    and js 51's 政策调整 sentences, both parts of cx 38's row)."""
+    for f in out:
+        parts = [p for ps in f.values() for p in ps if p.topic]
+        for d, ps in f.items():
+            f[d] = [replace(p, with_=p.with_ + tuple(o.provision for o in parts
+                                                    if o.topic == p.topic and o.provision.doc_id != d
+                                                    and o.provision not in p.with_))
+                    if p.topic else p for p in ps]
 
 
 def _in_list(p: Provision, m: topics.Mention) -> bool:

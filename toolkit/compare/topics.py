@@ -55,6 +55,14 @@ def topics() -> dict[str, tuple[str, tuple[str, ...]]]:
     return {k: (v["label"], tuple(normalize(c) for c in v["cues"])) for k, v in raw.items()}
 
 
+@lru_cache(maxsize=1)
+def _not_topics() -> dict[str, re.Pattern[str] | None]:
+    """topic → the words that hold a cue but name something else (诊所备案证 is a licence)."""
+    raw = yaml.safe_load(TOPICS.read_text(encoding="utf-8"))["topics"]
+    return {k: re.compile("|".join(map(re.escape, map(normalize, v["not"])))) if v.get("not") else None
+            for k, v in raw.items()}
+
+
 def mentions(p: Provision, actor_at: Callable[[Provision, int], str | None]) -> list[Mention]:
     """Every clause of ``p`` that names a topic, with the actor it binds."""
     out = []
@@ -63,7 +71,9 @@ def mentions(p: Provision, actor_at: Callable[[Provision, int], str | None]) -> 
         norm = normalize(_CITED.sub("", piece))  # 《…经办规程》 cites a title, it is not the topic
         if norm:
             for topic, (_, cues) in topics().items():
-                if any(c in norm for c in cues):
+                other = _not_topics()[topic]
+                said = other.sub("|", norm) if other else norm
+                if any(c in said for c in cues):
                     lo = start + len(piece) - len(piece.lstrip())
                     hi = start + len(piece.rstrip().rstrip(_CLAUSE_END))
                     out.append(Mention(topic, lo, hi, actor_at(p, hi)))
