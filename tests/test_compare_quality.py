@@ -179,6 +179,9 @@ def test_a_rare_topic_stated_for_the_same_actor_makes_a_part(store_path, monkeyp
     assert pt is not None and pt.quote.startswith("定点医药机构可采取书面、电话、邮件等形式对经办机构履行协议情况开展评价建议")
     assert {(p.doc_id, p.article) for p in pt.with_} == {(GD, 15), (JS, 16)}
     assert "经办机构履约评价" in pt.role
+    from toolkit.compare.reasons import part_text
+
+    assert part_text(pt, al).endswith("第十五条（“对经办机构履约情况进行监督”）同为“经办机构履约评价”方面的规定")
     # js 11's 对申请材料进行初审 in cx 14's row (材料审核); the policy-change sentences of gd 52, js 49
     # and js 51 in cx 38's row (政策衔接)
     assert _part(al, JS, 11, CX, 14).quote == "对申请材料进行初审"
