@@ -361,6 +361,7 @@ class _Topics:
     def __init__(self, groups: dict[str, list[Provision]]):
         self.groups = groups
         self.of = {p.key: topics.mentions(p, _actor_at) for ps in groups.values() for p in ps}
+        self._rare: dict[tuple, bool] = {}
 
     def naming(self, ps: list[Provision], m: topics.Mention) -> list[tuple[Provision, topics.Mention]]:
         """The provisions of ``ps`` naming ``m``'s topic for a compatible actor, with the mention."""
@@ -368,7 +369,10 @@ class _Topics:
                 if n.topic == m.topic and topics.compatible(n.actor, m.actor)]
 
     def rare(self, d: str, m: topics.Mention) -> bool:
-        return len({p.key for p, _ in self.naming(self.groups[d], m)}) <= topics.RARE
+        key = (d, m.topic, m.actor, topics.RARE)
+        if key not in self._rare:
+            self._rare[key] = len({p.key for p, _ in self.naming(self.groups[d], m)}) <= topics.RARE
+        return self._rare[key]
 
     def shared(self, q: Provision, span: tuple[int, int], t: Provision) -> bool:
         """Does ``t`` state (outside a list entry) a topic rare in both documents that ``q``
