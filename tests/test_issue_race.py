@@ -31,7 +31,7 @@ def _run_case(db: str, out: str, start, result_queue) -> None:
     issued, both runs wait until both have passed it, then both issue."""
     with Register(db) as reg:
         earlier = issued_by_case(reg).get(("C-7", "通知"), [])
-        start.wait(60)  # both have seen "not issued yet"
+        start.wait(240)  # both have seen "not issued yet" (a loaded machine starts slowly)
         (outcome,) = issue_batch(
             [IssueRequest(specimen_docx(), OFFICE_ID, "通知", case_id="C-7", doc_date=ISSUE_DATE)],
             register=reg, out_dir=Path(out), options=IssueOptions(pdf=False))
@@ -49,7 +49,7 @@ def test_two_concurrent_runs_of_one_case_get_exactly_one_number(db_url: str, tmp
     for p in runs:
         p.start()
     for p in runs:
-        p.join(180)
+        p.join(300)
     assert [p.exitcode for p in runs] == [0, 0]
     outcomes = sorted(results.get(timeout=5) for _ in runs)
     assert [o[0] for o in outcomes] == [0, 0]  # both passed the early check: a real race
