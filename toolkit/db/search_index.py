@@ -69,6 +69,7 @@ class IndexedText:
     text_id: int
     heading: str
     text: str
+    members: int  # nodes carrying it
 
 
 def create(conn: Connection) -> None:
@@ -238,22 +239,21 @@ def texts(conn: Connection, text_ids: list[int]) -> list[IndexedText]:
     t = search_texts.c
     for part in _chunks(text_ids):
         out += [IndexedText(*r) for r in conn.execute(
-            select(t.text_id, t.heading, t.body).where(t.text_id.in_(part)))]
+            select(t.text_id, t.heading, t.body, t.members).where(t.text_id.in_(part)))]
     return out
 
 
 def members(conn: Connection, text_ids: list[int], first: int) -> list[tuple[int, str, int, int]]:
     """(text id, doc id, ordinal, node id) of the first ``first`` nodes of each text, in
-    document order."""
+    document order: one range of the (text, document, position) index per text."""
     out: list[tuple[int, str, int, int]] = []
-    m = search_members.c
-    for part in _chunks(text_ids):
-        ranked = select(m.text_id, m.doc_id, m.ordinal, m.node_id, func.row_number().over(
-            partition_by=m.text_id, order_by=(m.doc_id, m.ordinal)).label("k")).where(
-            m.text_id.in_(part)).subquery()
-        out += [tuple(r) for r in conn.execute(
-            select(ranked.c.text_id, ranked.c.doc_id, ranked.c.ordinal, ranked.c.node_id)
-            .where(ranked.c.k <= first))]
+    for part in _chunks(text_ids, 50):
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT text_id, doc_id, ordinal, node_id FROM search_members"
+            f" WHERE text_id = :i{k} ORDER BY doc_id, ordinal LIMIT :n) AS m{k}"
+            for k in range(len(part)))
+        params = {"n": first, **{f"i{k}": i for k, i in enumerate(part)}}
+        out += [tuple(r) for r in conn.execute(text(sql), params)]
     return out
 
 
@@ -273,7 +273,7 @@ def fetch(conn: Connection, ids: list[int]) -> dict[int, Candidate]:
 def holders(conn: Connection, token: str) -> list[tuple[IndexedText, int]]:
     """Every text holding ``token``, with how many nodes carry it."""
     p, t = search_postings.c, search_texts.c
-    return [(IndexedText(i, h, b), n) for i, h, b, n in conn.execute(
+    return [(IndexedText(i, h, b, n), n) for i, h, b, n in conn.execute(
         select(t.text_id, t.heading, t.body, t.members)
         .join(search_postings, p.text_id == t.text_id).where(p.token == token))]
 

@@ -31,6 +31,7 @@ class Scored(Protocol):
     text_id: int
     heading: str
     text: str
+    members: int
 
 
 Reader = Callable[[str, Listed | None, int], Sequence[Listed]]  # token, after, how many
@@ -46,7 +47,8 @@ def best_nodes(terms: list[str], idfs: dict[str, float], drivers: dict[str, str]
     tokens = list(dict.fromkeys(drivers[t] for t in idfs))
     last: dict[str, Listed | None] = dict.fromkeys(tokens)
     seen: set[int] = set()
-    found: list[Ranked] = []
+    texts: list[tuple[float, int, int]] = []  # score, text id, members: every hit text met
+    expanded: dict[int, list[Ranked]] = {}
     batch = max(FIRST_BATCH, want + 1)
     while True:
         exhausted, new = False, []
@@ -59,14 +61,34 @@ def best_nodes(terms: list[str], idfs: dict[str, float], drivers: dict[str, str]
                 if p.text_id not in seen:
                     seen.add(p.text_id)
                     new.append(p.text_id)
-        hits = {t.text_id: score(t, idfs) for t in fetch(new) if contains_all(t, terms)}  # type: ignore[arg-type]
-        if hits:
-            found += [(hits[t], d, o, n) for t, d, o, n in first(sorted(hits), want)]
-            found.sort(key=lambda r: (-r[0], r[1], r[2]))
-            del found[want:]
+        texts += [(score(t, idfs), t.text_id, t.members)  # type: ignore[arg-type]
+                  for t in fetch(new) if contains_all(t, terms)]  # type: ignore[arg-type]
+        found = _expand(texts, want, expanded, first)
         if exhausted or (len(found) == want and found[-1][0] > _tau(idfs, drivers, last)):
             return found
         batch *= 2
+
+
+def _expand(texts: list[tuple[float, int, int]], want: int, expanded: dict[int, list[Ranked]],
+            first: Members) -> list[Ranked]:
+    """The ``want`` best nodes of the texts met: only texts scoring at least the text where the
+    count of nodes reaches ``want`` are asked for their nodes (ties interleave by document)."""
+    texts.sort(key=lambda t: -t[0])
+    total, bar = 0, float("-inf")
+    for s, _, n in texts:
+        total += n
+        if total >= want:
+            bar = s
+            break
+    todo = [i for s, i, _ in texts if s >= bar and i not in expanded]
+    scores = {i: s for s, i, _ in texts}
+    for i in todo:
+        expanded[i] = []
+    for t, d, o, node in first(sorted(todo), want):
+        expanded[t].append((scores[t], d, o, node))
+    nodes = sorted((r for s, i, _ in texts if s >= bar for r in expanded[i]),
+                   key=lambda r: (-r[0], r[1], r[2]))
+    return nodes[:want]
 
 
 def _tau(idfs: dict[str, float], drivers: dict[str, str], last: dict[str, Listed | None]) -> float:
