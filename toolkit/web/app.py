@@ -43,7 +43,8 @@ MESSAGES = {
     500: ("服务器内部错误", "处理请求时出错，已记录在服务器日志中，请稍后重试或联系管理员。"),
 }
 
-ROUTERS = ("auth", "corpus", "compare", "versions", "decide", "batch", "desk", "register", "admin")
+ROUTERS = ("auth", "corpus", "compare", "versions", "decide", "batch", "agreements", "desk",
+           "register", "admin", "ingest")
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -137,8 +138,9 @@ def job_handlers(settings: Settings) -> dict[str, Handler]:
     from functools import partial
 
     from toolkit.jobs.batch_job import batch_job
+    from toolkit.jobs.ingest_job import ingest_job
 
-    return {"batch": partial(batch_job, settings)}
+    return {"batch": partial(batch_job, settings), "ingest": partial(ingest_job, settings)}
 
 
 def from_env() -> FastAPI:

@@ -15,3 +15,13 @@ document.addEventListener("click", function (ev) {
     document.execCommand("copy"); area.remove(); done();
   }
 });
+
+// Decide forms: a typed row (记分 / 修复 / 所在机构被处理) shows only its type's fields. Without
+// the script every type's fields are shown and only the chosen type's are read.
+document.addEventListener("change", function (ev) {
+  var sel = ev.target.closest("select[data-variant]");
+  if (!sel) return;
+  document.querySelectorAll(".variant").forEach(function (box) {
+    if (box.dataset.of === sel.dataset.variant) box.hidden = box.dataset.tag !== sel.value;
+  });
+});
