@@ -139,6 +139,10 @@ class Relinked:
     def __bool__(self) -> bool:
         return bool(self.gained or self.lost)
 
+    def values(self) -> Iterable[int]:
+        """References gained per document (what callers summed when relink returned a dict)."""
+        return self.gained.values()
+
 
 def relink(store: Store, manifest: Manifest | None = None, change: Change | None = None) -> Relinked:
     """Resolve the references of the documents ``change`` can affect (every document with
