@@ -21,6 +21,7 @@ from versions_corpus import build_store as build_versions_store
 from versions_corpus import document
 
 from toolkit.cli.main import cli
+from toolkit.compare.export import json_bytes
 from toolkit.compare.report_docx import docx_bytes
 from toolkit.compare.report_html import render_html
 from toolkit.compare.report_terminal import print_report
@@ -53,6 +54,12 @@ def test_compare_html_header_gives_kind_and_level(al):
         ("广东办法", *STANDINGS[GD]), ("江苏细则", *STANDINGS[JS]), ("楚雄细则", *STANDINGS[CX]),
         ("基准", *STANDINGS[NAT])]
     assert rows[-1][1] == "医疗保障基金使用监督管理条例"
+
+
+def test_compare_json_gives_kind_and_level(al):
+    info = json.loads(json_bytes(al))["document_info"]
+    assert [(d["id"], d["legal_kind"], d["level"]) for d in info] == [
+        (GD, "规范性文件", "provincial"), (JS, "规范性文件", "provincial"), (CX, "规范性文件", "prefectural")]
 
 
 def test_compare_docx_header_gives_kind_and_level(al):
