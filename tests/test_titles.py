@@ -160,3 +160,13 @@ def test_a_plain_text_title_wrapped_before_its_dated_qualifier_is_one_title(tmp_
     path = tmp_path / "wrapped.txt"
     path.write_text("\n".join(wrapped) + "\n", encoding="utf-8")
     assert _chain(read_text(path)) == _chain(read_text(TEXT))
+
+
+def test_a_notice_without_a_doc_number_loses_its_joined_addressees_too(tmp_path):
+    """No 版头: the file opens with the title, and the reading joined the 主送 line to it."""
+    lines = _lines()
+    path = tmp_path / "headless.txt"
+    path.write_text("\n".join([lines[1] + lines[2], *lines[3:]]) + "\n", encoding="utf-8")
+    chain = _chain(read_text(path))
+    assert chain[0] == ("notice", None, lines[1], lines[2].removesuffix("："))
+    assert chain[1:] == _chain(read_text(TEXT))[1:]
