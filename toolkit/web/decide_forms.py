@@ -414,8 +414,8 @@ def field_messages(problems: list[str], specs: list[Field],
             path = path.rpartition(".")[0]
         if path:
             by_field.setdefault(path, []).append(m.group("reason"))
-        else:
-            general.append(p)
+        else:  # a check of the whole case: on a form page it is about the case, not a file
+            general.append(p.removeprefix("整个文件："))
     return by_field, general
 
 
