@@ -48,6 +48,51 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _split(pair: quality.Pair) -> str:
+    """gd–js, or cx (any pair with a Chuxiong provision)."""
+    return "cx" if any(doc == "cx-rules" for doc, _ in pair) else "gd–js"
+
+
+def held_out(docs, groups, expected) -> None:
+    """The provision-level choices of issue 13 round 3 (a sentence a document repeats is a part
+    too; a part binds the same actor; a part pairs with the members it restates at WITH) chosen on
+    one split of the gold and scored on the other: gd–js pairs against pairs involving cx."""
+    from toolkit.compare import parts
+
+    grid = [(w, r, a) for a in (False, True) for r in (2.0, 0.8, 0.7, 0.6) for w in (0.4, 0.15, 0.0)]
+    saved = (parts.WITH, parts.REPEAT, parts._actor)
+    scores = {}
+    try:
+        for w, r, a in grid:
+            parts.WITH, parts.REPEAT = w, r
+            parts._actor = saved[2] if a else (lambda p, span: None)
+            found = quality.engine_pairs(align(docs), groups)
+            scores[w, r, a] = {k: quality.score({p for p in found if _split(p) == k},
+                                                {p for p in expected if _split(p) == k}) for k in ("gd–js", "cx")}
+    finally:
+        parts.WITH, parts.REPEAT, parts._actor = saved
+
+    def name(c) -> str:
+        w, r, a = c
+        return f"WITH {w}, REPEAT {'off' if r > 1 else r}, actors {'on' if a else 'off'}"
+
+    print("\n### Held-out check: choices made on one split, scored on the other\n")
+    print(f"Grid of {len(grid)} settings (ties go to the earlier one: the old behaviour first). "
+          f"Shipped: {name((parts.WITH, parts.REPEAT, True))}.\n")
+    print("| tuned on | chosen (best F1 there) | tuned split P / R | held-out split | held-out P / R |")
+    print("|---|---|---:|---|---:|")
+    for tune, test in (("gd–js", "cx"), ("cx", "gd–js")):
+        best = max(grid, key=lambda c: (round(scores[c][tune].f1, 9), -grid.index(c)))
+        a, b = scores[best][tune], scores[best][test]
+        print(f"| {tune} | {name(best)} | {_pct(a.precision)} / {_pct(a.recall)} | {test} | "
+              f"{_pct(b.precision)} / {_pct(b.recall)} |")
+    shipped = scores[parts.WITH, parts.REPEAT, True]
+    before = scores[grid[0]]
+    for label, s in (("before (old behaviour)", before), ("shipped", shipped)):
+        print(f"| — | {label} | gd–js {_pct(s['gd–js'].precision)} / {_pct(s['gd–js'].recall)} | cx | "
+              f"{_pct(s['cx'].precision)} / {_pct(s['cx'].recall)} |")
+
+
 def main() -> int:
     docs = [load(d) for d in ("gd-measure", "js-rules", "cx-rules")]
     groups = {d.id: provisions(d) for d in docs}
@@ -86,6 +131,8 @@ def main() -> int:
           + ("; ".join(" / ".join(label[k] for k in sorted(p)) for p in engine.missed) or "none"))
     print("\nAdded (found, not in the gold): "
           + ("; ".join(" / ".join(label[k] for k in sorted(p)) for p in engine.wrong) or "none"))
+
+    held_out(docs, groups, expected)
 
     print("\n### Cost of the provision level (CPU time, best of 5, same run)\n")
     print("| what | CPU time | ratio |")

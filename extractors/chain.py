@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from extractors import captions, markers
+from extractors import captions, markers, titles
 from extractors.normalize import squeeze_cjk
 from extractors.readers.base import Block
 
@@ -31,8 +31,6 @@ _ATTACH_MARK = re.compile(r"^附\s*件\s*(\d*)$")
 _NOTE = re.compile(r"^[（(](此件.+)[)）]$")
 _PAGE_NOTE = re.compile(r"^[（(]\s*此页无正文\s*[)）]$")
 _ISSUER_SUFFIX = ("局", "厅", "委员会", "委", "部", "院", "办公室", "办公厅", "中心", "政府", "会", "署", "所")
-_TITLE_END = ("通知", "决定", "意见", "办法", "细则", "规程", "规定", "规则", "方案", "批复", "函",
-              "报告", "指南", "条例", "规范", "标准", "公告", "通告", "（试行）", "（暂行）", "(试行)")
 
 
 def parse_cn_date(text: str) -> date | None:
@@ -132,19 +130,8 @@ class ChainDoc:
 
 
 def document_kind(title: str) -> str:
-    t = title.strip()
-    t = re.sub(r"[（(](试行|暂行|修订|草案)[)）]$", "", t)
-    if re.search(r"(通知|通告|公告|函|批复)$", t):
-        return "notice"
-    if t.endswith("决定"):
-        return "decision"
-    if re.search(r"(办法|细则|规程|规定|规则|方案|意见)$", t):
-        return "rule"
-    if t.endswith("条例") or t.endswith("法"):
-        return "regulation"
-    if re.search(r"(指南|规范|标准)$", t):
-        return "guide"
-    return "document"
+    """The kind a title names (extractors.titles: its type word, after any qualifiers)."""
+    return titles.document_kind(title)
 
 
 @dataclass
@@ -201,13 +188,14 @@ class ChainSplitter:
         b = self.blocks[i]
         t = b.text.strip()
         t = captions.split_title(t)[0]  # a law's title joined with its 题注 is judged by the title
+        t = titles.split_addressees(t)[0]  # and one joined with its 主送 line by the title too
         if not t or len(t) > 80 or markers.ends_sentence(t) and not t.endswith(("）", ")")):
             return False
         if markers.match_division(t) or markers.match_article(t) or markers.match_item(t):
             return False
         if b.style.title:
             return True
-        return t.endswith(_TITLE_END) or self._starts_structure(i + 1)
+        return titles.is_complete(t) or self._starts_structure(i + 1)
 
     # --- main ----------------------------------------------------------------------------
     def split(self) -> list[ChainDoc]:
@@ -276,7 +264,7 @@ class ChainSplitter:
                 continue
             if expect == "title":
                 i = self._read_title(cur, i)
-                expect = "addressee"
+                expect = "addressee" if cur.addressees is None else None
                 continue
             if expect == "addressee":
                 expect = None
@@ -332,16 +320,24 @@ class ChainSplitter:
         return doc
 
     def _read_title(self, doc: ChainDoc, i: int) -> int:
-        """A title may span blocks when a reader could not join it: join until it is complete."""
+        """A title may span blocks when a reader could not join it: join until it is complete.
+        A 主送 line is never part of it, also when the reader joined it to the title's last line
+        (extractors.titles.split_addressees): it becomes the document's addressees."""
         parts = [self._text(i)]
         k = i + 1
         while k < len(self.blocks):
             title = "".join(parts)
             t = self._text(k)
-            balanced = title.count("《") <= title.count("》") and title.count("（") <= title.count("）")
-            if balanced and (title.endswith(_TITLE_END) or t.endswith(("：", ":"))):
+            if title.endswith(("：", ":")):
+                break  # the title's block ended with its 主送 line
+            if titles.balanced(title) and (titles.is_complete(title) or t.endswith(("：", ":"))):
                 break
-            if not t or t.endswith(("：", ":")) or markers.match_division(t) or markers.match_article(t):
+            if t.endswith(("：", ":")):
+                if titles.split_addressees(title + t)[1] is not None:
+                    parts.append(t)  # the title's last line and the 主送 line, joined
+                    k += 1
+                break
+            if not t or markers.match_division(t) or markers.match_article(t):
                 break
             if captions.is_caption_start(t):  # the 题注 under a law's title is not part of it
                 break
@@ -349,7 +345,10 @@ class ChainSplitter:
                 break
             parts.append(t)
             k += 1
-        doc.title, caption = captions.split_title(_squeeze_title("".join(parts)))
+        text, addressees = titles.split_addressees(_squeeze_title("".join(parts)))
+        if addressees is not None:
+            doc.addressees = addressees
+        doc.title, caption = captions.split_title(text)
         if caption:
             doc.captions.append(caption)
         head, sep, tail = doc.title.partition("关于")

@@ -71,10 +71,11 @@ def test_bad_gold_file_names_the_problem(tmp_path):
 def test_three_rules_against_the_gold(store_path):
     overall, per_pair = quality.evaluate(three_way(store_path), GOLD)
     assert overall.expected == 164
-    # the figures reached (BENCHMARKS.md); before provision-level parts: P 1.00, R 0.73
-    assert overall.precision >= 0.99 and overall.recall >= 0.83
+    # the figures reached (BENCHMARKS.md); before provision-level parts: P 1.00, R 0.73; before
+    # repeated sentences and weak `with` pairs (issue 13 round 3): R 0.835
+    assert overall.precision >= 0.99 and overall.recall >= 0.85
     assert min(s.precision for s in per_pair.values()) >= 0.97
-    assert min(s.recall for s in per_pair.values()) >= 0.78
+    assert min(s.recall for s in per_pair.values()) >= 0.80
 
 
 def test_parts_bring_multi_topic_counterparts(store_path):
@@ -91,6 +92,47 @@ def test_parts_bring_multi_topic_counterparts(store_path):
            ("gd", 5): (GD, "chp_2__art_5")}
     for a, b in ((("js", 24), ("gd", 34)), (("js", 24), ("gd", 30)), (("cx", 34), ("gd", 43)), (("js", 7), ("gd", 5))):
         assert frozenset((key[a], key[b])) in gained, (a, b)
+
+
+def _part(al, doc_id: str, article: int, row_doc: str, row_article: int):
+    """The part of ``doc_id``'s article in the row holding ``row_doc``'s article, or None."""
+    for r in al.rows:
+        if any(p.article == row_article for p in r.members.get(row_doc, [])):
+            return next((pt for pt in r.parts.get(doc_id, []) if pt.provision.article == article), None)
+    return None
+
+
+def test_a_sentence_repeated_in_two_articles_is_in_both_rows(store_path):
+    # js 17 opens with the sentence js 4 ¶3 also says (定点医疗机构应当遵守医疗保障法律、法规、
+    # 规章及有关政策); js 4 sits in the row of gd 3 / cx 3, and js 17 states that rule too
+    al = three_way(store_path)
+    pt = _part(al, JS, 17, CX, 3)
+    assert pt is not None and pt.quote == "定点医疗机构应当遵守医疗保障法律、法规、规章及有关政策"
+    assert {p.doc_id for p in pt.with_} == {GD, CX}
+    # … but not a list entry its document repeats: js 44's penalty grounds restate gd 17's
+    # prohibitions (诱导、协助他人冒名或者虚假就医) with another consequence
+    assert _part(al, JS, 44, GD, 17) is None
+
+
+def test_a_part_binds_the_same_actor(store_path, monkeypatch):
+    from toolkit.compare import parts
+
+    gd34 = next(p for p in provisions(doc(store_path, GD)) if p.article == 34)
+    js23 = next(p for p in provisions(doc(store_path, JS)) if p.article == 23)
+    at = lambda p, words: (p.text.index(words), p.text.index(words) + len(words))  # noqa: E731
+    # 经办机构应当遵守数据安全有关制度规定 / 定点医疗机构…严格遵守数据安全有关制度
+    assert parts._actor(gd34, at(gd34, "保护参保人员隐私")) == "agency"
+    assert parts._actor(js23, at(js23, "保护参保人员隐私")) == "provider"
+    assert _part(three_way(store_path), GD, 34, JS, 23) is None
+    monkeypatch.setattr(parts, "_actor", lambda p, span: None)  # without the actor: a false part
+    assert _part(align([doc(store_path, d) for d in (GD, JS, CX)]), GD, 34, JS, 23) is not None
+
+
+def test_a_part_pairs_with_the_row_members_it_restates_even_weakly(store_path):
+    # js 24's 宣传培训 sentence is a part of gd 29's row, which holds cx 26 (加强…宣传培训) too
+    al = three_way(store_path)
+    pt = _part(al, JS, 24, GD, 29)
+    assert pt is not None and {(p.doc_id, p.article) for p in pt.with_} == {(GD, 29), (CX, 26)}
 
 
 def test_metric_counts_pairs_of_a_split_row():

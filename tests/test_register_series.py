@@ -20,7 +20,8 @@ from sqlalchemy import text
 from tests.conftest import DATA
 from toolkit.cli.main import cli
 from toolkit.db.engine import engine_for
-from toolkit.issuing.register import Register, RegisterError, reserved_warning
+from toolkit.issuing.leftovers import process_key
+from toolkit.issuing.register import CaseAlreadyIssued, Register, RegisterError, reserved_warning
 
 SERIES = {"prefix": "揭医保", "office": "jieyang-ybj", "doc_type": "通知", "year": 2026}
 LEGACY = DATA / "register" / "legacy-main-de248cd.db"  # written by policykit at main de248cd
@@ -38,7 +39,7 @@ def test_set_next_starts_a_series_at_91_audited_and_never_backwards(db_url: str)
         assert state.next_number == "揭医保〔2026〕91号" and state.highest == 0
         (event,) = state.events
         assert (event.event, event.old_next, event.new_next, event.detail) == ("set-next", 1, 91, "纸质登记簿已编至90号")
-        assert event.actor == f"{socket.gethostname()}:{os.getpid()}"
+        assert event.actor == f"{socket.gethostname()}:{process_key()}"
         assert [reg.reserve(**SERIES).number for _ in range(2)] == ["揭医保〔2026〕91号", "揭医保〔2026〕92号"]
         assert reg.unexplained_gaps("揭医保", 2026) == []  # 1–90 are explained by the audit row
         for backwards in (92, 50, 1):
@@ -132,9 +133,11 @@ def test_issued_for_case_lets_a_batch_refuse_reruns(db_url: str, tmp_path: Path)
     with Register(db_url) as reg:
         first = reg.reserve(**SERIES, case_id="C-1")
         reg.mark_issued(first.number, {"pdf": out})
-        failed = reg.reserve(**SERIES, case_id="C-1")
+        with pytest.raises(CaseAlreadyIssued):  # the register itself refuses a second notice
+            reg.reserve(**SERIES, case_id="C-1")
+        failed = reg.reserve(**SERIES, case_id="C-1", reissue_of=first.number)
         reg.void(failed.number, "not issued: page check")
-        pending = reg.reserve(**SERIES, case_id="C-1")
+        pending = reg.reserve(**SERIES, case_id="C-1", reissue_of=first.number)
         reg.reserve(**SERIES, case_id="C-2")
         assert [e.number for e in reg.issued_for_case("C-1")] == [first.number]
         assert [e.number for e in reg.issued_for_case("C-1", include_reserved=True)] == [first.number, pending.number]

@@ -9,10 +9,11 @@ that were saved (tree, spans, events, dates), so every consumer reads the law th
 is Alembic's (toolkit/db/schema.py): a new store is created at head, an older one is refused until
 ``policykit db upgrade``, a newer or foreign one is refused untouched.
 
-Search indexes each node's heading and text as overlapping character bigrams (FTS5 on SQLite,
-a ``tsvector`` on PostgreSQL, toolkit/db/search_*.py); the index only narrows the candidates, and
-the exact-substring check, the BM25 score and the snippet are computed in Python
-(toolkit/db/search_text.py), so both engines give the same hits in the same order.
+Search indexes each node's heading and text as character bigrams with their BM25 weights
+(postings tables, toolkit/db/search_index.py, the same on both engines); a page of hits reads the
+best postings first and stops when no unread node can enter the page (toolkit/db/search_topk.py),
+the exact-substring check, the score and the snippet computed in Python (toolkit/db/search_text.py),
+so both engines give the same hits in the same order. ``count`` counts hits without fetching them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,7 +32,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from extractors.normalize import int_to_cn
-from toolkit.db import search_pg, search_sqlite
+from toolkit.db import search_index
 from toolkit.db.engine import DatabaseUnavailable, connect, engine_for, write_transaction
 from toolkit.db.errors import StoreError
 from toolkit.db.schema import ensure_current, preflight
@@ -43,16 +44,21 @@ from toolkit.db.search_text import (  # noqa: F401 - marks and bigrams re-export
     Stats,
     bigrams,
     contains_all,
-    query_phrases,
-    rank,
+    idf,
+    score,
     snippet,
+    sort_key,
+    stable,
+    term_tokens,
+    unique_terms,
 )
+from toolkit.db.search_topk import best_hits
 from toolkit.db.store_tables import aliases, documents, events, nodes, sources, spans
 from toolkit.db.url import describe
 from toolkit.model import DateFact, Document, LifecycleEvent, Node, SourceRef, Span
 
 SCHEMA_VERSION = 2  # PRAGMA user_version of a SQLite store at Alembic revision 0002 or later
-SEARCH_INDEX = {"sqlite": search_sqlite, "postgresql": search_pg}  # per dialect, data not ifs
+SEARCH_INDEX = {"sqlite": search_index, "postgresql": search_index}  # one SQL, tables per dialect
 
 
 class UnknownDocument(StoreError):
@@ -323,17 +329,59 @@ class Store:
 
     # reading ---------------------------------------------------------------------------
     def sources(self) -> list[SourceInfo]:
+        return self._sources(None)
+
+    def _sources(self, where: Any) -> list[SourceInfo]:
+        query = select(sources).order_by(sources.c.id)
         with self._read() as conn:
-            rows = conn.execute(select(sources).order_by(sources.c.id)).mappings().all()
+            rows = conn.execute(query if where is None else query.where(where)).mappings().all()
         return [
             SourceInfo(r["id"], r["path"], r["sha256"], r["format"], r["pages"], bool(r["ocr"]),
                        tuple(json.loads(r["warnings"])), r["ingested_at"], _decode(r["meta"]))
             for r in rows
         ]
 
+    def source(self, source_id: str) -> SourceInfo | None:
+        """One stored source, or None (without reading the others)."""
+        found = self._sources(sources.c.id == source_id)
+        return found[0] if found else None
+
+    def sources_with_sha256(self, sha256: str) -> list[SourceInfo]:
+        """The stored sources read from a file with these bytes (an unchanged file is known by
+        them before it is parsed)."""
+        return self._sources(sources.c.sha256 == sha256)
+
     def documents(self) -> list[DocSummary]:
         """Every stored document, in source order then chain position."""
         return self._summaries(None)
+
+    def documents_of(self, source_id: str) -> list[DocSummary]:
+        """The documents of one source, in chain position."""
+        return self._summaries(documents.c.source_id == source_id)
+
+    def documents_of_ids(self, ids: Iterable[str]) -> list[DocSummary]:
+        """The stored documents among ``ids`` (unknown ids are left out), in store order."""
+        wanted = sorted(set(ids))
+        out: list[DocSummary] = []
+        for i in range(0, len(wanted), 500):  # bound the bound parameters of one query
+            out += self._summaries(documents.c.id.in_(wanted[i:i + 500]))
+        return sorted(out, key=lambda s: (s.source, s.position, s.id))
+
+    def cross_references(self) -> list[tuple[str, dict[str, Any]]]:
+        """(citing doc id, span data) of every reference to another document (scope external):
+        what decides which documents a change of the store can touch, without loading any tree.
+        The text filter only narrows the rows; the decoded data is checked."""
+        query = (select(spans.c.doc_id, spans.c.data)
+                 .where(spans.c.label == "REF", spans.c.data.contains('"scope": "external"'))
+                 .order_by(spans.c.doc_id, spans.c.ordinal))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for doc_id, text in rows:
+            data = _decode(text) or {}
+            if data.get("scope") == "external":
+                out.append((doc_id, data))
+        return out
 
     def summary(self, doc_id: str) -> DocSummary:
         found = self._summaries(documents.c.id == doc_id)
@@ -462,16 +510,12 @@ class Store:
         """Citations of several nodes from their ancestors and their articles' paragraphs only.
         An eId names its ancestors (chp_2__art_9__para_1 is under chp_2__art_9), so one query
         usually reads them all; parents it missed are read by ``parent_eid`` after."""
-        cols = (nodes.c.doc_id, nodes.c.eid, nodes.c.parent_eid, nodes.c.kind, nodes.c.num,
-                nodes.c.number, nodes.c.heading)
         rows: dict[tuple[str, str], _Row] = {}
 
         def fetch(keys: set[tuple[str, str]]) -> None:
-            for doc in {d for d, _ in keys}:
-                eids = sorted(e for d, e in keys if d == doc)
-                for d, *fields in conn.execute(
-                        select(*cols).where(nodes.c.doc_id == doc, nodes.c.eid.in_(eids))):
-                    rows[(d, fields[0])] = _Row(*fields)
+            # one query for every document (a page of hits is in up to 20 of them)
+            for d, *fields in _node_rows(conn, "eid", keys):
+                rows[(d, fields[0])] = _Row(*fields)
 
         guess = {(d, "__".join(e.split("__")[:i])) for d, e in wanted
                  for i in range(len(e.split("__")) + 1)}
@@ -481,11 +525,9 @@ class Store:
             fetch(missing)
         articles = {(d, r.eid) for (d, _), r in rows.items() if r.kind == "article"}
         paragraphs: dict[tuple[str, str], list[_Row]] = {a: [] for a in articles}
-        for doc in {d for d, _ in articles}:
-            parents = sorted(e for d, e in articles if d == doc)
-            for d, *fields in conn.execute(
-                    select(*cols).where(nodes.c.doc_id == doc, nodes.c.parent_eid.in_(parents),
-                                        nodes.c.kind == "paragraph").order_by(nodes.c.ordinal)):
+        if articles:
+            for d, *fields in _node_rows(conn, "parent_eid", articles,
+                                         " AND kind = 'paragraph' ORDER BY doc_id, ordinal"):
                 row = _Row(*fields)
                 paragraphs[(d, row.parent)].append(row)
         out = {}
@@ -528,60 +570,132 @@ class Store:
         raise UnknownDocument(f"no document {key!r} in the store (try `policykit list`)")
 
     # search ----------------------------------------------------------------------------
-    def search(self, query: str, limit: int = 50, *, doc_id: str | None = None) -> list[Hit]:
+    def search(self, query: str, limit: int = 50, *, offset: int = 0,
+               doc_id: str | None = None) -> list[Hit]:
         """Nodes whose heading or text contains every blank-separated term of ``query``, best
-        first (BM25, toolkit/db/search_text.py). The index narrows the candidates; a query with
-        no run of two or more letters (a single character, punctuation) scans the nodes."""
-        terms = query.split()
+        first (BM25, toolkit/db/search_text.py), hits ``offset`` to ``offset + limit``. Labels and
+        snippets are made for those only. A term with no run of two or more letters (a single
+        character, punctuation) has no postings: such a query scans the nodes."""
+        terms = unique_terms(query)
         if not terms or limit <= 0:
             return []
+        want = max(0, offset) + limit
         with self._read() as conn:
-            found = [c for c in self._candidates(conn, terms) if contains_all(c, terms)]
-            df = {t.casefold(): len(found) for t in terms} if len(set(terms)) == 1 else {
-                t.casefold(): sum(1 for c in self._candidates(conn, [t]) if contains_all(c, [t]))
-                for t in dict.fromkeys(terms)}
-            stats = self._stats(conn)
-            ranked = [(c, score) for c, score in rank(found, terms, stats, df)
-                      if doc_id is None or c.doc_id == doc_id][:limit]
+            idfs, drivers = self._weights(conn, terms)
+            if idfs is None:
+                return []
+            if doc_id is not None or drivers is None:
+                scored = [(c, score(c, idfs)) for c in self._scan(conn, terms, doc_id)]
+                ranked = sorted(scored, key=sort_key)[max(0, offset):want]
+            else:
+                # terms the engine can compare as typed filter the postings it reads: hits only
+                # (a 2-character term is the token of its own list: nothing to check there)
+                check = all(stable(t) for t in terms)
+                ranked = best_hits(
+                    terms, idfs, drivers, want,
+                    lambda tok, after, n: search_index.read(
+                        conn, tok, after, n, [t for t in terms if t != tok] if check else []),
+                    lambda ids: search_index.fetch(conn, ids))[max(0, offset):]
             labels = self._labels(conn, [(c.doc_id, c.eid) for c, _ in ranked]) if ranked else {}
         hits: list[Hit] = []
-        for c, score in ranked:
-            in_text = any(t.casefold() in c.text.casefold() for t in terms)
+        for c, s in ranked:
+            in_text = any(t in c.text.casefold() for t in terms)
             hits.append(Hit(
                 doc_id=c.doc_id, eid=c.eid, kind=c.kind, label=labels[(c.doc_id, c.eid)],
                 snippet=snippet(c.text if in_text else (c.heading or ""), terms),
-                score=score, page=c.page, file=c.file,
+                score=round(s, 6), page=c.page, file=c.file,
             ))
         return hits
 
-    def _candidates(self, conn: Connection, terms: list[str]) -> list[Candidate]:
-        """Nodes that may contain every term: the index's answer, or every indexed node."""
-        phrases = query_phrases(terms)
-        query = select(nodes.c.doc_id, nodes.c.eid, nodes.c.kind, nodes.c.heading, nodes.c.text,
-                       nodes.c.page, nodes.c.file, nodes.c.ordinal)
-        if phrases:
-            ids = self.index.matching_ids(phrases).columns(nodes.c.id).subquery()
-            query = query.where(nodes.c.id.in_(select(ids.c.id)))
-        return [Candidate(*r) for r in conn.execute(query)]
+    def count(self, query: str, *, doc_id: str | None = None) -> int:
+        """How many nodes ``search`` finds for ``query``, without fetching them: a single
+        two-character term is one row of the index; terms the engine can compare as they are
+        (Chinese, digits) are counted by the engine over the postings of the rarest bigram; others
+        are checked here."""
+        terms = unique_terms(query)
+        if not terms:
+            return 0
+        with self._read() as conn:
+            tokens = {t: term_tokens(t) for t in terms}
+            if doc_id is not None or not all(tokens.values()):
+                return len(self._scan(conn, terms, doc_id))
+            df = search_index.frequencies(conn, sorted({k for ts in tokens.values() for k in ts}))
+            rarest = min(df, key=lambda k: (df[k], k))
+            if df[rarest] == 0:
+                return 0
+            if len(terms) == 1 and tokens[terms[0]] == [terms[0]]:
+                return df[rarest]  # a 2-character term is its own bigram
+            if all(stable(t) for t in terms):
+                return search_index.count_containing(conn, rarest, terms)
+            ids = search_index.holders(conn, rarest)
+            return sum(1 for c in search_index.fetch(conn, ids) if contains_all(c, terms))
+
+    def _weights(self, conn: Connection, terms: list[str]
+                 ) -> tuple[dict[str, float] | None, dict[str, str] | None]:
+        """(term → idf, term → its rarest bigram); idfs None when some term is in no node, drivers
+        None when some term has no bigram (its document frequency is then counted by a scan)."""
+        tokens = {t: term_tokens(t) for t in terms}
+        df = search_index.frequencies(conn, sorted({k for ts in tokens.values() for k in ts}))
+        nodes_n = self._stats(conn).nodes
+        idfs: dict[str, float] = {}
+        drivers: dict[str, str] | None = {}
+        for t in terms:
+            if tokens[t]:
+                driver = min(tokens[t], key=lambda k: (df[k], k))
+                if df[driver] == 0:
+                    return None, None
+                idfs[t] = idf(nodes_n, df[driver])
+                if drivers is not None:
+                    drivers[t] = driver
+            else:
+                n = len(self._scan(conn, [t], None))
+                if n == 0:
+                    return None, None
+                idfs[t] = idf(nodes_n, n)
+                drivers = None
+        return idfs, drivers
+
+    def _scan(self, conn: Connection, terms: list[str], doc_id: str | None) -> list[Candidate]:
+        """Every indexed node (or every node of one document) holding every term, read in full."""
+        query = select(*search_index.CANDIDATE_COLUMNS).where(
+            (nodes.c.text != "") | (func.coalesce(nodes.c.heading, "") != ""))
+        if doc_id is not None:
+            query = query.where(nodes.c.doc_id == doc_id)
+        return [c for c in map(lambda r: Candidate(*r), conn.execute(query)) if contains_all(c, terms)]
 
     def _stats(self, conn: Connection) -> Stats:
         # The corpus statistics change only when a source is saved or deleted (each save stamps
         # ingested_at): a scan of the small sources table tells whether the cached ones still hold,
-        # instead of a scan of every node on every query.
+        # instead of a count of every node on every query.
         fingerprint = (*conn.execute(select(func.count(), func.max(sources.c.ingested_at))).one(),
                        conn.execute(select(func.max(nodes.c.id))).scalar())
         if self._stats_cache is not None and self._stats_cache[0] == fingerprint:
             return self._stats_cache[1]
-        stats = self._node_stats(conn)
+        stats = Stats(search_index.count(conn))
         self._stats_cache = (fingerprint, stats)
         return stats
 
-    def _node_stats(self, conn: Connection) -> Stats:
-        length = func.length(func.coalesce(nodes.c.heading, "")) + func.length(nodes.c.text)
-        count, mean = conn.execute(
-            select(func.count(), func.avg(length))
-            .where((nodes.c.text != "") | (func.coalesce(nodes.c.heading, "") != ""))).one()
-        return Stats(int(count), float(mean or 0.0))
+
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # the DB-API driver's own
+
+
+def _node_rows(conn: Connection, column: str, keys: set[tuple[str, str]], extra: str = ""
+               ) -> list[tuple[Any, ...]]:
+    """Label rows of the nodes where (doc_id = d AND ``column`` IN (…)) OR …, one index lookup per
+    branch on both engines (a row-value IN list is a scan on SQLite). Sent to the driver as plain
+    SQL with its own placeholders: building an expression of this shape (new for every page of
+    hits) cost SQLAlchemy more than the query itself."""
+    mark = _PLACEHOLDER[conn.dialect.paramstyle]
+    by_doc: dict[str, list[str]] = {}
+    for d, e in sorted(keys):
+        by_doc.setdefault(d, []).append(e)
+    parts, params = [], []
+    for d, es in by_doc.items():
+        parts.append(f"(doc_id = {mark} AND {column} IN ({', '.join([mark] * len(es))}))")
+        params += [d, *es]
+    sql = ("SELECT doc_id, eid, parent_eid, kind, num, number, heading FROM nodes WHERE ("
+           + " OR ".join(parts) + ")" + extra)
+    return [tuple(r) for r in conn.exec_driver_sql(sql, tuple(params))]
 
 
 def _event(r: Any) -> LifecycleEvent:
@@ -658,9 +772,8 @@ def _insert_nodes(conn: Connection, doc: Document) -> None:
     ]
     ids = conn.execute(nodes.insert().returning(nodes.c.id, sort_by_parameter_order=True),
                        rows).scalars().all()
-    SEARCH_INDEX[conn.dialect.name].add(
-        conn, [(i, r["heading"], r["text"]) for i, r in zip(ids, rows, strict=True)
-               if r["text"] or r["heading"]])
+    search_index.add(conn, [(i, doc.id, r["ordinal"], r["heading"], r["text"])
+                            for i, r in zip(ids, rows, strict=True)])
 
 
 def _insert_span_rows(conn: Connection, doc_id: str, items: list[Span]) -> None:
@@ -686,12 +799,13 @@ def _insert_events(conn: Connection, doc: Document) -> None:
 
 
 def rebuild_index(conn: Connection) -> int:
-    """Index every node again (after ``db copy``, or to repair): returns the rows indexed."""
-    index = SEARCH_INDEX[conn.dialect.name]
-    index.clear(conn)
-    rows = conn.execute(select(nodes.c.id, nodes.c.heading, nodes.c.text)
-                        .where((nodes.c.text != "") | (func.coalesce(nodes.c.heading, "") != ""))
-                        .order_by(nodes.c.id)).all()
-    index.add(conn, [tuple(r) for r in rows])
-    return len(rows)
-
+    """Index every node again (after ``db copy``, by migration 0004, or to repair): returns the
+    nodes indexed. A document at a time, so memory stays that of one document's postings."""
+    search_index.clear(conn)
+    total = 0
+    for (doc,) in conn.execute(select(documents.c.id).order_by(documents.c.id)).all():
+        rows = conn.execute(select(nodes.c.id, nodes.c.doc_id, nodes.c.ordinal, nodes.c.heading,
+                                   nodes.c.text).where(nodes.c.doc_id == doc)
+                            .order_by(nodes.c.ordinal)).all()
+        total += search_index.add(conn, [tuple(r) for r in rows])
+    return total

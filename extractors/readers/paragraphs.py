@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from extractors.normalize import join_wrapped
+from extractors.titles import QUALIFIER_PATTERN
 
 _CN_NUM = "一二三四五六七八九十百千零〇两"
 _NUM = rf"[{_CN_NUM}\d０-９]+"
@@ -56,10 +57,10 @@ _HEADING_LINE = re.compile(rf"^第{_NUM}[编章节](?:[ \t\u3000]|$)")
 # Names of document types a title ends with.
 _TITLE_END = re.compile(
     r"(?:通知|决定|意见|办法|细则|规定|规程|条例|指南|方案|批复|函|公告|通告|报告|规则|标准|"
-    r"[（(](?:试行|暂行|修订|修正|征求意见稿|草案)[）)])》?$"
+    rf"{QUALIFIER_PATTERN})》?$"
 )
 # A title qualifier set on its own line: （试行）, （试行）》的通知.
-_QUALIFIER_START = re.compile(r"^[（(](?:试行|暂行|修订|修正|征求意见稿|草案)[）)]")
+_QUALIFIER_START = re.compile(rf"^{QUALIFIER_PATTERN}")
 # Punctuation that ends a paragraph, optionally followed by closing quotes / brackets.
 _TERMINAL_END = re.compile(r"[。；：！？;:!?…][”’」』）)】》〕\]]*$")
 # Any sentence punctuation: a line without it may be a heading.

@@ -30,7 +30,7 @@ from toolkit.cli.errors import one_line_errors
 from toolkit.cli.lookup import resolve
 from toolkit.cli.main import db_path
 from toolkit.fileio import atomic_write
-from toolkit.linking import relink
+from toolkit.linking import relink, save
 from toolkit.model import Document, Node
 from toolkit.store import DocSummary, Store, StoreError
 
@@ -148,6 +148,24 @@ def _results(files: list[Path], manifest: Any) -> Any:
                 yield path, parsed, error
 
 
+def _unchanged(path: Path, store: Store, manifest: Any, out: Outcome) -> bool:
+    """Whether ``path`` is stored exactly as this parser would store it (then ``out`` says so)."""
+    from toolkit.ingest import unchanged
+
+    try:
+        src = unchanged(path, store, manifest)
+    except OSError:
+        return False  # a missing or unreadable file: the parse reports it
+    if src is None:
+        return False
+    docs = store.documents_of(src.id)
+    out.status, out.documents, out.pages = "unchanged", len(docs), src.pages
+    out.articles = sum(d.articles for d in docs)
+    out.notes.append(f"the file stored as {src.id} (sha256 {src.sha256[:12]}…), read by this "
+                     f"parser: not parsed or stored again")
+    return True
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -169,6 +187,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     with what changed; nothing replaces the law silently."""
     from extractors.pipeline import article_count, discover
     from toolkit.ingest import admit
+    from toolkit.linking import Change
 
     manifest = _load_manifest(manifest_path, not no_manifest)
     files = discover(list(paths))
@@ -179,15 +198,19 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
     err = _console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
-    Store(db).close()  # a wrong --db fails now, not after the parsing
+    # A wrong --db fails now, not after the parsing; and a file stored exactly as this parser
+    # would store it again is known by its bytes, before any worker or model is started.
+    with Store(db) as store:
+        to_parse = [f for f in files if not _unchanged(f, store, manifest, outcomes[str(f)])]
+    change = Change()
     # The store is opened once the workers are forked (they get no copy of the connection), and
     # the progress bar has no refresh thread (auto_refresh off) for the same reason.
     with ExitStack() as stack:
         progress = stack.enter_context(Progress(*columns, console=err, transient=True,
                                                 auto_refresh=False))
-        task = progress.add_task("ingesting", total=len(files))
+        task = progress.add_task("ingesting", total=len(files), completed=len(files) - len(to_parse))
         store: Store | None = None
-        for path, parsed, error in _results(files, manifest):
+        for path, parsed, error in _results(to_parse, manifest) if to_parse else ():
             store = store or stack.enter_context(Store(db))
             out = outcomes[str(path)]
             if parsed is not None:
@@ -203,7 +226,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
                     error = "\n    ".join(["read imperfectly, not stored (--strict):"] + partial)
                 else:
                     try:
-                        store.save(parsed)
+                        save(store, parsed, change)
                     except StoreError as exc:
                         error = f"not stored: {exc}"
                     else:
@@ -218,9 +241,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
             progress.advance(task)
             progress.refresh()
 
-    # References between files resolve now that every file is stored, whatever the order.
-    with Store(db) as store:
-        linked = relink(store, manifest)
+    # References between files resolve now that every file is stored, whatever the order; only
+    # the documents this ingest can have touched are resolved again.
+    if change:
+        with Store(db) as store:
+            linked = relink(store, manifest, change)
+    else:
+        linked = None
     table = Table(title=f"ingested into {db}")
     table.add_column("file", overflow="fold")
     for name in ("documents", "articles", "pages", "status"):
@@ -232,9 +259,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest_path: Path | No
                       str(o.pages), o.status)
     if rows:  # no table over nothing ingested
         _console().print(table)
-    if linked:
-        click.echo(f"cross-references resolved across files: {sum(linked.values())} "
-                   f"in {len(linked)} documents", err=True)
+    if linked and linked.gained:
+        click.echo(f"cross-references resolved across files: {sum(linked.gained.values())} "
+                   f"in {len(linked.gained)} documents", err=True)
+    if linked and linked.lost:
+        click.echo(f"cross-references no longer resolved (their document was replaced, or its "
+                   f"name now names several): {sum(linked.lost.values())} in "
+                   f"{', '.join(sorted(linked.lost))}", err=True)
     for o in outcomes.values():
         if o.notes and not o.error:
             click.echo(f"{o.file}: {o.status}:", err=True)

@@ -185,6 +185,8 @@ def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
     for f in outcome.findings:
         if f.severity == "warning":
             click.echo(f"注意：{f}", err=True)
+    if outcome.status == "refused":  # a concurrent run of this case got there first
+        _fail("notice", f"{case_path}: {outcome.error}")
     if outcome.status != "issued":
         _fail("notice", f"{case_path}: {outcome.number} 未能签发，已在发文登记簿作废：{outcome.error}")
     if prepared.reissue_of:

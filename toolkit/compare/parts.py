@@ -14,10 +14,17 @@ of any two runs of clauses from sums of its entries. Safeguards, because legal t
 formulas and lists of grounds:
 - the run must be distinctive: said in few rows (``FORMULA``); "定点医疗机构有下列情形之一的" or "中止相关责任人员…的医疗服务" recur and prove nothing;
 - its own row must not explain it as well (``HOME_MARGIN``), nor the row's members of the same
-  document (then the row already has it);
+  document (then the row already has it) — unless it repeats, in a paragraph sentence, what that
+  member says (``REPEAT``: js 17 opens with js 4's 定点医疗机构应当遵守医疗保障法律…, and both
+  state that rule; list entries repeated across lists with other consequences do not count);
+- it binds the same actor (``_actor``: the first of corpus/alignment_terms.yaml's actors named
+  before a modal in the sentence): 经办机构应当遵守数据安全有关制度 is not the same rule as
+  定点医疗机构…遵守数据安全有关制度;
 - a provision parallel to a row member of its own document (a pharmacy list beside the hospital
   list, cosine ≥ ``align.PARALLEL``) is not a part of that row, and rows holding only such a
   parallel provision take no parts.
+A part pairs with the row's members (of other documents) its run matches at least ``WITH``, and
+always with the member it restates best (for the metric and the JSON ``with``).
 """
 
 from __future__ import annotations
@@ -42,9 +49,13 @@ NEAR = 0.03  # runs this close to the best one are as good: the longest is quote
 HOME_MARGIN = 0.25  # the run must match this much better here than in its own row
 FORMULA = 3  # a run said in more rows than this is a formula …
 SAYS = 0.25  # … a row says it when a provision matches it this close to the part's own score
+WITH = 0.15  # a part pairs with the row's members its run matches at least this (and its target)
 COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of the clause products
 PARALLEL = 0.3  # see align.PARALLEL
+REPEAT = 0.8  # a sentence its document repeats in a row member (verbatim, or nearly) is still a part
 NEIGHBOURS = 0.08  # only provisions this similar as a whole are searched run by run (speed; no loss)
+
+TERMS = Path(__file__).resolve().parents[2] / "corpus" / "alignment_terms.yaml"
 
 _CUT = re.compile(r"[，,。；;：:！？!?\n]")
 _LEAD = re.compile(r"^\s*(?:第[一二三四五六七八九十百零〇]+条\s*)?(?:【[^】]*】)?\s*"
@@ -273,19 +284,47 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
                 theirs = [p for d2, qs in own.members.items() if d2 != d for p in qs]
                 if score - cl.match(q, run, theirs) < HOME_MARGIN:
                     continue  # its own row says it as well
-                if mine and cl.match(t, trun, mine) >= score - HOME_MARGIN:
+                if (mine and cl.match(t, trun, mine) >= score - HOME_MARGIN
+                        and not _repeated(cl, q, run, mine, score)):
                     continue  # the row's own provisions of this document say it already
                 if _rows_saying(cl, t, trun, rows, score - SAYS) > FORMULA:
                     continue  # a formula many rows repeat ("中止相关责任人员…的医疗服务")
+                span, tspan = cl.span(q, run), cl.span(t, trun)
+                actors = (_actor(q, span), _actor(t, tspan))
+                if None not in actors and actors[0] != actors[1]:
+                    continue  # the same duty for another actor (经办机构 / 定点医疗机构) is another rule
                 # the part restates these members (a row may hold several of the other documents)
                 with_ = tuple(p for p in targets
-                              if p is t or cl.match(q, run, [p]) >= ACCEPT)
-                span = cl.span(q, run)
-                tspan = cl.span(t, trun)
+                              if p is t or cl.match(q, run, [p]) >= WITH)
                 out[k].setdefault(d, []).append(
                     Part(q, _quote(q, span), span, t, _quote(t, tspan), round(score, 4), with_))
     _add_roles(out, rows, groups, home)
     return _one_way(out, rows, home)
+
+
+
+@lru_cache(maxsize=1)
+def terms() -> dict:
+    """The alignment vocabulary (corpus/alignment_terms.yaml)."""
+    return yaml.safe_load(TERMS.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _actor_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    raw = terms()
+    names = {n: actor for actor, ns in raw["actors"].items() for n in ns}
+    alts = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    modals = "|".join(sorted(map(re.escape, raw["modals"]), key=len, reverse=True))
+    return re.compile(f"({alts})[^，,。；;：:]{{0,6}}?(?:{modals})"), names
+
+
+def _actor(p: Provision, span: tuple[int, int]) -> str | None:
+    """Whom the sentence holding ``span`` binds: the first actor named before a modal (应当, 可以,
+    不得 …) in that sentence up to the end of the span; None when it names none."""
+    start = max((p.text.rfind(c, 0, span[0]) for c in _SENTENCE_END), default=-1) + 1
+    pattern, names = _actor_pattern()
+    m = pattern.search(p.text, start, span[1])
+    return names[m.group(1)] if m else None
 
 
 @lru_cache(maxsize=1)
@@ -354,6 +393,16 @@ def _one_way(found: list[dict[str, list[Part]]], rows: list, home: dict) -> list
 
     return [{d: kept for d, ps in f.items() if (kept := [p for p in ps if keep(k, p)])}
             for k, f in enumerate(found)]
+
+
+def _repeated(cl: _Clauses, q: Provision, run: tuple[int, int], mine: list[Provision], score: float) -> bool:
+    """Does ``q`` repeat, in a paragraph sentence, what the row's member of its own document says
+    (js 17 and js 4 both: 定点医疗机构应当遵守医疗保障法律、法规…)? Then both state the row's rule.
+    List entries do not count: lists with other consequences repeat the same grounds."""
+    if score < REPEAT or cl.match(q, run, mine) < REPEAT:
+        return False
+    quote = normalize(_quote(q, cl.span(q, run)))
+    return not any(quote in normalize(it.text) for it in q.items)
 
 
 def _rows_saying(cl: _Clauses, t: Provision, run: tuple[int, int], rows: list, floor: float) -> int:

@@ -153,6 +153,9 @@ def run_batch(table: str | Path, doc_type: str, *, corpus: Corpus, register: Reg
     progress("pdf", len(ready), len(ready))
     entries: list[RegisterEntry] = []
     for (row, notice), result in zip(ready, issued, strict=True):
+        if result.status == "refused":  # issued meanwhile by another run: no number taken
+            outcomes[row] = RowOutcome(row, notice.case_id, "invalid", reasons=[result.error or ""])
+            continue
         outcome = RowOutcome(row, notice.case_id, result.status, result.number,
                              warnings=list(notice.warnings))
         if result.status == "issued":

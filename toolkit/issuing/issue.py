@@ -49,7 +49,7 @@ from toolkit.issuing.leftovers import make_temp_dir
 from toolkit.issuing.numbering import Office, Offices, load_offices, parse_number
 from toolkit.issuing.pdf import convert_docx_to_pdf, soffice_path
 from toolkit.issuing.pdf_check import Expectations, Finding, docx_fonts, inspect_pdf
-from toolkit.issuing.register import Register, RegisterEntry, Slot
+from toolkit.issuing.register import CaseAlreadyIssued, Register, RegisterEntry, Slot
 from toolkit.issuing.seal import seal_png
 from toolkit.issuing.sealing import (
     STYLE_NUMBER,
@@ -108,11 +108,13 @@ class IssueRequest:
     doc_date: date | None = None
     template_version: str | None = None
     reissue_of: str | None = None
+    reissue_reason: str | None = None  # recorded in the register's history of the new number
 
 
 @dataclass
 class IssuedDocument:
-    """The outcome for one request: issued, or voided with ``error`` saying why."""
+    """The outcome for one request: issued, voided with ``error`` saying why, or "refused"
+    with no number (``number`` empty) because its case was issued already (``earlier``)."""
 
     request_index: int
     number: str
@@ -123,6 +125,8 @@ class IssuedDocument:
     attempts: int = 0
     error: str | None = None
     entry: RegisterEntry | None = None
+    # status "refused" (no number taken): the case's live register rows, issued or reserved
+    earlier: tuple[RegisterEntry, ...] = ()
 
 
 STAGES = ("libreoffice", "check", "sign", "prepare", "register", "write")
@@ -416,8 +420,12 @@ def issue_batch(
     dates = [req.doc_date or (_date_in_docx(static) if static else None) or date.today()
              for req, static in zip(requests, statics, strict=True)]
     with timings.stage("register"):
-        entries = _reserve_blocks(register, requests, resolved, dates)
+        entries, refused = _reserve_blocks(register, requests, resolved, dates)
     for i, (req, office, static) in enumerate(zip(requests, resolved, statics, strict=True)):
+        if i in refused:
+            outcomes.append(IssuedDocument(i, "", "refused", error=refused[i].reason,
+                                           earlier=refused[i].entries))
+            continue
         doc_date, entry = dates[i], entries[i]
         outcome = IssuedDocument(i, entry.number, "reserved", entry=entry)
         outcomes.append(outcome)
@@ -475,27 +483,48 @@ def issue_batch(
     return outcomes
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A request the register refused under its lock: its case is issued or being issued."""
+
+    reason: str
+    entries: tuple[RegisterEntry, ...]
+
+
 def _reserve_blocks(register: Register, requests: Sequence[IssueRequest],
-                    offices: Sequence[Office], dates: Sequence[date]) -> list[RegisterEntry]:
+                    offices: Sequence[Office], dates: Sequence[date],
+                    ) -> tuple[dict[int, RegisterEntry], dict[int, Refusal]]:
     """Each series' numbers of this batch as one block (consecutive, under one lock, in request
-    order), so a batch is not interleaved with other batches running at the same time."""
+    order), so a batch is not interleaved with other batches running at the same time.
+
+    The register refuses, inside the allocating transaction, a case already issued (or being
+    issued by a concurrent run): those requests get no number and the block is taken again
+    without them, so one such case never costs the others their numbers."""
     groups: dict[tuple[str, str, str, int], list[int]] = {}
     for i, (req, office, day) in enumerate(zip(requests, offices, dates, strict=True)):
         groups.setdefault((office.prefix_for(req.doc_type), office.id, req.doc_type, day.year),
                           []).append(i)
     entries: dict[int, RegisterEntry] = {}
+    refused: dict[int, Refusal] = {}
     for (prefix, office_id, doc_type, year), members in groups.items():
-        slots = [Slot(requests[i].case_id, dates[i], requests[i].template_version,
-                      requests[i].reissue_of) for i in members]
-        try:
-            block = register.reserve_block(prefix=prefix, office=office_id, doc_type=doc_type,
-                                           year=year, slots=slots)
-        except Exception as exc:
-            for entry in entries.values():  # earlier blocks: explained, not left reserved
-                register.void(entry.number, f"not issued: another series of the batch failed ({exc})")
-            raise
-        entries.update(zip(members, block, strict=True))
-    return [entries[i] for i in range(len(requests))]
+        while members:
+            slots = [Slot(requests[i].case_id, dates[i], requests[i].template_version,
+                          requests[i].reissue_of, requests[i].reissue_reason) for i in members]
+            try:
+                block = register.reserve_block(prefix=prefix, office=office_id,
+                                               doc_type=doc_type, year=year, slots=slots)
+            except CaseAlreadyIssued as exc:
+                for k, rows in exc.conflicts.items():
+                    refused[members[k]] = Refusal(str(exc), rows)
+                members = [m for k, m in enumerate(members) if k not in exc.conflicts]
+                continue
+            except Exception as exc:
+                for entry in entries.values():  # earlier blocks: explained, not left reserved
+                    register.void(entry.number, f"not issued: another series of the batch failed ({exc})")
+                raise
+            entries.update(zip(members, block, strict=True))
+            break
+    return entries, refused
 
 
 def output_paths(out_dir: Path, stem: str, blobs: dict[str, bytes]) -> dict[str, Path]:
@@ -536,6 +565,8 @@ def issue_document(
     (outcome,) = issue_batch(
         [request], register=register, out_dir=out_dir, offices=offices, options=replace(options, workers=1)
     )
+    if outcome.status == "refused":
+        raise IssueError(outcome.error or "refused", None)
     if outcome.status != "issued":
         raise IssueError(
             f"{outcome.number} not issued: {outcome.error}", outcome.number, outcome.findings

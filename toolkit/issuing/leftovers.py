@@ -26,14 +26,54 @@ PREFIXES = ("policykit-lo-", "policykit-issue-", "policykit-pdf-")
 STAGING_PREFIX = ".lo-"
 
 
-def _start_time(pid: int) -> str | None:
-    """Field 22 of /proc/PID/stat (start time in clock ticks), None if there is no such process."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat from field 3 on (state, ppid, ...), None if there is no such process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return None
     # the command name (field 2) is in parentheses and may hold spaces
-    return stat.rsplit(")", 1)[1].split()[19]
+    return stat.rsplit(")", 1)[1].split()
+
+
+def _start_time(pid: int) -> str | None:
+    """Field 22 of /proc/PID/stat (start time in clock ticks), None if there is no such process."""
+    fields = _stat_fields(pid)
+    return fields[19] if fields else None
+
+
+def process_key(pid: int | None = None) -> str:
+    """``pid@starttime`` of a process (this one by default): unlike a pid, it names one
+    process only, since the kernel hands a freed pid to the next process that asks."""
+    pid = pid or os.getpid()
+    start = _start_time(pid)
+    return f"{pid}@{start}" if start is not None else str(pid)
+
+
+def process_gone(key: str) -> bool | None:
+    """True when the process named by ``process_key`` (or a bare pid, as older records have it)
+    on this host has ended: no such pid, a pid now held by a process started at another time,
+    or a killed process nobody has reaped yet (a zombie runs nothing). None if unreadable."""
+    pid_text, _, start = key.partition("@")
+    if not pid_text.isdigit():
+        return None
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    fields = _stat_fields(pid)
+    if fields is None:
+        if Path("/proc/self/stat").exists():
+            return True
+        try:  # no /proc: the pid alone is all there is
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    if fields[0] in ("Z", "X"):
+        return True
+    return bool(start) and fields[19] != start
 
 
 def owner_text(pid: int | None = None) -> str:

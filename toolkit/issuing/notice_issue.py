@@ -60,6 +60,7 @@ class PreparedNotice:
     warnings: list[str] = field(default_factory=list)
     case_id: str | None = None
     reissue_of: str | None = None  # the number this notice replaces (recorded as a reissue)
+    reissue_reason: str | None = None  # why (the web desk asks for it), kept in the register
     quotes: tuple[QuotedPassage, ...] = ()  # what it quotes, recorded in the register
 
     @property
@@ -207,8 +208,11 @@ def issued_by_case(register: Register) -> dict[tuple[str, str], list[RegisterEnt
 
 
 def already_issued_reason(case_id: str, entries: Sequence[RegisterEntry]) -> str:
-    """The refusal of a case issued before, in clerk words."""
-    numbers = "、".join(f"{e.number}（{e.doc_date or '-'}）" for e in entries)
+    """The refusal of a case issued before (or being issued by another run right now: a
+    reserved row), in clerk words."""
+    numbers = "、".join(
+        f"{e.number}（{e.doc_date or '-'}{'，正在签发' if e.status == 'reserved' else ''}）"
+        for e in entries)
     return (f"案件 {case_id} 已签发过 {numbers}：未再次签发、未占用文号；确需重新签发请加 "
             "--reissue（发文登记簿记为重新签发，原文号作废）")
 
@@ -235,10 +239,15 @@ def issue_notices(notices: Sequence[PreparedNotice], *, register: Register, out_
 
     requests = [
         IssueRequest(source(n), n.office.id, n.doc.name, case_id=n.case_id, doc_date=n.case.date,
-                     template_version=n.template_version, reissue_of=n.reissue_of)
+                     template_version=n.template_version, reissue_of=n.reissue_of,
+                     reissue_reason=n.reissue_reason)
         for n in notices
     ]
     if not requests:
         return []
-    return issue_batch(requests, register=register, out_dir=out_dir, offices=offices,
-                       options=options, timings=timings)
+    outcomes = issue_batch(requests, register=register, out_dir=out_dir, offices=offices,
+                           options=options, timings=timings)
+    for notice, outcome in zip(notices, outcomes, strict=True):
+        if outcome.status == "refused":  # the register's own check, under its lock
+            outcome.error = already_issued_reason(notice.case_id or "-", outcome.earlier)
+    return outcomes

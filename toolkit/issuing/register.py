@@ -23,7 +23,6 @@ moves a series on (an office that starts using policykit at 91号), audited in
 from __future__ import annotations
 
 import hashlib
-import os
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -42,6 +41,7 @@ from toolkit.db.errors import StoreError
 from toolkit.db.integrity import StoreDamaged, require_intact
 from toolkit.db.schema import preflight, read_state
 from toolkit.db.url import DatabaseUrlError, describe
+from toolkit.issuing.leftovers import process_gone, process_key
 from toolkit.issuing.numbering import DocNumber, NumberingError, format_number, parse_number
 from toolkit.issuing.register_tables import (
     STATUSES,
@@ -56,9 +56,9 @@ from toolkit.issuing.register_tables import (
 )
 
 __all__ = [
-    "STATUSES", "FileCheck", "QuotedPassage", "Register", "RegisterEntry", "RegisterError",
+    "STATUSES", "CaseAlreadyIssued", "FileCheck", "QuotedPassage", "Register", "RegisterEntry", "RegisterError",
     "RegisterEvent", "RegisterUnavailable", "RegisteredFile", "SeriesEvent", "SeriesState", "Slot",
-    "reserved_warning", "sha256_file",
+    "owner_pid", "reserved_warning", "sha256_file",
 ]  # fmt: skip
 
 T = TypeVar("T")
@@ -66,6 +66,24 @@ T = TypeVar("T")
 
 class RegisterError(Exception):
     """A register operation that cannot be done; the message names the number and the reason."""
+
+
+class CaseAlreadyIssued(RegisterError):
+    """A block would number a case that already has a notice of its type, issued or being
+    issued by another run right now (checked under the allocation's own lock, so two runs of
+    one case at once cannot both pass). ``conflicts``: slot index → the case's live rows.
+    Nothing of the block was taken."""
+
+    def __init__(self, doc_type: str, conflicts: Mapping[int, tuple[RegisterEntry, ...]],
+                 case_ids: Mapping[int, str]):
+        self.doc_type = doc_type
+        self.conflicts = dict(conflicts)
+        self.case_ids = dict(case_ids)
+        described = "; ".join(
+            f"case {case_ids[i]}: {', '.join(f'{e.number} ({e.status})' for e in rows)}"
+            for i, rows in sorted(conflicts.items())
+        )
+        super().__init__(f"{doc_type}: already issued or being issued — {described}; no number was taken")
 
 
 class RegisterUnavailable(RegisterError, DatabaseUnavailable):
@@ -142,6 +160,7 @@ class Slot:
     doc_date: date | None = None
     template_version: str | None = None
     reissue_of: str | None = None
+    reason: str | None = None  # why a reissue is made (the clerk's words), kept in its history
 
 
 @dataclass(frozen=True)
@@ -193,21 +212,24 @@ def _now() -> str:
 
 
 def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """``host:pid@starttime``: the start time tells this run from a later process that was
+    given the same pid after this one died (rows written before it say ``host:pid``)."""
+    return f"{socket.gethostname()}:{process_key()}"
+
+
+def owner_pid(owner: str) -> int | None:
+    """The pid in an owner (``host:pid@start`` or ``host:pid``), None if there is none."""
+    pid = owner.rpartition(":")[2].partition("@")[0]
+    return int(pid) if pid.isdigit() else None
 
 
 def _process_gone(owner: str) -> bool:
-    """True when ``owner`` (host:pid) ran on this host and that process no longer exists."""
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """True when ``owner`` ran on this host and that process is no longer running: its pid is
+    free, or held by a process started later (a reused pid), or a zombie."""
+    host, _, key = owner.rpartition(":")
+    if host != socket.gethostname():
         return False  # another machine's process: only age can tell
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return process_gone(key) is True
 
 
 def _is_local(owner: str) -> bool:
@@ -401,12 +423,16 @@ class Register:
         reissued = [s.reissue_of for s in slots if s.reissue_of]
         if len(set(reissued)) != len(reissued):
             raise RegisterError(f"one block reissues the same number twice: {', '.join(reissued)}")
+        if any(s.reason and not s.reissue_of for s in slots):
+            raise RegisterError(f"{prefix}〔{year}〕: a reason is only recorded for a reissue")
 
         def run() -> list[dict]:
             self._preflight()
             with write_transaction(self.engine) as conn:
-                olds = [self._reissue_target(conn, s.reissue_of) if s.reissue_of else None for s in slots]
+                self._lock_cases(conn, doc_type, slots)
                 first, _ = self._lock_series(conn, prefix, year)
+                self._refuse_issued_cases(conn, doc_type, slots)
+                olds = [self._reissue_target(conn, s.reissue_of) if s.reissue_of else None for s in slots]
                 now, owner = _now(), _owner()
                 rows = [
                     {
@@ -430,6 +456,11 @@ class Register:
                         for r in rows
                     ],
                 )  # fmt: skip
+                reasons = [{"number": r["number"], "at": now, "event": "reissue-reason",
+                            "detail": s.reason.strip()}
+                           for r, s in zip(rows, slots, strict=True) if s.reason and s.reason.strip()]
+                if reasons:
+                    conn.execute(reg_events.insert(), reasons)
                 self._set_counter(conn, prefix, year, first + len(rows))
                 return rows
 
@@ -443,6 +474,39 @@ class Register:
             )
             for r in rows
         ]  # fmt: skip
+
+    def _lock_cases(self, conn: Connection, doc_type: str, slots: Sequence[Slot]) -> None:
+        """PostgreSQL: one transaction-scoped advisory lock per (document type, case id), in a
+        fixed order, so two runs of one case serialise even when their numbers fall in
+        different series (another year). SQLite's BEGIN IMMEDIATE already locks the file."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        for key in sorted({f"policykit-case:{doc_type}:{s.case_id}" for s in slots if s.case_id}):
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+    def _refuse_issued_cases(self, conn: Connection, doc_type: str, slots: Sequence[Slot]) -> None:
+        """Under the allocation's lock: a case id (of this document type) with a number issued,
+        or reserved by a run still at work, gets no other one — unless the slot reissues the
+        case's issued number, and no other run holds a reserved one for it."""
+        wanted = {s.case_id for s in slots if s.case_id}
+        if not wanted:
+            return
+        live: dict[str, list[RegisterEntry]] = {}
+        for row in conn.execute(
+            _ROW.where(reg_numbers.c.case_id.in_(sorted(wanted)) & (reg_numbers.c.doc_type == doc_type)
+                       & reg_numbers.c.status.in_(("issued", "reserved")))
+            .order_by(reg_numbers.c.prefix, reg_numbers.c.year, reg_numbers.c.seq)
+        ):
+            live.setdefault(row.case_id, []).append(_entry(row))
+        conflicts: dict[int, tuple[RegisterEntry, ...]] = {}
+        for i, s in enumerate(slots):
+            rows = live.get(s.case_id or "", [])
+            if s.reissue_of:
+                rows = [r for r in rows if r.status == "reserved"]
+            if rows:
+                conflicts[i] = tuple(rows)
+        if conflicts:
+            raise CaseAlreadyIssued(doc_type, conflicts, {i: slots[i].case_id for i in conflicts})
 
     def _reissue_target(self, conn: Connection, reissue_of: str) -> str:
         old = self._row(conn, reissue_of)
@@ -487,7 +551,13 @@ class Register:
                 if row.reissue_of:
                     old = self._row(conn, row.reissue_of)
                     if old.status != "voided":
-                        self._void(conn, old.number, f"reissued as {row.number}")
+                        why = conn.execute(
+                            select(reg_events.c.detail).where(
+                                (reg_events.c.number == row.number)
+                                & (reg_events.c.event == "reissue-reason"))
+                        ).scalar()
+                        self._void(conn, old.number,
+                                   f"reissued as {row.number}" + (f": {why}" if why else ""))
                 return row.number
 
         return self.get(self._guarded(run))

@@ -43,6 +43,18 @@ SCHEMA_LOCK = 0x706F6C6963796B69
 STALLED = "处理此任务的 worker 已停止（无心跳）；已分配的文号见发文登记簿（policykit register recover 说明未完成的预留文号）"
 
 
+# A worker beats every 10 s; one silent for 30 s is taken as stopped (as ``work`` does).
+WORKER_STALLED_S = 30.0
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{int(seconds)} 秒"
+    if seconds < 7200:
+        return f"{int(seconds // 60)} 分钟"
+    return f"{int(seconds // 3600)} 小时"
+
+
 def is_postgresql(db: str | Path) -> bool:
     return database_url(db).get_backend_name() == "postgresql"
 
@@ -123,13 +135,40 @@ class ProcrastinateRunner:
         for job in self.store.queued():
             self.start(job.id)
 
+    def worker_heartbeat_age(self) -> float | None:
+        """Seconds since the freshest heartbeat of any worker on this queue's database, None
+        when no worker is registered (none ever started, or all stopped cleanly)."""
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5, **CONNECT) as conn:
+            (age,) = conn.execute("SELECT EXTRACT(EPOCH FROM now() - max(last_heartbeat))"
+                                  " FROM procrastinate_workers").fetchone()
+        return None if age is None else float(age)
+
+    def waiting_reason(self, *, stalled_after_s: float = WORKER_STALLED_S) -> str | None:
+        """Why a queued job is not starting, in a clerk's words, or None when a worker is alive
+        (its heartbeat within ``stalled_after_s``): the app servers never run jobs themselves."""
+        import psycopg
+
+        try:
+            age = self.worker_heartbeat_age()
+        except psycopg.Error as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            return f"无法查看 worker 的心跳（{reason}），任务仍在排队"
+        if age is not None and age <= stalled_after_s:
+            return None
+        seen = "从未收到任何 worker 的心跳" if age is None else \
+            f"最近一次 worker 心跳在 {_ago(age)}前"
+        return (f"任务在排队，但没有 worker 在运行（{seen}）：本服务器不自己处理批量任务，"
+                "请在服务器上启动 policykit worker（与 serve 使用同一 --db），任务随即开始")
+
     def shutdown(self) -> None:
         if self._open:
             self.app.close()
             self._open = False
 
     def work(self, *, concurrency: int = 1, wait: bool = True, name: str | None = None,
-             stalled_after_s: float = 30.0, heartbeat_s: float = 10.0,
+             stalled_after_s: float = WORKER_STALLED_S, heartbeat_s: float = 10.0,
              poll_s: float = 5.0) -> None:
         """Run a worker in this process until stopped (``wait=False``: until the queue is empty).
 

@@ -27,6 +27,10 @@ class JobFailed(Exception):
 class Runner(Protocol):
     def start(self, job_id: str) -> None: ...
 
+    def waiting_reason(self) -> str | None:
+        """Why a queued job is not starting (no worker alive), or None."""
+        ...
+
 
 def execute(store: JobStore, handlers: dict[str, Handler], job_id: str) -> None:
     """Claim and run one job, recording progress and outcome (any runner uses this)."""
@@ -68,6 +72,9 @@ class InProcessRunner:
             execute(self.store, self.handlers, job_id)
         else:
             self.pool.submit(execute, self.store, self.handlers, job_id)
+
+    def waiting_reason(self) -> str | None:
+        return None  # this process runs its jobs itself: a queued job starts when a thread frees
 
     def shutdown(self) -> None:
         if self.pool is not None:

@@ -43,8 +43,8 @@ MESSAGES = {
     500: ("服务器内部错误", "处理请求时出错，已记录在服务器日志中，请稍后重试或联系管理员。"),
 }
 
-ROUTERS = ("auth", "corpus", "compare", "versions", "decide", "batch", "desk", "register", "admin",
-           "ingest")
+ROUTERS = ("auth", "corpus", "compare", "versions", "decide", "batch", "agreements", "desk",
+           "register", "admin", "ingest")
 
 
 def create_app(settings: Settings) -> FastAPI:

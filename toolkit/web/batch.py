@@ -12,6 +12,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from toolkit.accounts.users import User
 from toolkit.web import deps
+from toolkit.web.offices import office_name
 
 router = APIRouter(prefix="/desk/batch")
 
@@ -90,7 +91,7 @@ async def batch_upload(request: Request, user: deps.Clerk, file: UploadFile) -> 
         return refuse("请选择文书类型", 422)
     if not user.can_issue_for(office):
         deps.audit(request, user, "issue_refused", f"batch office={office}")
-        raise deps.Forbidden(f"您不是“{office}”的经办人员，不能以该机关名义签发")
+        raise deps.Forbidden(f"您不是“{office_name(office)}”的经办人员，不能以该机关名义签发")
     problem = _check_table(name, data, settings.upload_limit)
     if problem:
         return refuse(problem, 413 if "上限" in problem else 415)
@@ -110,7 +111,11 @@ async def batch_upload(request: Request, user: deps.Clerk, file: UploadFile) -> 
 def batch_job_page(request: Request, job_id: str, user: deps.CurrentUser) -> Response:
     job = _job_for(request, user, job_id)
     template = "batch_progress.html" if request.headers.get("hx-request") else "batch_job.html"
-    return deps.render(request, template, job=job, stages=STAGES)
+    waiting = None
+    if job.state == "queued":  # a PostgreSQL store's jobs wait for a `policykit worker`
+        reason = getattr(request.app.state.runner, "waiting_reason", None)
+        waiting = reason() if callable(reason) else None
+    return deps.render(request, template, job=job, stages=STAGES, waiting=waiting)
 
 
 @router.get("/{job_id}/zip")

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from toolkit.accounts.users import User
 from toolkit.web import deps
 from toolkit.web.forms import data_to_form, field_messages, form_to_data, model_fields
+from toolkit.web.offices import office_name
 from toolkit.web.signing import signing_for
 
 router = APIRouter(prefix="/desk")
@@ -55,17 +56,22 @@ def _office_choices(user: User):
 
 @router.get("")
 def desk_home(request: Request, user: deps.CurrentUser) -> Response:
-    return deps.render(request, "desk.html", types=_types(), offices=_office_choices(user))
+    from toolkit.web.agreements import agreement_types
+
+    return deps.render(request, "desk.html", types=_types(), offices=_office_choices(user),
+                       agreements=agreement_types())
 
 
 def _form_page(request: Request, user: User, doc, values: dict[str, str], office: str | None,
                errors: dict[str, list[str]] | None = None, general: list[str] | None = None,
-               status_code: int = 200, preview: list[str] | None = None, warnings=()) -> Response:
+               status_code: int = 200, preview: list[str] | None = None, warnings=(),
+               reissue_offer: bool = False) -> Response:
     return deps.render(request, "desk_form.html", status_code, doc=doc,
                        fields=model_fields(doc.model, filled=values), values=values,
                        errors=errors or {}, general=general or [], office=office,
                        offices=_office_choices(user), preview=preview or [],
-                       warnings=list(warnings), can_issue=bool(office) and user.can_issue_for(office))
+                       warnings=list(warnings), can_issue=bool(office) and user.can_issue_for(office),
+                       reissue_offer=reissue_offer or values.get("reissue") == "1")
 
 
 @router.post("/from-decision", dependencies=[Depends(deps.csrf)])
@@ -201,8 +207,16 @@ async def desk_preview(request: Request, doc_type: str, user: deps.CurrentUser) 
                       warnings=prepared.warnings)
 
 
+REISSUE_HINT = "如确需重新签发，请勾选下方“重新签发”并写明理由（原文号作废，新文号记为重新签发）"
+
+
 @router.post("/{doc_type}/issue", dependencies=[Depends(deps.csrf)])
 async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Response:
+    """签发, or with ``reissue=1`` and a reason 重新签发 a case already issued (as the CLI's
+    ``--reissue``): a new number recorded as the reissue of the case's last one, which is
+    voided when the new one is issued; the reason goes into the register and the audit log."""
+    from dataclasses import replace
+
     from toolkit.issuing.issue import IssueOptions
     from toolkit.issuing.notice_issue import already_issued_reason, issue_notices, issued_by_case
     from toolkit.issuing.register import Register
@@ -210,41 +224,79 @@ async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Respo
     doc = _doc_type(doc_type)
     values = await _posted(request)
     office = values.get("office") or None
+    reissue = values.get("reissue") == "1"
+    reason = (values.get("reissue_reason") or "").strip()
     if not office:
         return _form_page(request, user, doc, values, office, {"office": ["请选择发文机关"]}, [], 422)
     if not user.can_issue_for(office):
         deps.audit(request, user, "issue_refused", f"{doc.key} office={office}")
-        raise deps.Forbidden(f"您不是“{office}”的经办人员，不能以该机关名义签发")
+        raise deps.Forbidden(f"您不是“{office_name(office)}”的经办人员，不能以该机关名义签发")
+    if reissue and not reason:
+        return _form_page(request, user, doc, values, office,
+                          {"reissue_reason": ["重新签发须写明理由（记入发文登记簿和审计日志）"]},
+                          [], 422, reissue_offer=True)
     settings = deps.settings(request)
     prepared, errors, general = await run_in_threadpool(_prepare, doc, values, office, settings)
     if prepared is None:
-        return _form_page(request, user, doc, values, office, errors, general, 422)
+        return _form_page(request, user, doc, values, office, errors, general, 422,
+                          reissue_offer=reissue)
+    if reissue and not prepared.case_id:
+        return _form_page(request, user, doc, values, office,
+                          {"case_id": ["重新签发须填写案件编号：据此找到原文号"]}, [], 422,
+                          reissue_offer=True)
     signing = signing_for(settings)
     options = IssueOptions(sign=signing.signer, reason=prepared.doc.name)
     from toolkit.cli.issuing import issuing_errors
 
     def issue():
+        """("refused" | "forbidden" | "nothing", message) or the outcome."""
         with Register(settings.db) as reg:
             earlier = issued_by_case(reg).get((prepared.case_id, prepared.doc.name), [])
-            if prepared.case_id and earlier:  # a second notice for one case: refused, as the CLI does
-                return already_issued_reason(prepared.case_id, earlier)
-            (outcome,) = issue_notices([prepared], register=reg,
+            notice = prepared
+            if reissue:
+                if not earlier:
+                    return "nothing", (f"案件 {prepared.case_id} 没有已签发的{doc.name}，无可重新签发，"
+                                       "未占用文号")
+                old = earlier[-1]
+                if not user.can_issue_for(old.office):
+                    return "forbidden", (f"{old.number} 属于“{office_name(old.office)}”，您不是该机关"
+                                         "的经办人员，不能重新签发")
+                notice = replace(prepared, reissue_of=old.number, reissue_reason=reason)
+            elif prepared.case_id and earlier:  # a second notice for one case: refused, as the CLI does
+                return "refused", already_issued_reason(prepared.case_id, earlier)
+            (outcome,) = issue_notices([notice], register=reg,
                                        out_dir=settings.out_dir / "issued", offices=_offices(),
                                        options=options)
-        return outcome
+        # another run of this case took its number between the check above and ours
+        return ("refused", outcome.error) if outcome.status == "refused" else outcome
 
     try:  # in a worker thread: LibreOffice blocks, and pyHanko runs its own event loop
         outcome = await run_in_threadpool(issue)
     except issuing_errors() as e:  # e.g. LibreOffice missing: before or instead of a number
         deps.audit(request, user, "issue_failed", f"{doc.key}: {e}")
         return _form_page(request, user, doc, values, office, {}, [f"未能签发：{e}"], 503)
-    if isinstance(outcome, str):
-        deps.audit(request, user, "issue_refused", f"{doc.key}: {outcome}")
-        return _form_page(request, user, doc, values, office, {"case_id": [outcome.split("：")[0] + "：已签发"]},
-                          [outcome.replace("请加 --reissue", "请在命令行以 --reissue")], 409)
-    deps.audit(request, user, "issue", f"{outcome.number} {outcome.status} {doc.key} "
-                                       f"case={prepared.case_id or '-'}")
+    if isinstance(outcome, tuple):
+        kind, message = outcome
+        deps.audit(request, user, "issue_refused", f"{doc.key}: {message}")
+        if kind == "forbidden":
+            raise deps.Forbidden(message)
+        if kind == "nothing":
+            return _form_page(request, user, doc, values, office, {"reissue": [message]}, [], 422,
+                              reissue_offer=True)
+        hint = message.replace("确需重新签发请加 --reissue（发文登记簿记为重新签发，原文号作废）",
+                               REISSUE_HINT)
+        return _form_page(request, user, doc, values, office,
+                          {"case_id": [message.split("：")[0] + "：已签发"]}, [hint], 409,
+                          reissue_offer=True)
+    if outcome.status == "issued" and reissue:
+        deps.audit(request, user, "reissue", f"{outcome.number} reissues {outcome.entry.reissue_of}"
+                                             f" {doc.key} case={prepared.case_id}: {reason}")
+    else:
+        deps.audit(request, user, "issue", f"{outcome.number} {outcome.status} {doc.key} "
+                                           f"case={prepared.case_id or '-'}")
     return deps.render(request, "desk_issued.html", 200 if outcome.status == "issued" else 500,
                        doc=doc, outcome=outcome, warnings=prepared.warnings,
                        findings=[f for f in outcome.findings if f.severity == "warning"],
-                       test_cert=signing.test, signed=signing.signer is not None)
+                       test_cert=signing.test, signed=signing.signer is not None,
+                       reissue_of=outcome.entry.reissue_of if outcome.entry else None,
+                       reissue_reason=reason if reissue else None)

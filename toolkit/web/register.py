@@ -16,11 +16,14 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from toolkit.accounts.users import User
 from toolkit.web import deps
+from toolkit.web.offices import office_name
 from toolkit.web.signing import signing_for
 
 router = APIRouter(prefix="/register")
 
 STATUS_NAMES = {"reserved": "已预留", "issued": "已签发", "voided": "已作废"}
+EVENT_NAMES = {"reserved": "预留文号", "issued": "签发", "voided": "作废",
+               "reissue-reason": "重新签发理由"}
 ROLE_NAMES = {"docx": "DOCX", "pdf": "PDF"}
 
 
@@ -51,7 +54,7 @@ def _entry(request: Request, user: User, number: str):
         checks = {c.role: c.state for c in reg.check_files(entry.number)}
     if not _may_see(user, entry.office):
         deps.audit(request, user, "register_refused", f"{number} office={entry.office}")
-        raise deps.Forbidden(f"{number} 属于“{entry.office}”，您不是该机关的经办人员")
+        raise deps.Forbidden(f"{number} 属于“{office_name(entry.office)}”，您不是该机关的经办人员")
     return entry, checks
 
 
@@ -62,7 +65,7 @@ def register_list(request: Request, user: deps.CurrentUser, office: str | None =
     _viewer(user)
     if office and not _may_see(user, office):
         deps.audit(request, user, "register_refused", f"office={office}")
-        raise deps.Forbidden(f"您不是“{office}”的经办人员，不能查看其发文登记簿")
+        raise deps.Forbidden(f"您不是“{office_name(office)}”的经办人员，不能查看其发文登记簿")
     year_n = int(year) if year and year.isdigit() else None
     with _open(request) as reg:
         rows = reg.entries(office=office or None, year=year_n,
@@ -125,7 +128,7 @@ def register_entry(request: Request, number: str, user: deps.CurrentUser) -> Res
     with _open(request) as reg:
         entry = reg.get(entry.number)  # with its history
     return deps.render(request, "register_entry.html", entry=entry, checks=checks,
-                       status_names=STATUS_NAMES, can_void=user.can_issue_for(entry.office)
+                       status_names=STATUS_NAMES, event_names=EVENT_NAMES, office_name=office_name, can_void=user.can_issue_for(entry.office)
                        and entry.status != "voided", error=None)
 
 
@@ -155,19 +158,19 @@ async def register_void(request: Request, number: str, user: deps.Clerk) -> Resp
     entry, checks = _entry(request, user, number)
     if not user.can_issue_for(entry.office):
         deps.audit(request, user, "void_refused", f"{number} office={entry.office}")
-        raise deps.Forbidden(f"您不是“{entry.office}”的经办人员，不能作废 {number}")
+        raise deps.Forbidden(f"您不是“{office_name(entry.office)}”的经办人员，不能作废 {number}")
     form = await request.form()
     reason = str(form.get("reason") or "").strip()
     if not reason:
         return deps.render(request, "register_entry.html", 422, entry=entry, checks=checks,
-                           status_names=STATUS_NAMES, can_void=True,
+                           status_names=STATUS_NAMES, event_names=EVENT_NAMES, office_name=office_name, can_void=True,
                            error="请填写作废理由（记入发文登记簿）")
     try:
         with _open(request) as reg:
             reg.void(entry.number, reason)
     except RegisterError as e:
         return deps.render(request, "register_entry.html", 409, entry=entry, checks=checks,
-                           status_names=STATUS_NAMES, can_void=False, error=str(e))
+                           status_names=STATUS_NAMES, event_names=EVENT_NAMES, office_name=office_name, can_void=False, error=str(e))
     deps.audit(request, user, "void", f"{entry.number}: {reason}")
     from urllib.parse import quote
 

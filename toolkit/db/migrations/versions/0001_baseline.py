@@ -11,14 +11,20 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from toolkit.db import search_pg, search_sqlite
-
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
 T, INT = sa.Text, sa.Integer
+OLD_INDEX = {
+    "sqlite": ("CREATE VIRTUAL TABLE node_fts USING fts5(heading, body)",),
+    "postgresql": (
+        "CREATE TABLE node_search (node_id INTEGER PRIMARY KEY"
+        " REFERENCES nodes(id) ON DELETE CASCADE, tokens tsvector NOT NULL)",
+        "CREATE INDEX node_search_tokens ON node_search USING gin (tokens)",
+    ),
+}
 
 
 def upgrade() -> None:
@@ -114,8 +120,9 @@ def upgrade() -> None:
         sa.Column("inferred", INT, nullable=False),
         sa.Column("note", T),
     )
-    index = search_sqlite if op.get_bind().dialect.name == "sqlite" else search_pg
-    index.create(op.get_bind())
+    # The search index of this revision, frozen here (revision 0004 replaces it by postings).
+    for statement in OLD_INDEX[op.get_bind().dialect.name]:
+        op.get_bind().exec_driver_sql(statement)
 
 
 def downgrade() -> None:
