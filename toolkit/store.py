@@ -368,17 +368,17 @@ class Store:
         return sorted(out, key=lambda s: (s.source, s.position, s.id))
 
     def cross_references(self) -> list[tuple[str, dict[str, Any]]]:
-        """(citing doc id, span data) of every reference to another document (scope external):
+        """(citing doc id, span data) of every reference to another document (scope external), in
+        no particular order:
         what decides which documents a change of the store can touch, without loading any tree.
         The text filter only narrows the rows; the decoded data is checked."""
         query = (select(spans.c.doc_id, spans.c.data)
-                 .where(spans.c.label == "REF", spans.c.data.contains('"scope": "external"'))
-                 .order_by(spans.c.doc_id, spans.c.ordinal))
+                 .where(spans.c.label == "REF", spans.c.data.contains('"scope": "external"')))
         with self._read() as conn:
             rows = conn.execute(query).all()
         out = []
         for doc_id, text in rows:
-            data = _decode(text) or {}
+            data = json.loads(text)  # plain JSON: a reference's data holds no tagged values
             if data.get("scope") == "external":
                 out.append((doc_id, data))
         return out
