@@ -76,10 +76,10 @@ def run_measure(code: Path, db: str, reps: int, counts: list[str]) -> dict[str, 
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def timed(cmd: list[str]) -> dict[str, float]:
+def timed(cmd: list[str], code: Path = ROOT) -> dict[str, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(code)})
     if done.returncode:
         raise RuntimeError(done.stdout[-1000:] + done.stderr[-1000:])
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -141,6 +141,9 @@ def main() -> None:
             if not args.no_before:
                 old = args.work / f"old-{n}.db"
                 shutil.copy(args.stores / f"full-sqlite-{n}.db", old)
+                # to the schema of the code before (0003: no search change), with that code
+                timed([str(Path(sys.executable).parent / "policykit"), "--db", str(old), "db",
+                       "upgrade"], args.before)
                 r["sqlite_before"] = run_measure(args.before, str(old), 1, ["中止"])
                 old.unlink()
                 print(n, "before", json.dumps(r["sqlite_before"], ensure_ascii=False), flush=True)
