@@ -75,6 +75,23 @@ def test_unchanged_file_is_not_parsed_or_written(store_copy, monkeypatch):
     assert ingested_at(store_copy) == before_at and span_rows(store_copy) == before_rows
 
 
+def test_unchanged_file_loads_no_language_model(store_copy):
+    """In a process of its own, as a user runs it: the language model is never imported."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = ("import sys\nfrom toolkit.cli.main import cli\ntry:\n    cli(sys.argv[1:])\n"
+            "except SystemExit as e:\n    code = e.code\n"
+            "print('exit', code, 'spacy' in sys.modules, 'jieba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, "--db", str(store_copy), "ingest", str(source_path("000"))],
+                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "COLUMNS": "250",
+                                                              "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "exit 0 False False", done.stdout + done.stderr
+    assert "unchanged" in done.stdout
+
+
 def test_a_file_read_by_another_parser_is_parsed_again(store_copy, monkeypatch):
     """The same bytes under another parser may read differently (``re-read``): the skip needs
     the parser's fingerprint too."""

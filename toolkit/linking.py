@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from toolkit.manifest import Manifest
@@ -43,13 +44,19 @@ def document_names(s: DocSummary) -> set[str]:
     return out
 
 
-def reference_names(data: dict[str, Any]) -> set[str]:
+def reference_names(data: dict[str, Any]) -> frozenset[str]:
     """The names a reference looks its document up by (what ``refs.Resolver.target`` asks)."""
+    return _reference_names(data.get("target_title"), data.get("target_doc_number"))
+
+
+@lru_cache(maxsize=65536)
+def _reference_names(title: Any, number: Any) -> frozenset[str]:
+    # Cached: thousands of references cite a few hundred titles (605 at 3,000 documents).
     out: set[str] = set()
-    for key in (data.get("target_title"), data.get("target_doc_number")):
+    for key in (title, number):
         if key:
             out |= _names(str(key))
-    return out
+    return frozenset(out)
 
 
 @dataclass
@@ -131,6 +138,10 @@ class Relinked:
 
     def __bool__(self) -> bool:
         return bool(self.gained or self.lost)
+
+    def values(self) -> Iterable[int]:
+        """References gained per document (what callers summed when relink returned a dict)."""
+        return self.gained.values()
 
 
 def relink(store: Store, manifest: Manifest | None = None, change: Change | None = None) -> Relinked:

@@ -52,7 +52,7 @@ from toolkit.db.search_text import (  # noqa: F401 - marks and bigrams re-export
     term_tokens,
     unique_terms,
 )
-from toolkit.db.search_topk import best_hits
+from toolkit.db.search_topk import best_nodes
 from toolkit.db.store_tables import aliases, documents, events, nodes, sources, spans
 from toolkit.db.url import describe
 from toolkit.model import DateFact, Document, LifecycleEvent, Node, SourceRef, Span
@@ -368,17 +368,17 @@ class Store:
         return sorted(out, key=lambda s: (s.source, s.position, s.id))
 
     def cross_references(self) -> list[tuple[str, dict[str, Any]]]:
-        """(citing doc id, span data) of every reference to another document (scope external):
+        """(citing doc id, span data) of every reference to another document (scope external), in
+        no particular order:
         what decides which documents a change of the store can touch, without loading any tree.
         The text filter only narrows the rows; the decoded data is checked."""
         query = (select(spans.c.doc_id, spans.c.data)
-                 .where(spans.c.label == "REF", spans.c.data.contains('"scope": "external"'))
-                 .order_by(spans.c.doc_id, spans.c.ordinal))
+                 .where(spans.c.label == "REF", spans.c.data.contains('"scope": "external"')))
         with self._read() as conn:
             rows = conn.execute(query).all()
         out = []
         for doc_id, text in rows:
-            data = _decode(text) or {}
+            data = json.loads(text)  # plain JSON: a reference's data holds no tagged values
             if data.get("scope") == "external":
                 out.append((doc_id, data))
         return out
@@ -591,11 +591,14 @@ class Store:
                 # terms the engine can compare as typed filter the postings it reads: hits only
                 # (a 2-character term is the token of its own list: nothing to check there)
                 check = all(stable(t) for t in terms)
-                ranked = best_hits(
+                best = best_nodes(
                     terms, idfs, drivers, want,
                     lambda tok, after, n: search_index.read(
                         conn, tok, after, n, [t for t in terms if t != tok] if check else []),
-                    lambda ids: search_index.fetch(conn, ids))[max(0, offset):]
+                    lambda ids: search_index.texts(conn, ids),
+                    lambda ids, n: search_index.members(conn, ids, n))[max(0, offset):]
+                rows = search_index.fetch(conn, [node for *_, node in best])
+                ranked = [(rows[node], s) for s, *_, node in best]
             labels = self._labels(conn, [(c.doc_id, c.eid) for c, _ in ranked]) if ranked else {}
         hits: list[Hit] = []
         for c, s in ranked:
@@ -627,8 +630,7 @@ class Store:
                 return df[rarest]  # a 2-character term is its own bigram
             if all(stable(t) for t in terms):
                 return search_index.count_containing(conn, rarest, terms)
-            ids = search_index.holders(conn, rarest)
-            return sum(1 for c in search_index.fetch(conn, ids) if contains_all(c, terms))
+            return sum(n for t, n in search_index.holders(conn, rarest) if contains_all(t, terms))
 
     def _weights(self, conn: Connection, terms: list[str]
                  ) -> tuple[dict[str, float] | None, dict[str, str] | None]:
