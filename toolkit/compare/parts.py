@@ -24,7 +24,12 @@ formulas and lists of grounds:
   list, cosine ≥ ``align.PARALLEL``) is not a part of that row, and rows holding only such a
   parallel provision take no parts.
 A part pairs with the row's members (of other documents) its run matches at least ``WITH``, and
-always with the member it restates best (for the metric and the JSON ``with``).
+always with the member it restates best (for the metric and the JSON ``with``), and with the
+members stating a rare topic the article names (``TOPIC_WITH``).
+
+Worded apart, two sentences may still state one rule on one subject: ``_add_topics`` makes parts
+whose evidence is a rare topic of corpus/alignment_topics.yaml both state for the same actor
+(``topics.py`` has the rules), and parts of one row on one topic restate each other.
 """
 
 from __future__ import annotations
