@@ -328,7 +328,7 @@ class ChainSplitter:
         while k < len(self.blocks):
             title = "".join(parts)
             t = self._text(k)
-            if title.endswith(("：", ":")):
+            if title.endswith(("：", ":")) and titles.split_addressees(title)[1] is not None:
                 break  # the title's block ended with its 主送 line
             if titles.balanced(title) and (titles.is_complete(title) or t.endswith(("：", ":"))):
                 break

@@ -209,7 +209,7 @@ def test_legacy_store_upgraded_gets_the_quotes_table_and_checks_clean(tmp_path):
         assert not cx.execute("SELECT 1 FROM sqlite_master WHERE name = 'reg_quotes'").fetchall()
     upgraded = run(legacy, "db", "upgrade")
     assert upgraded.exit_code == 0 and f"to {head()}" in upgraded.output
-    assert head() == "0003"
+    assert head() == "0004"
     with sqlite3.connect(legacy) as cx:
         cols = [r[1] for r in cx.execute("PRAGMA table_info(reg_quotes)")]
     assert cols == ["number", "position", "doc_id", "eid", "source_id", "source_sha256",
@@ -237,7 +237,7 @@ def test_revision_0003_upgrades_a_store_at_0002_on_both_engines(db_url):
     assert run(db_url, "db", "check").exit_code == 2  # older: refused until upgraded
     result = run(db_url, "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "upgraded from 0002 to 0003" in result.output
+    assert "upgraded from 0002 to 0004" in result.output
     engine = create_engine(url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": include_name})

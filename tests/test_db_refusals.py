@@ -8,6 +8,7 @@ import os
 import random
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +72,21 @@ def test_foreign_sqlite_file_is_refused_and_not_written(foreign, args):
     assert sorted(p.name for p in foreign.parent.iterdir()) == [foreign.name]  # no -wal, no -shm
 
 
+def damage_tables(path: Path, tables: tuple[str, ...], seed: int = 15) -> None:
+    """Random bytes written into every page of these tables."""
+    cx = sqlite3.connect(path)
+    size = cx.execute("PRAGMA page_size").fetchone()[0]
+    marks = ", ".join("?" * len(tables))
+    pages = [p for (p,) in cx.execute(f"SELECT pageno FROM dbstat WHERE name IN ({marks})", tables)]
+    cx.close()
+    rng = random.Random(seed)
+    data = bytearray(path.read_bytes())
+    for page in pages:
+        start = (page - 1) * size + 100
+        data[start:start + 512] = rng.randbytes(512)
+    path.write_bytes(bytes(data))
+
+
 def damage(path: Path, pages: int = 10, seed: int = 15) -> None:
     """Random bytes written into ``pages`` pages of the file (never the header page)."""
     data = bytearray(path.read_bytes())
@@ -85,6 +101,8 @@ def damage(path: Path, pages: int = 10, seed: int = 15) -> None:
 
 @pytest.mark.parametrize("args", [["list"], ["search", "中止"], ["search", "定点医药机构"]])
 def test_damaged_store_is_one_line_naming_the_file(upgraded, args):
+    if args[0] == "search":  # a search reads a few pages of its index: damage those too
+        damage_tables(upgraded, ("search_tokens", "search_postings"))
     damage(upgraded, pages=40)
     result = run("--db", str(upgraded), *args)
     assert result.exit_code == 2, result.output

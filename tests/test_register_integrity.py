@@ -43,7 +43,7 @@ def _damage(store: Path, copy: Path, *, pages: int = 10, seed: int = 15) -> list
     cx = sqlite3.connect(copy)
     page_size = cx.execute("PRAGMA page_size").fetchone()[0]
     corpus_pages = [
-        p for (p,) in cx.execute("SELECT pageno FROM dbstat WHERE name IN ('nodes', 'node_fts_content')")
+        p for (p,) in cx.execute("SELECT pageno FROM dbstat WHERE name IN ('nodes', 'search_texts')")
     ]
     cx.close()
     rng = random.Random(seed)

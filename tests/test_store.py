@@ -22,8 +22,9 @@ from toolkit.store import (
     bigrams,
 )
 
-INDEX_ROWS = ("SELECT node_id, doc_id FROM search_nodes", "SELECT token, df FROM search_tokens",
-              "SELECT token, neg_impact, doc_id, ordinal, node_id FROM search_postings")
+INDEX_ROWS = ("SELECT node_id, text_id, doc_id, ordinal FROM search_members", "SELECT token, df FROM search_tokens",
+              "SELECT text_id, digest, heading, body, members FROM search_texts",
+              "SELECT token, neg_impact, text_id FROM search_postings")
 
 
 @pytest.fixture

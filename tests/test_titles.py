@@ -160,3 +160,26 @@ def test_a_plain_text_title_wrapped_before_its_dated_qualifier_is_one_title(tmp_
     path = tmp_path / "wrapped.txt"
     path.write_text("\n".join(wrapped) + "\n", encoding="utf-8")
     assert _chain(read_text(path)) == _chain(read_text(TEXT))
+
+
+def test_a_notice_without_a_doc_number_loses_its_joined_addressees_too(tmp_path):
+    """No 版头: the file opens with the title, and the reading joined the 主送 line to it."""
+    lines = _lines()
+    path = tmp_path / "headless.txt"
+    path.write_text("\n".join([lines[1] + lines[2], *lines[3:]]) + "\n", encoding="utf-8")
+    chain = _chain(read_text(path))
+    assert chain[0] == ("notice", None, lines[1], lines[2].removesuffix("："))
+    assert chain[1:] == _chain(read_text(TEXT))[1:]
+
+
+def test_a_title_in_two_blocks_whose_last_holds_the_addressees():
+    """A reading that cut the title after its first line but joined the last one to the 主送."""
+    from extractors.readers.base import Block
+
+    lines = _lines()
+    title, addressees = lines[1], lines[2]
+    cut = title.index("（2024年修订）")
+    blocks = [Block(t) for t in [lines[0], title[:cut], title[cut:] + addressees, *lines[3:]]]
+    docs, _ = split_chain(blocks)
+    assert (docs[0].kind, docs[0].title, docs[0].addressees) == ("notice", title, addressees[:-1])
+    assert [d.title for d in docs] == [d[2] for d in _chain(read_text(TEXT))]

@@ -77,10 +77,11 @@ def test_docx_three_columns_header_and_notes(cafe):
 def test_docx_header_names_the_versions_in_chinese(cafe):
     """Titles, 文号 and version dates; no internal ids, no English counts (#13.3)."""
     d = _docx(cafe)
-    head = [p.text for p in d.paragraphs[:4]]
+    head = [p.text for p in d.paragraphs[:6]]
     assert head[1] == "原版本：《互联网上网服务营业场所管理条例》（中华人民共和国国务院令第363号）2016年2月6日版"
     assert head[2] == "修改后版本：《互联网上网服务营业场所管理条例》（中华人民共和国国务院令第363号）2022年3月29日版"
-    assert head[3] == "修改情况：修改8条、条号变更6条、新增1条（涉及文字修改1条、标点修改9条）；未修改23条"
+    assert head[3:5] == ["效力级别：行政法规", "层级：国家级"]  # #13.1: the kind of law, read from the 题注
+    assert head[5] == "修改情况：修改8条、条号变更6条、新增1条（涉及文字修改1条、标点修改9条）；未修改23条"
     text = "\n".join(p.text for p in d.paragraphs) + "".join(c.text for t in d.tables for r in t.rows for c in r.cells)
     for internal in ("internet-cafe", "chp_", "renumbered", "modified", "added"):
         assert internal not in text

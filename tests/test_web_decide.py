@@ -46,6 +46,12 @@ def _inputs(page: str) -> dict[str, str]:
     return out
 
 
+def _errors(page: str) -> list[str]:
+    """The messages a page shows (for an assertion's explanation)."""
+    return re.findall(r'class="field-error"[^>]*>([^<]+)<', page) + re.findall(
+        r'<div class="field-error" role="alert" id="general"><p>[^<]*</p><ul>(.*?)</ul>', page, re.S)
+
+
 def _post(c, kind: str, values: dict[str, str]):
     return c.post(f"/decide/{kind}", data={**values, "csrf": token(c), "mode": "form"})
 
@@ -140,10 +146,11 @@ def test_typed_rows_decide_staff_points(app):
     values = _inputs(page)
     assert values["events.[1].type"] == "scoring"
     r = _post(c, "staff", values)
-    assert r.status_code == 200 and 'id="outcome"' in r.text
+    assert r.status_code == 200 and 'id="outcome"' in r.text, _errors(r.text)
     # the same case through the YAML box gives the same outcome
     text = Path("examples/decide/staff_guangdong.yaml").read_text(encoding="utf-8")
     y = c.post("/decide/staff", data={"csrf": token(c), "mode": "yaml", "case": text})
+    assert y.status_code == 200, _errors(y.text)
     outcome = re.search(r'id="outcome">([^<]+)<', r.text).group(1)
     assert re.search(r'id="outcome">([^<]+)<', y.text).group(1) == outcome
     # a scoring row with its date missing: the message is beside that row's date
@@ -217,3 +224,38 @@ def test_a_notice_drafted_from_the_decision_quotes_its_grounds(app):
                                          app.state.settings)
     assert not errors and not general
     assert "因违法违规被解除协议未满3年或已满3年但未完全履行行政处罚责任的" in str(prepared.context)
+
+
+def test_add_a_row_without_deciding(app):
+    c = client_for(app, "reader")
+    values = _inputs(c.get("/decide/staff?example=staff_guangdong").text)
+    shown = max(int(n) for n in re.findall(r'name="events\.\[(\d+)\]\.type"',
+                                           c.get("/decide/staff?example=staff_guangdong").text))
+    r = _post(c, "staff", values | {"add": "events"})
+    assert r.status_code == 200 and 'id="outcome"' not in r.text
+    assert f'name="events.[{shown + 1}].type"' in r.text
+    again = _inputs(r.text)
+    assert again["events.[1].scoring.date"] == values["events.[1].scoring.date"]
+    # the new row left empty is not read: the case decides as before
+    assert 'id="outcome"' in _post(c, "staff", again).text
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in Path("examples/decide").glob("*.yaml")
+                                           if not p.stem.startswith("staffing")))
+def test_every_example_decides_the_same_through_the_form_as_through_its_file(app, example):
+    """Each bundled case, shown in its form and posted back as a browser would, is decided
+    exactly as its YAML file is (the case file ``policykit decide --case`` takes)."""
+    c = client_for(app, "reader")
+    kind = example.split("_", 1)[0]
+    page = c.get(f"/decide/{kind}?example={example}")
+    assert page.status_code == 200
+    by_form = _post(c, kind, _inputs(page.text))
+    text = Path(f"examples/decide/{example}.yaml").read_text(encoding="utf-8")
+    by_file = c.post(f"/decide/{kind}", data={"csrf": token(c), "mode": "yaml", "case": text})
+    assert by_form.status_code == by_file.status_code == 200, _errors(by_form.text)
+
+    def outcome(r):
+        checks = re.findall(r'<tr class="r-(True|False|None)"><td>[^<]*</td><td>([^<]*)', r.text)
+        return re.search(r'id="outcome">([^<]+)<', r.text).group(1), checks
+
+    assert outcome(by_form) == outcome(by_file)

@@ -67,9 +67,11 @@ def test_refusals_name_the_office_not_its_id(app, first):
     # an id the offices table does not know is shown as typed, escaped
     r = client_for(app, "clerk").get("/register?office=%3Cb%3Ex")
     assert r.status_code == 403 and "“&lt;b&gt;x”" in r.text and "<b>x" not in r.text
-    # the entry page names the office too
+    # the entry page and the list name the office too
     page = client_for(app, "clerk").get(f"/register/{quote(first)}").text
     assert "<dd>揭阳市医疗保障局</dd>" in page
+    listed = client_for(app, "clerk").get("/register").text
+    assert "<td>揭阳市医疗保障局</td>" in listed and "<td>jieyang-ybj</td>" not in listed
 
 
 def test_a_second_issue_is_refused_and_offers_a_reissue(app, clerk, first):

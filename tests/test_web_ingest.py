@@ -94,6 +94,9 @@ def test_the_same_text_again_is_reported_unchanged(app, first):
     _, page = _job(c, _upload(c, (PDF.name, PDF.read_bytes()), (CLEAN.name, CLEAN.read_bytes())))
     assert _rows(page) == {PDF.name: "unchanged", CLEAN.name: "unchanged"}
     assert "2 个未变" in page
+    # the very file is known by its bytes before any parse; the other format by its text
+    pdf_row = page.split(f'data-file="{PDF.name}"', 1)[1].split("</tr>", 1)[0]
+    assert "未重新解析" in pdf_row and "（39 条）" in pdf_row
     with Store(app.state.settings.db, create=False) as store:
         assert [(s.id, s.ingested_at) for s in store.sources()] == before
 
@@ -205,3 +208,34 @@ def test_audit_log_and_a_restarted_app_see_the_jobs(app, web_db, refused):
     assert 'data-state="done"' in page and 'data-status="refused"' in page
     # the job list names the files
     assert CLEAN.name in client_for(restarted, "drafter").get("/ingest").text
+
+
+def test_an_unreadable_file_is_listed_and_the_others_are_stored(app, first):
+    c = client_for(app, "drafter")
+    good = "关于测试导入的通知\n\n第一条 本通知用于测试。\n第二条 本通知自2026年1月1日起施行。\n"
+    _, page = _job(c, _upload(c, ("broken.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 64),
+                              ("notice-ok.txt", good.encode())))
+    rows = _rows(page)
+    assert rows["broken.pdf"] == "failed" and rows["notice-ok.txt"] in ("ok", "partial")
+    broken = page.split('data-file="broken.pdf"', 1)[1].split("</tr>", 1)[0]
+    assert "无法读取" in broken and re.search(r'<div class="note">[^<]+</div>', broken)
+
+
+def test_an_interrupted_ingest_says_what_was_kept(app, web_db):
+    import socket
+
+    from sqlalchemy import update
+
+    from toolkit.db.engine import write_transaction
+    from toolkit.jobs.store import JobStore
+    from toolkit.jobs.tables import jobs
+
+    store = JobStore.open(str(web_db))
+    left = store.submit("ingest", {"files": [{"name": "x.txt", "path": "/nonexistent/x.txt"}]},
+                        owner="drafter")
+    with write_transaction(store.engine) as conn:  # "running" in a process that no longer exists
+        conn.execute(update(jobs).where(jobs.c.id == left).values(
+            state="running", runner=f"{socket.gethostname()}:{2**22 + 4321}"))
+    restarted = make_app(web_db)
+    page = client_for(restarted, "drafter").get(f"/ingest/{left}").text
+    assert 'data-state="interrupted"' in page and "已入库的文件完整" in page

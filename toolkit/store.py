@@ -52,7 +52,7 @@ from toolkit.db.search_text import (  # noqa: F401 - marks and bigrams re-export
     term_tokens,
     unique_terms,
 )
-from toolkit.db.search_topk import best_hits
+from toolkit.db.search_topk import best_nodes
 from toolkit.db.store_tables import aliases, documents, events, nodes, sources, spans
 from toolkit.db.url import describe
 from toolkit.model import DateFact, Document, LifecycleEvent, Node, SourceRef, Span
@@ -591,11 +591,14 @@ class Store:
                 # terms the engine can compare as typed filter the postings it reads: hits only
                 # (a 2-character term is the token of its own list: nothing to check there)
                 check = all(stable(t) for t in terms)
-                ranked = best_hits(
+                best = best_nodes(
                     terms, idfs, drivers, want,
                     lambda tok, after, n: search_index.read(
                         conn, tok, after, n, [t for t in terms if t != tok] if check else []),
-                    lambda ids: search_index.fetch(conn, ids))[max(0, offset):]
+                    lambda ids: search_index.texts(conn, ids),
+                    lambda ids, n: search_index.members(conn, ids, n))[max(0, offset):]
+                rows = search_index.fetch(conn, [node for *_, node in best])
+                ranked = [(rows[node], s) for s, *_, node in best]
             labels = self._labels(conn, [(c.doc_id, c.eid) for c, _ in ranked]) if ranked else {}
         hits: list[Hit] = []
         for c, s in ranked:
@@ -627,8 +630,7 @@ class Store:
                 return df[rarest]  # a 2-character term is its own bigram
             if all(stable(t) for t in terms):
                 return search_index.count_containing(conn, rarest, terms)
-            ids = search_index.holders(conn, rarest)
-            return sum(1 for c in search_index.fetch(conn, ids) if contains_all(c, terms))
+            return sum(n for t, n in search_index.holders(conn, rarest) if contains_all(t, terms))
 
     def _weights(self, conn: Connection, terms: list[str]
                  ) -> tuple[dict[str, float] | None, dict[str, str] | None]:

@@ -547,9 +547,9 @@ def search(ctx: click.Context, query: str, doc: str | None, limit: int, show_all
 
     with _open_store(ctx) as store:
         doc_id = resolve(store, doc) if doc else None
-        # every hit is fetched to count them (a few hundred at most: the labels are cheap)
-        found = store.search(query, limit=10**9, doc_id=doc_id)
-    hits = found if show_all else found[:limit]
+        # the page shown is fetched (with its labels); the rest is only counted
+        total = store.count(query, doc_id=doc_id)
+        hits = store.search(query, limit=total if show_all else limit, doc_id=doc_id)
     if as_json:
         click.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
     elif not hits:
@@ -560,10 +560,10 @@ def search(ctx: click.Context, query: str, doc: str | None, limit: int, show_all
                    Column("页", 2, priority=1, justify="right")]
         rows = [[h.doc_id, h.label or h.eid, h.snippet, "" if h.page is None else str(h.page)] for h in hits]
         print_table(_console(), columns, rows, wide=wide)
-    if len(hits) < len(found):
+    if len(hits) < total:
         scope = f" in {doc_id}" if doc_id else ""
         narrow = "" if doc_id else ", --doc ID narrows to one document"
-        click.echo(f"{len(hits)} of {len(found)} hits for {query!r}{scope} (best first); "
-                   f"--limit {len(found)} or --all shows them all{narrow}", err=True)
+        click.echo(f"{len(hits)} of {total} hits for {query!r}{scope} (best first); "
+                   f"--limit {total} or --all shows them all{narrow}", err=True)
     elif not as_json:
-        click.echo(f"{len(found)} hits for {query!r}" + (f" in {doc_id}" if doc_id else ""), err=True)
+        click.echo(f"{total} hits for {query!r}" + (f" in {doc_id}" if doc_id else ""), err=True)

@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 
 from extractors.normalize import cn_to_int
+from toolkit import standing
 from toolkit.cli.errors import fail as _fail
 from toolkit.cli.errors import one_line_errors
 from toolkit.cli.lookup import resolve
@@ -193,6 +194,7 @@ def status_cmd(ctx: click.Context, doc: str, on: str | None, as_json: bool) -> N
         where = where_names(store)
         publisher = store.summary(summary.parent) if summary.parent else None
         decider = deciding_end(st)
+        said = standing.of(store.document(doc_id))
         lines = []
         for e in st.evidence:
             line = evidence_line(e, lambda d, eid: _place(where, d, eid, doc_id, store))
@@ -203,7 +205,8 @@ def status_cmd(ctx: click.Context, doc: str, on: str | None, as_json: bool) -> N
                 line += f"（已由{by}{later}{st.last_day.isoformat()}）"
             lines.append((line, e.note))
     if as_json:
-        click.echo(json.dumps({**st.to_json(), "title": summary.title, "doc_number": summary.doc_number},
+        click.echo(json.dumps({**st.to_json(), "title": summary.title, "doc_number": summary.doc_number,
+                               "legal_kind": said.legal_kind, "level": said.level},
                               ensure_ascii=False, indent=2))
         return
     number = summary.doc_number or (f"{publisher.doc_number}印发" if publisher and publisher.doc_number else "")
@@ -211,6 +214,8 @@ def status_cmd(ctx: click.Context, doc: str, on: str | None, as_json: bool) -> N
     first = st.effective.isoformat() if st.effective else "不明"
     click.echo(f"《{summary.title}》{f'（{number}）' if number else ''} {when.isoformat()}：{st.label}")
     click.echo(f"  施行期间 {first} 至 {last}   [{doc_id}]")
+    if said.labelled():
+        click.echo(f"  {said.labelled()}")
     for line, note in lines:
         click.echo(f"  {line}")
         if note:
@@ -259,8 +264,10 @@ def history_cmd(ctx: click.Context, doc: str, article: str, as_json: bool) -> No
     key = _article_key(article)
     with _store(ctx) as store:
         h = article_history(store, resolve(store, doc), key)
+        said = standing.of(store.document(h.doc_id))
     if as_json:
-        click.echo(json.dumps(h.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**h.to_json(), "legal_kind": said.legal_kind, "level": said.level},
+                              ensure_ascii=False, indent=2))
         return
     from toolkit.versions.diff import KIND_LABELS
 
@@ -268,6 +275,8 @@ def history_cmd(ctx: click.Context, doc: str, article: str, as_json: bool) -> No
     num = "、".join(asked.nums) if asked and asked.nums else f"第{key}条"
     title = h.steps[0].version.title if h.steps else h.work
     click.echo(f"《{title}》{num}（{h.doc_id}）在{len(h.steps)}个版本中：")
+    if said.labelled():
+        click.echo(said.labelled())
     for s in h.steps:
         day = s.version.date
         when = f"{day.year}年{day.month}月{day.day}日版" if day else "日期不明的版本"

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from toolkit import standing
 from toolkit.compare.align import Alignment, Row, names
 from toolkit.compare.params_table import ParamRow, alignment_parameters, wording
 from toolkit.compare.parts import Part
@@ -69,11 +70,18 @@ def to_json(alignment: Alignment, parameters: list[ParamRow] | None = None) -> d
         "schema": SCHEMA,
         "documents": [d.id for d in alignment.documents],
         "document_info": [{"id": d.id, "tag": d.tag, "title": d.title, "short": d.short, "region": d.region,
-                           "doc_number": d.doc_number} for d in alignment.documents],
+                           "doc_number": d.doc_number, **_standing(alignment, d.id)}
+                          for d in alignment.documents],
         "baseline": None if alignment.baseline is None else alignment.baseline.id,
         "rows": [_row_json(i, r, alignment, reasons.get(i)) for i, r in enumerate(alignment.rows, 1)],
         "parameters": [p.to_json() for p in parameters],
     }
+
+
+def _standing(alignment: Alignment, doc_id: str) -> dict[str, str | None]:
+    """效力级别 and 层级 (toolkit.standing) as the JSON gives them: the parsed kind, the manifest key."""
+    st = standing.of(alignment.docs.get(doc_id))
+    return {"legal_kind": st.legal_kind, "level": st.level}
 
 
 def json_bytes(alignment: Alignment, parameters: list[ParamRow] | None = None) -> bytes:

@@ -302,7 +302,6 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
     return _one_way(out, rows, home)
 
 
-
 @lru_cache(maxsize=1)
 def terms() -> dict:
     """The alignment vocabulary (corpus/alignment_terms.yaml)."""

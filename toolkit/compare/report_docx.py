@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from lxml import etree
 
+from toolkit import standing
 from toolkit.compare.align import Alignment, Row
 from toolkit.compare.params_table import ParamRow, alignment_parameters, provision_of, wording
 from toolkit.compare.parts import excerpt
@@ -342,7 +343,9 @@ def render_docx(alignment: Alignment, parameters: list[ParamRow] | None = None) 
     _font(title.add_run("定点管理规定对照表"), HEAD_FONT, 16, bold=True)
     for d in alignment.documents + ([alignment.baseline] if alignment.baseline else []):
         role = doc_heading(d) if d is not alignment.baseline else "基准"
-        _font(doc.add_paragraph().add_run(f"{role}：《{d.title}》{('（' + d.doc_number + '）') if d.doc_number else ''}"))
+        said = standing.of(alignment.docs.get(d.id)).labelled()
+        _font(doc.add_paragraph().add_run(f"{role}：《{d.title}》{('（' + d.doc_number + '）') if d.doc_number else ''}"
+                                          + (f"　{said}" if said else "")))
     _font(doc.add_paragraph().add_run("每行第一个文件为参照；其他各列为相对参照的修改：删除线为删除，下划线加粗为新增。"
                                       "按内容对齐，非按条号。“未规定”：该文件没有规定这一参数的条文。"
                                       "底色标出的" + weak_legend()), size=8.5)

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from html import escape
 
+from toolkit import standing
 from toolkit.compare.align import Alignment, DocInfo, Row
 from toolkit.compare.params_table import ParamRow, alignment_parameters, provision_of, wording
 from toolkit.compare.parts import excerpt
 from toolkit.compare.reasons import RowReason, part_text, row_reasons, weak_legend
 from toolkit.compare.redline import Op, row_redlines
+from toolkit.standing import KIND_HEADING, LEVEL_HEADING
 
 CSS = """
 body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", serif; margin: 1.5em; color: #111; }
@@ -219,13 +221,18 @@ def _only(alignment: Alignment) -> str:
     return "".join(parts) or "<p>无。</p>"
 
 
+def _doc_row(alignment: Alignment, d: DocInfo, role: str) -> str:
+    """One compared document in the header: its role, title, 文号, kind of law and level."""
+    st = standing.of(alignment.docs.get(d.id))
+    cells = (role, d.title, d.doc_number or "", st.legal_kind or "—", st.level_label or "—")
+    return "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>"
+
+
 def render_html(alignment: Alignment, parameters: list[ParamRow] | None = None) -> str:
     parameters = alignment_parameters(alignment) if parameters is None else parameters
-    docs = "".join(f"<tr><td>{escape(doc_heading(d))}</td><td>{escape(d.title)}</td>"
-                   f"<td>{escape(d.doc_number or '')}</td></tr>" for d in alignment.documents)
+    docs = "".join(_doc_row(alignment, d, doc_heading(d)) for d in alignment.documents)
     if alignment.baseline is not None:
-        b = alignment.baseline
-        docs += (f"<tr><td>基准</td><td>{escape(b.title)}</td><td>{escape(b.doc_number or '')}</td></tr>")
+        docs += _doc_row(alignment, alignment.baseline, "基准")
     title = "定点管理规定对照：" + "、".join(d.short or d.tag for d in alignment.documents)
     aligned = len(alignment.aligned_rows)
     in_part = sum(1 for r in alignment.rows if r.parts)
@@ -233,7 +240,8 @@ def render_html(alignment: Alignment, parameters: list[ParamRow] | None = None) 
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
-        f'<table class="docs"><tbody>{docs}</tbody></table>'
+        f'<table class="docs"><thead><tr><th>简称</th><th>标题</th><th>文号</th><th>{KIND_HEADING}</th>'
+        f'<th>{LEVEL_HEADING}</th></tr></thead><tbody>{docs}</tbody></table>'
         f'<p class="legend">每行第一个文件为参照；其他各列为相对参照的修改：<del>删除</del> <ins>新增</ins>。'
         f"按内容对齐（非按条号），{aligned} 行对齐。"
         f"一条规定几件事的，按款、句对齐：该条也列入其各部分所属的行（标“{escape(wording()['part'])}”，"

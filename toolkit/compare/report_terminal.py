@@ -15,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from toolkit import standing
 from toolkit.citations import node_label
 from toolkit.compare.align import Alignment, DocInfo
 from toolkit.compare.params_table import ParamRow, alignment_parameters, wording
@@ -123,15 +124,21 @@ def redline_panels(alignment: Alignment) -> list[Panel]:
     return panels
 
 
+def _doc_line(alignment: Alignment, d: DocInfo, role: str) -> Text:
+    """广东办法 《title》 文号 效力级别：规范性文件；层级：省级."""
+    said = standing.of(alignment.docs.get(d.id)).labelled()
+    return Text.assemble((f"{role} ", "bold"), f"《{d.title}》", (f" {d.doc_number}" if d.doc_number else "", "dim"),
+                         (f" {said}" if said else "", "dim"))
+
+
 def print_report(alignment: Alignment, console: Console | None = None, *, redlines: bool = False,
                  parameters: list[ParamRow] | None = None) -> None:
     console = console or Console()
     parameters = alignment_parameters(alignment) if parameters is None else parameters
     for d in alignment.documents:
-        console.print(Text.assemble((f"{heading(d)} ", "bold"), f"《{d.title}》", (f" {d.doc_number or ''}", "dim")))
+        console.print(_doc_line(alignment, d, heading(d)))
     if alignment.baseline is not None:
-        b = alignment.baseline
-        console.print(Text.assemble(("基准 ", "bold"), f"《{b.title}》", (f" {b.doc_number or ''}", "dim")))
+        console.print(_doc_line(alignment, alignment.baseline, "基准"))
     console.print(parameters_table(alignment, parameters))
     console.print(Text(f"{wording()['silent']}：该文件没有规定这一参数的条文。", style="dim"))
     console.print(matrix_table(alignment))

@@ -33,7 +33,7 @@ LEGACY_USER_VERSION = 1
 _PG_SCHEMA_LOCK = 0x504B_5343  # advisory lock: one schema change at a time per database
 # tables that belong to a store without being on METADATA (dialect-specific search indexes)
 _OWN_EXTRA = ("alembic_version", "node_fts", "node_search",  # node_*: revisions 0001–0003
-              "search_nodes", "search_tokens", "search_postings")
+              "search_texts", "search_members", "search_tokens", "search_postings")
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:

@@ -127,6 +127,8 @@ class VersionInfo:
     doc_number: str | None
     date: date | None
     dated_by: str  # manifest version | the 题注 words | 成文日期 | 施行日期 | undated
+    legal_kind: str | None = None  # 法律 … 规范性文件, as parsed (meta["legal_kind"]; toolkit.standing)
+    level: str | None = None  # the issuing region's level from the manifest (meta["level"])
 
     def heading(self) -> str:
         """《title》（文号）2022年3月29日版."""
@@ -380,7 +382,8 @@ def diff(old: Document, new: Document, *, pins: Mapping[str, Sequence[str]] | No
 
     def info(doc: Document) -> VersionInfo:
         v = version_of(doc, manifest)
-        return VersionInfo(doc.id, doc.title, doc.doc_number, v.date, v.dated_by)
+        return VersionInfo(doc.id, doc.title, doc.doc_number, v.date, v.dated_by,
+                           doc.meta.get("legal_kind"), doc.meta.get("level"))
 
     result = ChangeSet(old.id, new.id, old.title, new.title, changes, article_map,
                        old_version=info(old), new_version=info(new),

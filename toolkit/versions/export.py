@@ -66,7 +66,8 @@ def _version(v: Any) -> dict[str, Any] | None:
     if v is None:
         return None
     return {"doc_id": v.doc_id, "title": v.title, "doc_number": v.doc_number,
-            "date": v.date.isoformat() if v.date else None, "dated_by": v.dated_by, "heading": v.heading()}
+            "date": v.date.isoformat() if v.date else None, "dated_by": v.dated_by, "heading": v.heading(),
+            "legal_kind": v.legal_kind, "level": v.level}
 
 
 def changeset_json(cs: ChangeSet, *, unchanged: bool = False) -> dict[str, Any]:

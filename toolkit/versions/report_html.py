@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
+from toolkit.standing import KIND_HEADING, LEVEL_HEADING, Standing
 from toolkit.versions.diff import MANUAL_LABEL, Change, ChangeSet
 from toolkit.versions.redline import Segment
 
@@ -113,10 +114,27 @@ def stale_lines(cs: ChangeSet) -> list[str]:
     return out
 
 
+def standing_rows(cs: ChangeSet) -> list[tuple[str, str]]:
+    """效力级别 and 层级 of the two versions (toolkit.standing), each row only when known; a
+    value that differs between the versions names each side."""
+    rows = []
+    for label, attr in ((KIND_HEADING, "legal_kind"), (LEVEL_HEADING, "level_label")):
+        sides = [getattr(Standing(v.legal_kind, v.level), attr) if v else None
+                 for v in (cs.old_version, cs.new_version)]
+        if sides[0] == sides[1]:
+            if sides[0]:
+                rows.append((label, sides[0]))
+            continue
+        rows.append((label, "；".join(f"{side}{w or '未载明'}"
+                                     for side, w in zip(("原版本", "修改后版本"), sides, strict=True))))
+    return rows
+
+
 def version_rows(cs: ChangeSet) -> list[tuple[str, str]]:
     rows = []
     for label, v, title in (("原版本", cs.old_version, cs.old_title), ("修改后版本", cs.new_version, cs.new_title)):
         rows.append((label, v.heading() if v else f"《{title}》"))
+    rows += standing_rows(cs)
     rows.append(("修改情况", cs.summary_cn()))
     return rows
 

@@ -137,10 +137,10 @@ def search(request: Request, user: deps.CurrentUser, store: deps.StoreDep, q: st
         except StoreError:
             error = f"没有文件 {doc}"
     if query and error is None:
-        found = store.search(query, limit=10**9, doc_id=scope)
-        total = len(found)
+        # one page of hits with its labels; the rest is only counted
+        total = store.count(query, doc_id=scope)
         page = max(1, page)
-        hits = found[(page - 1) * SEARCH_PAGE: page * SEARCH_PAGE]
+        hits = store.search(query, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE, doc_id=scope)
     titles = {s.id: s.title for s in cache.summaries(store)}
     template = "search_hits.html" if request.headers.get("hx-request") else "search.html"
     return deps.render(request, template, q=query, hits=hits, total=total, page=page,

@@ -177,6 +177,12 @@ async def decide_post(request: Request, kind: str, user: deps.CurrentUser) -> Re
         if data is None:
             return _page(request, kind, 422, text=text, problems=problems, mode=mode)
     else:
+        adding = form.pop("add", "")
+        if adding:  # 增加一行: the same form with one more row in that list, nothing decided
+            rows = decide_forms.posted_rows(form).get(decide_forms.generic(adding), 0)
+            form[f"{adding}.[{rows + 1}]"] = ""
+            data = decide_forms.form_to_case(kind, form)
+            return _page(request, kind, data=data, form=form)
         data = decide_forms.form_to_case(kind, form)
     case, problems = check_case(kind, data)
     decision = None

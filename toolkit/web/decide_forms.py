@@ -55,19 +55,20 @@ def _labels() -> dict[str, Any]:
     return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
 
 
-def _generic(path: str) -> str:
+def generic(path: str) -> str:
+    """A field path without its list positions (``events.[2].scoring.date`` → ``events.scoring.date``)."""
     return re.sub(r"\.\[\d+\]", "", path)
 
 
 def label_for(kind: str, path: str) -> str:
-    key = _generic(path)
+    key = generic(path)
     labels = _labels()
     own = (labels.get(kind) or {}).get(key)
     return own or labels["any"].get(key.rsplit(".", 1)[-1]) or key.rsplit(".", 1)[-1]
 
 
 def _choice_names(path: str) -> dict[str, str]:
-    key = _generic(path)
+    key = generic(path)
     names = _labels()["choices"]
     return names.get(key) or names.get(".".join(key.split(".")[-2:])) or {}
 
@@ -127,7 +128,7 @@ def _fact_keys(section: str, mapping: str) -> list[tuple[str, str]]:
 @cache
 def suggestions(kind: str, path: str) -> tuple[tuple[str, str], ...]:
     """(key, label) the rule tables give for a field, e.g. the materials or staff situations."""
-    key = _generic(path)
+    key = generic(path)
     mapping = (_labels().get("fact_keys") or {}).get(kind) or {}
     if key in mapping:
         return tuple(_fact_keys(mapping[key], key))
@@ -170,7 +171,7 @@ def _is_model(t: Any) -> bool:
 def _rows(kind_counts: dict[str, int], path: str, data: Any, least: int) -> int:
     """Rows to show: the case's own, one empty row more, and at least every row posted."""
     have = len(data) if isinstance(data, list | dict) else 0
-    return max(least, have + EXTRA_ROWS, kind_counts.get(_generic(path), 0))
+    return max(least, have + EXTRA_ROWS, kind_counts.get(generic(path), 0))
 
 
 def _literal(kind: str, path: str, ann: Any) -> list[tuple[str, str]]:
@@ -339,7 +340,7 @@ def posted_rows(form: dict[str, str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for key in form:
         for m in re.finditer(r"\.\[(\d+)\]", key):
-            path = _generic(key[:m.start()])
+            path = generic(key[:m.start()])
             counts[path] = max(counts.get(path, 0), int(m.group(1)))
     return counts
 
@@ -414,8 +415,8 @@ def field_messages(problems: list[str], specs: list[Field],
             path = path.rpartition(".")[0]
         if path:
             by_field.setdefault(path, []).append(m.group("reason"))
-        else:
-            general.append(p)
+        else:  # a check of the whole case: on a form page it is about the case, not a file
+            general.append(p.removeprefix("整个文件："))
     return by_field, general
 
 

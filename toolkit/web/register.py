@@ -78,7 +78,7 @@ def register_list(request: Request, user: deps.CurrentUser, office: str | None =
     types = sorted({r.doc_type for r in rows})
     return deps.render(request, "register.html", rows=rows, offices=offices, types=types,
                        office=office or "", year=year or "", doc_type=doc_type or "",
-                       status=status or "", status_names=STATUS_NAMES)
+                       status=status or "", status_names=STATUS_NAMES, office_name=office_name)
 
 
 @router.get("/verify")

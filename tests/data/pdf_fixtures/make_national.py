@@ -4,8 +4,8 @@ Run from the repository root (needs LibreOffice, ``soffice``):
 
     .venv/bin/python tests/data/pdf_fixtures/make_national.py
 
-The text is generated, never typed: ``bench/national_gen.py`` (its default seed, 3 prefectures,
-9 documents) writes a Chuxiong-family revision whose notice title is
+The text is generated, never typed: ``bench/national_gen.py`` on the bundled clean texts
+(tests/data/clean; its default seed, 3 prefectures, 9 documents) writes a Chuxiong-family revision whose notice title is
 ``…实施细则（试行）（2024年修订）》的通知``; only the notice and the rule's first chapter are kept, to
 keep the fixtures small (``national_revision.txt``). Two typesettings of it:
 
@@ -32,9 +32,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+import national_gen  # noqa: E402
 from docx import Document  # noqa: E402
 from docx.shared import Pt  # noqa: E402
-from national_gen import generate  # noqa: E402
 
 from extractors.readers.pdf import read_pdf  # noqa: E402
 
@@ -45,7 +45,8 @@ FONT, SIZE = "Noto Serif CJK SC", 12.0
 def generated_text() -> list[str]:
     """The Chuxiong-family revision of the generated corpus: notice + the rule's first chapter."""
     with tempfile.TemporaryDirectory() as tmp:
-        planted = generate(Path(tmp), docs=9, seed=SEED, prefectures=3)
+        national_gen.CLEAN = HERE.parent / "clean"  # the bundled clean texts: same as corpus-src
+        planted = national_gen.generate(Path(tmp), docs=9, seed=SEED, prefectures=3)
         rec = next(p for p in planted if p.family == "cx" and "修订" in p.title)
         lines = (Path(tmp) / rec.file).read_text(encoding="utf-8").splitlines()
     end = next(i for i, ln in enumerate(lines) if ln.startswith("第二章"))

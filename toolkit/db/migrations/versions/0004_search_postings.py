@@ -22,9 +22,12 @@ depends_on = None
 def upgrade() -> None:
     from toolkit.store import rebuild_index  # the store owns how nodes are indexed
 
+    import sqlalchemy as sa
+
     bind = op.get_bind()
     search_index.drop_old(bind)
-    search_index.create(bind)
+    if not sa.inspect(bind).has_table("search_postings"):  # absent unless the store was made here
+        search_index.create(bind)
     rebuild_index(bind)
 
 
