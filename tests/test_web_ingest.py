@@ -239,3 +239,27 @@ def test_an_interrupted_ingest_says_what_was_kept(app, web_db):
     restarted = make_app(web_db)
     page = client_for(restarted, "drafter").get(f"/ingest/{left}").text
     assert 'data-state="interrupted"' in page and "已入库的文件完整" in page
+
+
+def test_the_job_relinks_only_the_documents_its_files_touched(tmp_path, monkeypatch):
+    """As ``policykit ingest``: linking.save notes what each file stored, and relink is given
+    that Change (not None, which resolves every document of the store)."""
+    import toolkit.linking as linking
+    from toolkit.store import Store
+
+    seen: list = []
+    real = linking.relink
+
+    def recording(store, manifest=None, change=None):
+        seen.append(change)
+        return real(store, manifest, change)
+
+    monkeypatch.setattr(linking, "relink", recording)
+    db = fresh_db(tmp_path / "relink")
+    c = client_for(make_app(db, inline_jobs=True), "drafter")
+    _, page = _job(c, _upload(c, (CLEAN.name, CLEAN.read_bytes())))
+    assert _rows(page) == {CLEAN.name: "ok"}
+    with Store(str(db), create=False) as store:
+        stored = {d.id for d in store.documents_of("cx-designation")}
+    assert len(seen) == 1 and seen[0] is not None
+    assert seen[0].doc_ids == stored and "cx-rules" in stored
