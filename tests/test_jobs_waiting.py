@@ -72,3 +72,14 @@ def test_the_embedded_store_never_shows_it(tmp_path):
 
     runner = InProcessRunner(JobStore.open(str(tmp_path / "s.db")), {}, inline=True)
     assert runner.waiting_reason() is None
+
+
+def test_the_reason_names_no_job_kind(pg_url, tmp_path):
+    """Batches and ingests wait for the same worker: the reason says 任务, never one kind."""
+    app = runner_for(pg_url, tmp_path / "gate")
+    try:
+        reason = app.waiting_reason()
+        assert reason is not None and "本服务器不自己运行任务" in reason
+        assert "批量" not in reason and "导入" not in reason
+    finally:
+        app.shutdown()

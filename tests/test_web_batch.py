@@ -144,3 +144,16 @@ def test_a_job_left_running_by_a_dead_server_is_interrupted_and_queued_ones_run(
     assert store.get(left).state == "interrupted"
     assert "policykit register recover" in store.get(left).error
     assert store.get(waiting).state == "failed"  # picked up at start, and failed honestly
+
+
+def test_the_batch_page_lists_only_batch_jobs(corpus_store, tmp_path):
+    """A clerk who also ingests (drafter) sees only batches under 我的批量任务: an ingest job's
+    link there would be /desk/batch/<id>, a 404."""
+    app = make_app(make_web_db(corpus_store, tmp_path / "kinds"))
+    jobs = app.state.jobs
+    batch = jobs.submit("batch", {"office": "jieyang-ybj", "name": "cases.csv"}, owner="clerk")
+    ingest = jobs.submit("ingest", {"files": [], "owner": "clerk"}, owner="clerk")
+    page = client_for(app, "clerk").get("/desk/batch").text
+    assert f'href="/desk/batch/{batch}"' in page
+    assert ingest not in page
+    assert [j.id for j in jobs.list(owner="clerk", kind="ingest")] == [ingest]

@@ -159,7 +159,7 @@ class ProcrastinateRunner:
             return None
         seen = "从未收到任何 worker 的心跳" if age is None else \
             f"最近一次 worker 心跳在 {_ago(age)}前"
-        return (f"任务在排队，但没有 worker 在运行（{seen}）：本服务器不自己处理批量任务，"
+        return (f"任务在排队，但没有 worker 在运行（{seen}）：本服务器不自己运行任务，"
                 "请在服务器上启动 policykit worker（与 serve 使用同一 --db），任务随即开始")
 
     def shutdown(self) -> None:

@@ -116,10 +116,13 @@ class JobStore:
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return _job(row) if row else None
 
-    def list(self, *, owner: str | None = None, limit: int = 50) -> list[Job]:
+    def list(self, *, owner: str | None = None, kind: str | None = None,
+             limit: int = 50) -> list[Job]:
         query = select(jobs).order_by(jobs.c.created_at.desc()).limit(limit)
         if owner is not None:
             query = query.where(jobs.c.owner == owner)
+        if kind is not None:  # each page lists its own kind: another kind's link would 404 there
+            query = query.where(jobs.c.kind == kind)
         with connect(self.engine) as conn:
             return [_job(r) for r in conn.execute(query)]
 

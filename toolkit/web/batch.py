@@ -66,7 +66,7 @@ def batch_page(request: Request, user: deps.Clerk) -> Response:
 
     return deps.render(request, "batch.html", types=of_kind("notice"),
                        offices=_office_choices(user), error=None,
-                       jobs=_jobs(request).list(owner=user.username, limit=20))
+                       jobs=_jobs(request).list(owner=user.username, kind="batch", limit=20))
 
 
 @router.post("", dependencies=[Depends(deps.csrf)])
@@ -85,7 +85,7 @@ async def batch_upload(request: Request, user: deps.Clerk, file: UploadFile) -> 
     def refuse(message: str, code: int) -> Response:
         return deps.render(request, "batch.html", code, types=of_kind("notice"),
                            offices=_office_choices(user), error=message,
-                           jobs=_jobs(request).list(owner=user.username, limit=20))
+                           jobs=_jobs(request).list(owner=user.username, kind="batch", limit=20))
 
     if doc_type not in of_kind("notice"):
         return refuse("请选择文书类型", 422)

@@ -57,8 +57,8 @@ def _job_for(request: Request, job_id: str):
 
 
 def _form(request: Request, user: User, status: int = 200, errors: list[str] | None = None):
-    jobs = [j for j in _jobs(request).list(owner=None if user.has("admin") else user.username,
-                                           limit=60) if j.kind == "ingest"][:20]
+    jobs = _jobs(request).list(owner=None if user.has("admin") else user.username,
+                               kind="ingest", limit=20)
     return deps.render(request, "ingest.html", status, errors=errors or [], jobs=jobs,
                        limit_mb=deps.settings(request).upload_limit // (1024 * 1024),
                        max_files=MAX_FILES)
@@ -119,9 +119,7 @@ def ingest_job_page(request: Request, job_id: str, user: deps.Drafter) -> Respon
 def _waiting(request: Request, job) -> str | None:
     """Why a queued job does not start (a PostgreSQL store with no `policykit worker` alive)."""
     reason = getattr(request.app.state.runner, "waiting_reason", None)
-    said = reason() if job.state == "queued" and callable(reason) else None
-    # the runner words it for the batches, the first job kind; the cause is the same here
-    return said.replace("批量任务", "导入任务") if said else None
+    return reason() if job.state == "queued" and callable(reason) else None
 
 
 @router.post("/{job_id}/new-version", dependencies=[Depends(deps.csrf)])
