@@ -14,6 +14,7 @@ the same work done by a direct library call in the same run:
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import re
@@ -152,19 +153,27 @@ def run(args, base: str, db: Path, work: Path, env: dict) -> None:
 
     clerk = login(base, "clerk0", "clerk-pass-0001")
     form = example_form()
+    runs = itertools.count(1)  # a case is issued once: every timed run is a case of its own
 
     def issue_web():
-        r = clerk.post("/desk/refusal/issue", data=form | {"csrf": csrf(clerk)})
+        case = {"case_id": f"bench-web-{next(runs)}", "csrf": csrf(clerk)}
+        r = clerk.post("/desk/refusal/issue", data=form | case)
         assert r.status_code == 200 and 'id="number"' in r.text, r.text[:500]
+
+    def issue_cli():
+        path = work / "cases" / f"bench-cli-{next(runs)}.yaml"  # the stem is its case id
+        path.parent.mkdir(exist_ok=True)
+        shutil.copy(ROOT / "examples" / "refusal.yaml", path)
+        cli = [str(BIN / "policykit"), "--db", str(db), "notice", "refusal", "--case",
+               str(path), "--pdf", "--sign", "--test-cert", str(work / "cert-cli"),
+               "--office", OFFICE, "-o", str(work / "cli-out")]
+        done = subprocess.run(cli, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-500:]
 
     issue_web()  # warm: LibreOffice profile, fonts, test certificate
     web_issue = timed(issue_web, args.issues)
-    cli = [str(BIN / "policykit"), "--db", str(db), "notice", "refusal", "--case",
-           str(ROOT / "examples" / "refusal.yaml"), "--pdf", "--sign", "--test-cert",
-           str(work / "cert-cli"), "--office", OFFICE, "-o", str(work / "cli-out")]
-    subprocess.run(cli, check=True, env=env, capture_output=True)  # warm
-    cli_issue = timed(lambda: subprocess.run(cli, check=True, env=env, capture_output=True),
-                      args.issues)
+    issue_cli()  # warm
+    cli_issue = timed(issue_cli, args.issues)
 
     print("### Web pages (`bench/web.py`, over HTTP to uvicorn on 127.0.0.1, 1 worker)\n")
     print("| measure | web | direct library call | ratio | goal |")
@@ -217,8 +226,11 @@ def load(args, base: str, db: Path) -> None:
 
     def clerk_loop(i: int) -> None:
         c = login(base, f"clerk{i}", "clerk-pass-0001")
-        while time.time() < stop:
-            r = c.post("/desk/refusal/issue", data=form | {"csrf": csrf(c)})
+        for n in itertools.count(1):
+            if time.time() >= stop:
+                break
+            case = {"case_id": f"bench-load-{i}-{n}", "csrf": csrf(c)}  # one case, one notice
+            r = c.post("/desk/refusal/issue", data=form | case)
             m = re.search(r'id="number">([^<]+)<', r.text)
             failed = re.search(r"未能签发：([^<]+)<", r.text)
             with lock:
