@@ -1,6 +1,7 @@
 """Nothing issued or drafted is overwritten (#15.8, #14): an issued file that another register
 (or a register since reset) recorded keeps its bytes, drafts of the same name get new names,
-and rerunning a batch refuses cases already issued unless --reissue, recorded as a reissue."""
+and rerunning a batch refuses cases already issued unless --reissue --reason, recorded as a
+reissue with its reason."""
 
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ def test_two_drafts_of_the_same_name_both_survive(tmp_path, corpus_store):
 
 
 def test_a_batch_rerun_refuses_issued_cases_unless_reissue(tmp_path, corpus_store):
+    from toolkit.accounts.users import Accounts
+
     db = store_copy(corpus_store, tmp_path / "policykit.db")
     rows = make_examples().example_rows()[:2]
     table = write_case_table(tmp_path / "cases.csv", schema_for("refusal"), rows)
@@ -92,15 +95,29 @@ def test_a_batch_rerun_refuses_issued_cases_unless_reissue(tmp_path, corpus_stor
     assert "确需重新签发请加 --reissue" in again.stderr
     with Register(db) as reg:
         assert [e.number for e in reg.entries()] == ["揭医保〔2026〕1号", "揭医保〔2026〕2号"]
-    redo = runner.invoke(cli, [*args, "--reissue"])
+    unexplained = runner.invoke(cli, [*args, "--reissue"])  # a reissue says why
+    assert unexplained.exit_code == 2
+    assert unexplained.stderr.strip() == ("policykit batch: --reissue 须同时给出 --reason"
+                                          "（重新签发的理由记入发文登记簿和审计日志）")
+    assert runner.invoke(cli, [*args, "--reason", "地址有误"]).exit_code == 2  # without --reissue
+    with Register(db) as reg:
+        assert len(reg.entries()) == 2  # neither took a number
+    redo = runner.invoke(cli, [*args, "--reissue", "--reason", "  送达地址有误 "])
     assert redo.exit_code == 0, redo.output
     with Register(db) as reg:
         entries = {e.number: e for e in reg.entries()}
+        events = [(e.event, e.detail) for e in reg.get("揭医保〔2026〕4号").events]
     assert [(n, e.status, e.reissue_of) for n, e in entries.items()] == [
         ("揭医保〔2026〕1号", "voided", None), ("揭医保〔2026〕2号", "voided", None),
         ("揭医保〔2026〕3号", "issued", "揭医保〔2026〕1号"),
         ("揭医保〔2026〕4号", "issued", "揭医保〔2026〕2号")]
-    assert entries["揭医保〔2026〕1号"].void_reason == "reissued as 揭医保〔2026〕3号"
+    assert entries["揭医保〔2026〕1号"].void_reason == "reissued as 揭医保〔2026〕3号: 送达地址有误"
+    assert ("reissue-reason", "送达地址有误") in events
+    audit = Accounts.open(str(db)).audit_entries(action="reissue")
+    assert sorted((e.username, e.detail, e.remote) for e in audit) == [
+        (None, f"揭医保〔2026〕{new}号 reissues 揭医保〔2026〕{old}号 refusal case={row['case_id']}: "
+               "送达地址有误", "command line")
+        for new, old, row in ((3, 1, rows[0]), (4, 2, rows[1]))]
 
 
 def test_the_same_case_twice_in_one_table_is_refused(tmp_path, corpus_store):

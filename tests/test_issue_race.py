@@ -67,7 +67,7 @@ def test_two_concurrent_runs_of_one_case_get_exactly_one_number(db_url: str, tmp
         # the clerk's message, as `notice --pdf` prints it for a case issued earlier
         assert already_issued_reason("C-7", rows) == (
             "案件 C-7 已签发过 揭医保〔2026〕1号（2026-03-02）：未再次签发、未占用文号；"
-            "确需重新签发请加 --reissue（发文登记簿记为重新签发，原文号作废）")
+            "确需重新签发请加 --reissue --reason 理由（发文登记簿记为重新签发并记下理由，原文号作废）")
 
 
 def test_the_register_refuses_a_live_case_inside_the_block(db_url: str) -> None:

@@ -14,7 +14,15 @@ from typing import NoReturn
 
 import click
 
-from toolkit.cli.issuing import issuing_errors, issuing_options, make_signer, register_db
+from toolkit.cli.issuing import (
+    REASON_HELP,
+    audit_reissue,
+    issuing_errors,
+    issuing_options,
+    make_signer,
+    register_db,
+    reissue_reason,
+)
 from toolkit.cli.main import db_path
 
 STAGES = {"validate": "检查各行", "render": "编号、生成 DOCX", "pdf": "盖章"}
@@ -90,10 +98,11 @@ def _summary(result, console) -> None:
 @click.option("--reissue", is_flag=True,
               help="Issue again cases already issued (recorded as reissues; the old numbers "
                    "are voided). Without it such rows are refused.")
+@click.option("--reason", default=None, help=REASON_HELP)
 @issuing_options
 @click.pass_context
 def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bool,
-          make_zip: bool, workers: int, reissue: bool, sign: bool, sign_p12: Path | None, sign_key: Path | None,
+          make_zip: bool, workers: int, reissue: bool, reason: str | None, sign: bool, sign_p12: Path | None, sign_key: Path | None,
           sign_cert: Path | None, passphrase_env: str, test_cert: Path | None,
           office: str | None, register_path: Path | None) -> None:
     """Issue one notice per row of a case table (.xlsx or .csv; columns: docs/notices.md).
@@ -110,6 +119,7 @@ def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bo
 
     if workers < 1:
         _fail("--workers 至少为 1")
+    why = reissue_reason(_fail, reissue, reason)
     signer = make_signer(_fail, pdf=pdf, sign=sign, sign_p12=sign_p12, sign_key=sign_key,
                          sign_cert=sign_cert, passphrase_env=passphrase_env, test_cert=test_cert)
     from toolkit.documents.doctypes import TYPES
@@ -124,9 +134,12 @@ def batch(ctx: click.Context, table: Path, doc_type: str, out_dir: Path, pdf: bo
             warn_reserved(reg)  # numbers a dead run left reserved, and the command to explain them
             result = run_batch(table, doc_type, corpus=corpus, register=reg, out_dir=out_dir,
                                options=options, office=office, make_zip=make_zip, progress=bar,
-                               reissue=reissue)
+                               reissue=reissue, reissue_reason=why)
     except issuing_errors() as e:
         _fail(str(e))
+    for r in result.issued:
+        if r.reissue_of:
+            audit_reissue(ctx, r.number or "", r.reissue_of, doc_type, r.case_id, why or "")
 
     out = Console()
     if not out.is_terminal:  # a log or a pipe: no wrapping of 文号 and file names

@@ -83,3 +83,27 @@ def issuing_errors() -> tuple[type[BaseException], ...]:
     return (CaseError, DocumentError, CorpusError, OfficeError, BatchError, IssueError,
             NumberingError, RegisterError, LibreOfficeMissing, ConversionError, SealError,
             SealingError, SigningError, FontError)
+
+
+REASON_HELP = ("With --reissue (required there): why the case is issued again, recorded in the "
+               "register with the new number and in the audit log, as the web desk asks.")
+
+
+def reissue_reason(fail: Callable[[str], Any], reissue: bool, reason: str | None) -> str | None:
+    """The reason of a reissue, stripped; ``fail`` when one is given without the other."""
+    said = (reason or "").strip() or None
+    if reissue and said is None:
+        fail("--reissue 须同时给出 --reason（重新签发的理由记入发文登记簿和审计日志）")
+    if said is not None and not reissue:
+        fail("--reason 只用于 --reissue（重新签发的理由）")
+    return said
+
+
+def audit_reissue(ctx: click.Context, number: str, old: str, doc_type: str, case_id: str | None,
+                  reason: str) -> None:
+    """The audit line the web desk writes for a reissue (no account: the command line)."""
+    from toolkit.accounts.users import Accounts
+
+    Accounts.open(str(db_path(ctx))).log(
+        None, "reissue", f"{number} reissues {old} {doc_type} case={case_id}: {reason}",
+        "command line")

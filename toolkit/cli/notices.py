@@ -21,7 +21,15 @@ from typing import NoReturn
 
 import click
 
-from toolkit.cli.issuing import issuing_errors, issuing_options, make_signer, register_db
+from toolkit.cli.issuing import (
+    REASON_HELP,
+    audit_reissue,
+    issuing_errors,
+    issuing_options,
+    make_signer,
+    register_db,
+    reissue_reason,
+)
 from toolkit.cli.main import db_path
 
 
@@ -94,23 +102,28 @@ def _run(ctx: click.Context, command: str, kind: str, doc_type: str, case_path: 
 @click.option("--reissue", is_flag=True,
               help="With --pdf: issue again a case already issued with this type (recorded as "
                    "a reissue; the old number is voided). Without it such a case is refused.")
+@click.option("--reason", default=None, help=REASON_HELP)
 @issuing_options
 @click.pass_context
 def notice(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
-           decision_path: Path | None, on: str | None, pdf: bool, reissue: bool, sign: bool,
-           sign_p12: Path | None, sign_key: Path | None, sign_cert: Path | None,
+           decision_path: Path | None, on: str | None, pdf: bool, reissue: bool,
+           reason: str | None, sign: bool, sign_p12: Path | None, sign_key: Path | None,
+           sign_cert: Path | None,
            passphrase_env: str, test_cert: Path | None, office: str | None,
            register_path: Path | None) -> None:
     """Fill in a notice (GB/T 9704 DOCX) from case data, quoting the region's rules exactly.
 
     Without --pdf: a DOCX draft (the case's doc_number, or a draft marker). With --pdf: issued,
     with the next 文号 of the office's series in the 发文登记簿."""
-    issuing = (sign, sign_p12, sign_key, sign_cert, test_cert, office, register_path, reissue)
+    issuing = (sign, sign_p12, sign_key, sign_cert, test_cert, office, register_path, reissue,
+               reason)
     if not pdf:
         if any(x not in (None, False) for x in issuing):
-            _fail("notice", "--sign、--office、--register、--reissue 只用于签发：请同时给出 --pdf")
+            _fail("notice", "--sign、--office、--register、--reissue、--reason 只用于签发："
+                            "请同时给出 --pdf")
         _run(ctx, "notice", "notice", doc_type, case_path, out_dir, decision_path, on)
         return
+    why = reissue_reason(lambda m: _fail("notice", m), reissue, reason)
     signer = make_signer(lambda m: _fail("notice", m), pdf=pdf, sign=sign, sign_p12=sign_p12,
                          sign_key=sign_key, sign_cert=sign_cert, passphrase_env=passphrase_env,
                          test_cert=test_cert)
@@ -118,7 +131,7 @@ def notice(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
 
     try:
         _issue(ctx, doc_type, case_path, out_dir, decision_path, on, office, register_path,
-               signer, reissue)
+               signer, why)
     except CaseError as e:  # already names the file
         _fail("notice", str(e))
     except issuing_errors() as e:
@@ -127,12 +140,13 @@ def notice(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
 
 def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
            decision_path: Path | None, on: str | None, office: str | None,
-           register_file: Path | None, signer, reissue: bool = False) -> None:
+           register_file: Path | None, signer, reason: str | None = None) -> None:
     """``notice --pdf``: every check first (no number taken on failure), then issue.
 
     Like ``batch``: the reserved-number warning is printed before a number is taken, and a case
-    id the register already holds as issued for this type is refused unless ``reissue`` (then
-    the new number is recorded as a reissue of the last one, which is voided when it is issued).
+    id the register already holds as issued for this type is refused unless it is reissued with
+    a ``reason`` (then the new number is recorded as a reissue of the last one, which is voided
+    when it is issued; the reason goes into the register and the audit log, as on the web desk).
     """
     from toolkit.cli.register import warn_reserved
     from toolkit.corpus import Corpus
@@ -166,6 +180,7 @@ def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
                               office=office, case_id=case_id)
     with Register(register_db(ctx, register_file)) as reg:
         warn_reserved(reg)  # numbers a dead run left reserved, and the command to explain them
+        reissue = reason is not None
         earlier = issued_by_case(reg).get((case_id, prepared.doc.name), [])
         if earlier and not reissue:
             _fail("notice", f"{case_path}: {already_issued_reason(case_id, earlier)}")
@@ -173,7 +188,7 @@ def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
             _fail("notice", f"{case_path}: --reissue：案件 {case_id} 没有已签发的"
                             f"{prepared.doc.name}，无可重新签发，未占用文号")
         if earlier:
-            prepared = replace(prepared, reissue_of=earlier[-1].number)
+            prepared = replace(prepared, reissue_of=earlier[-1].number, reissue_reason=reason)
         if case.doc_number:
             click.echo(f"注意：案件文件的发文字号 {case.doc_number} 不使用，文号由发文登记簿分配",
                        err=True)
@@ -190,6 +205,7 @@ def _issue(ctx: click.Context, doc_type: str, case_path: Path, out_dir: Path,
     if outcome.status != "issued":
         _fail("notice", f"{case_path}: {outcome.number} 未能签发，已在发文登记簿作废：{outcome.error}")
     if prepared.reissue_of:
+        audit_reissue(ctx, outcome.number, prepared.reissue_of, doc_type, case_id, reason or "")
         click.echo(f"注意：{outcome.number} 为 {prepared.reissue_of} 的重新签发，原文号已作废", err=True)
     click.echo(outcome.number)
     click.echo(str(outcome.docx))

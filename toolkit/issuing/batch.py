@@ -62,6 +62,7 @@ class RowOutcome:
     files: list[Path] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    reissue_of: str | None = None  # the number an issued reissue replaced (voided by it)
 
 
 @dataclass
@@ -90,14 +91,14 @@ def run_batch(table: str | Path, doc_type: str, *, corpus: Corpus, register: Reg
               out_dir: str | Path, options: IssueOptions, office: str | None = None,
               offices: Offices | None = None, make_zip: bool = False,
               progress: Progress = _quiet, timings: Timings | None = None,
-              reissue: bool = False) -> BatchResult:
+              reissue: bool = False, reissue_reason: str | None = None) -> BatchResult:
     """Issue one notice per valid row of ``table``. Raises BatchError (table unusable) or
     OfficeError (unknown --office) before any number is taken.
 
     A case id already issued (same document type) is refused — a rerun of the same table
     issues nothing twice — unless ``reissue``: then the new number is recorded as a reissue
-    of the last one, which the register voids when the new one is issued. Two rows with the
-    same case id: the second is refused."""
+    of the last one, which the register voids when the new one is issued (``reissue_reason``
+    recorded in the register with it). Two rows with the same case id: the second is refused."""
     doc = TYPES.get(doc_type)
     if doc is None or doc.kind != "notice":
         known = "、".join(k for k, t in TYPES.items() if t.kind == "notice")
@@ -130,7 +131,8 @@ def run_batch(table: str | Path, doc_type: str, *, corpus: Corpus, register: Reg
                 notice = prepare_notice(doc_type, row.case, corpus, offices, office=office,
                                         case_id=case_id)
                 if earlier:
-                    notice = replace(notice, reissue_of=earlier[-1].number)
+                    notice = replace(notice, reissue_of=earlier[-1].number,
+                                     reissue_reason=reissue_reason)
                 ready.append((row.row, notice))
             except (OfficeError, DocumentError, CorpusError) as e:
                 row.problems.append(str(e))
@@ -160,6 +162,7 @@ def run_batch(table: str | Path, doc_type: str, *, corpus: Corpus, register: Reg
                              warnings=list(notice.warnings))
         if result.status == "issued":
             outcome.files = [p for p in (result.docx, result.pdf) if p is not None]
+            outcome.reissue_of = notice.reissue_of
             entries.append(result.entry)
         else:
             outcome.reasons = [f"{result.number} 已作废：{result.error}"]

@@ -217,12 +217,15 @@ def _in_progress(entry: RegisterEntry) -> str:
     return "，正在签发"
 
 
+# the command-line way out of a refusal (the web desk shows its own: a box and a reason field)
+REISSUE_HINT = "确需重新签发请加 --reissue --reason 理由（发文登记簿记为重新签发并记下理由，原文号作废）"
+
+
 def already_issued_reason(case_id: str, entries: Sequence[RegisterEntry]) -> str:
     """The refusal of a case issued before (or being issued by another run right now: a
     reserved row), in clerk words."""
     numbers = "、".join(f"{e.number}（{e.doc_date or '-'}{_in_progress(e)}）" for e in entries)
-    return (f"案件 {case_id} 已签发过 {numbers}：未再次签发、未占用文号；确需重新签发请加 "
-            "--reissue（发文登记簿记为重新签发，原文号作废）")
+    return f"案件 {case_id} 已签发过 {numbers}：未再次签发、未占用文号；{REISSUE_HINT}"
 
 
 def issue_notices(notices: Sequence[PreparedNotice], *, register: Register, out_dir: Path,

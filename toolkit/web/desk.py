@@ -218,6 +218,7 @@ async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Respo
     from dataclasses import replace
 
     from toolkit.issuing.issue import IssueOptions
+    from toolkit.issuing.notice_issue import REISSUE_HINT as CLI_REISSUE_HINT
     from toolkit.issuing.notice_issue import already_issued_reason, issue_notices, issued_by_case
     from toolkit.issuing.register import Register
 
@@ -283,8 +284,7 @@ async def desk_issue(request: Request, doc_type: str, user: deps.Clerk) -> Respo
         if kind == "nothing":
             return _form_page(request, user, doc, values, office, {"reissue": [message]}, [], 422,
                               reissue_offer=True)
-        hint = message.replace("确需重新签发请加 --reissue（发文登记簿记为重新签发，原文号作废）",
-                               REISSUE_HINT)
+        hint = message.replace(CLI_REISSUE_HINT, REISSUE_HINT)
         return _form_page(request, user, doc, values, office,
                           {"case_id": [message.split("：")[0] + "：已签发"]}, [hint], 409,
                           reissue_offer=True)
