@@ -220,7 +220,7 @@ def test_two_concurrent_notice_commands_of_one_case(corpus_store, tmp_path: Path
     assert re.fullmatch(
         rf"policykit notice: {re.escape(str(case))}: 案件 refusal 已签发过 揭医保〔2026〕1号"
         r"（2026-11-23(，正在签发)?）：未再次签发、未占用文号；确需重新签发请加 --reissue"
-        r"（发文登记簿记为重新签发，原文号作废）", lost.strip().splitlines()[-1]), lost
+        r" --reason 理由（发文登记簿记为重新签发并记下理由，原文号作废）", lost.strip().splitlines()[-1]), lost
     with Register(db) as reg:
         assert [(e.number, e.status) for e in reg.entries()] == [("揭医保〔2026〕1号", "issued")]
 
@@ -243,6 +243,6 @@ def test_a_case_held_by_a_dead_runs_reservation_says_to_recover(tmp_path: Path) 
         assert already_issued_reason("C-9", refused.value.conflicts[0]) == (
             "案件 C-9 已签发过 揭医保〔2026〕1号（2026-03-02，已预留但签发它的进程已停止：先运行 "
             "policykit register recover）：未再次签发、未占用文号；确需重新签发请加 --reissue"
-            "（发文登记簿记为重新签发，原文号作废）")
+            " --reason 理由（发文登记簿记为重新签发并记下理由，原文号作废）")
         assert [e.number for e in reg.recover()] == [left.number]
         assert reg.reserve(**SERIES, case_id="C-9").number == "揭医保〔2026〕2号"
