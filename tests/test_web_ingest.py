@@ -119,6 +119,10 @@ def test_a_changed_text_is_refused_with_its_article_diff_and_nothing_stored(app,
     # the redline: 30 struck out in the old article, 20 inserted in the new one
     assert re.search(r"<del>3</del>", section) and re.search(r"<ins>2</ins>", section)
     assert 'id="new-version"' in page
+    # the library's reason in the page's language, naming the page's choice, not the CLI flag
+    row = page.split(f'data-file="{CLEAN.name}"', 1)[1].split("</tr>", 1)[0]
+    assert "文本与 cx-designation 的库中已存文本不同，未入库（如需保留，可“作为新版本保存”" in row
+    assert "nothing was stored" not in page and "--new-version" not in page
     with Store(app.state.settings.db, create=False) as store:
         assert {s.id for s in store.sources()} == {"cx-designation"}
         assert OLD.replace(" ", "") in store.article("cx-rules", 27).full_text().replace(" ", "")
@@ -134,6 +138,11 @@ def test_store_as_a_new_version_is_an_explicit_second_job(app, refused):
     assert new_url != url and _rows(page) == {CLEAN.name: "new version"}
     assert "作为新版本" in page
     version = re.search(r"<code>(cx-rules@[0-9a-f]{8})</code>", page).group(1)
+    row = page.split(f'data-file="{CLEAN.name}"', 1)[1].split("</tr>", 1)[0]
+    mark = version.split("@")[1]
+    assert (f"已作为新版本 cx-designation@{mark} 入库（选择了“作为新版本保存”）；"
+            "cx-designation 保留旧文本") in row
+    assert "keeps the old text" not in page
     with Store(app.state.settings.db, create=False) as store:
         sources = {s.id for s in store.sources()}
         assert "cx-designation" in sources and len(sources) == 2

@@ -34,6 +34,7 @@ from typing import Any
 
 from extractors.identity import source_text_sha256, text_sha256
 from extractors.pipeline import ParsedSource, parse_file
+from toolkit.ingest_messages import Said, say
 from toolkit.manifest import DeclaredVersion, Manifest, SourceEntry
 from toolkit.model import Document
 from toolkit.versions.status import with_lifecycle_facts
@@ -206,8 +207,13 @@ class Admission:
     ``changes`` says per document what changed, from the article diff."""
 
     action: str
-    reason: str = ""
+    reason: str = ""  # in English (the CLI's wording); reason_cn for the web page
     changes: list[str] = field(default_factory=list)
+    reason_cn: str = ""
+
+    @classmethod
+    def said(cls, action: str, why: Said, changes: list[str] | None = None) -> Admission:
+        return cls(action, why.en, changes or [], why.cn)
 
     @property
     def stores(self) -> bool:
@@ -297,33 +303,31 @@ def admit(parsed: ParsedSource, store: Any, manifest: Manifest | None, *,
     if stored is not None:
         old = _stored_docs(store, parsed.source_id)
         if source_text_sha256(old) == text:
-            return Admission("same", "the stored text, unchanged")
+            return Admission.said("same", say("same"))
         if stored.sha256 == parsed.sha256 and not new_version:
-            return Admission("reread", "the same file as stored, read differently by this version of the parser",
-                             change_summary(old, parsed.documents))
-        reference, against = old, "the stored text"
+            return Admission.said("reread", say("reread"), change_summary(old, parsed.documents))
+        reference, against = old, say("stored_text")
     elif entry is not None and (entry.sha256 or entry.text_sha256):
         if parsed.sha256 == entry.sha256 or text == entry.text_sha256:
-            return Admission("new", "the bundled text")
-        reference, against = (_bundled_docs(entry, manifest) or []), "the bundled text the manifest expects"
+            return Admission.said("new", say("bundled"))
+        reference, against = (_bundled_docs(entry, manifest) or []), say("bundled_expected")
     else:
         return Admission("new")
     declared = next((v for v in entry.new_versions if v.matches(parsed.sha256, text)), None) if entry else None
     changes = change_summary(reference, parsed.documents) if reference else [
-        f"text sha256 {text[:12]}… differs from the expected {(entry.text_sha256 or '')[:12]}…"]
+        say("sha_differs", text=text[:12], expected=(entry.text_sha256 or "")[:12]).cn]
     if not (new_version or declared):
-        return Admission("refused", f"the text differs from {against} of {parsed.source_id}; nothing was "
-                         "stored (ingest it with --new-version to keep it as a new version beside the old text)",
-                         changes)
+        return Admission.said("refused", say("refused", against=against, source=parsed.source_id),
+                              changes)
     _as_new_version(parsed, declared, manifest)
     again = _stored_source(store, parsed.source_id)
     if again is not None and again.meta.get("text_sha256") == text:
-        return Admission("same", f"already stored as the new version {parsed.source_id}")
-    how = "declared in the manifest" if declared else "--new-version"
+        return Admission.said("same", say("same_version", source=parsed.source_id))
     old_id = parsed.meta["version_of"]
-    keeps = (f"{old_id} keeps the old text" if stored is not None
-             else f"the bundled text keeps the id {old_id} (not in this store)")
-    return Admission("new_version", f"stored as a new version {parsed.source_id} ({how}); {keeps}", changes)
+    keeps = say("keeps_old" if stored is not None else "bundled_keeps", old=old_id)
+    return Admission.said("new_version", say("new_version", source=parsed.source_id,
+                                             how=say("declared" if declared else "chosen"),
+                                             keeps=keeps), changes)
 
 
 # --- checking what is stored ------------------------------------------------------------------

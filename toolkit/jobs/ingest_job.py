@@ -187,10 +187,10 @@ def _admit_and_save(parsed: Any, store: Any, manifest: Any, new_version: bool,
     admission = admit(parsed, store, manifest, new_version=new_version)
     partial = list(parsed.meta.get("read_problems", []))
     if admission.action == "same":
-        return {"status": "unchanged", "notes": [admission.reason],
+        return {"status": "unchanged", "notes": [admission.reason_cn],
                 "documents": [], "source": parsed.source_id}
     if not admission.stores:
-        return {"status": "refused", "notes": [admission.reason] + admission.changes,
+        return {"status": "refused", "notes": [admission.reason_cn] + admission.changes,
                 "diff": article_diff(_reference(parsed, store, manifest), parsed.documents),
                 "source": parsed.source_id}
     try:
@@ -199,7 +199,7 @@ def _admit_and_save(parsed: Any, store: Any, manifest: Any, new_version: bool,
         return {"status": "failed", "notes": [f"未入库：{exc}"]}
     status = "partial" if partial else {"reread": "re-read",
                                         "new_version": "new version"}.get(admission.action, "ok")
-    notes = ([admission.reason] + admission.changes
+    notes = ([admission.reason_cn] + admission.changes
              if admission.action in ("reread", "new_version") else []) + partial
     return {"status": status, "notes": notes, "source": parsed.source_id,
             "documents": [{"id": d.id, "title": d.title, "articles": article_count(d)}
