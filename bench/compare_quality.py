@@ -93,6 +93,67 @@ def held_out(docs, groups, expected) -> None:
               f"{_pct(s['cx'].precision)} / {_pct(s['cx'].recall)} |")
 
 
+def held_out_topics(docs, groups, expected) -> None:
+    """The topic parts of issue 13 round 4 (corpus/alignment_topics.yaml, toolkit/compare/topics.py):
+    their thresholds (RARE, FLOOR, FLOOR_SAME_ACTOR) chosen on one split and scored on the other,
+    the old behaviour (no topic parts) first; then what each topic of the lexicon brings."""
+    from toolkit.compare import parts, topics
+
+    grid = [None] + [(r, f, s) for r in (1, 2, 3) for f in (0.04, 0.06, 0.08, 0.1) for s in (0.02, 0.04, 0.06)
+                     if s <= f]
+    saved = (parts.TOPIC_PARTS, topics.RARE, topics.FLOOR, topics.FLOOR_SAME_ACTOR)
+    scores = {}
+    try:
+        for c in grid:
+            parts.TOPIC_PARTS = parts.TOPIC_WITH = c is not None
+            if c is not None:
+                topics.RARE, topics.FLOOR, topics.FLOOR_SAME_ACTOR = c
+            found = quality.engine_pairs(align(docs), groups)
+            scores[c] = {k: quality.score({p for p in found if _split(p) == k},
+                                          {p for p in expected if _split(p) == k}) for k in ("gd–js", "cx")}
+    finally:
+        parts.TOPIC_PARTS, topics.RARE, topics.FLOOR, topics.FLOOR_SAME_ACTOR = saved
+        parts.TOPIC_WITH = True
+
+    def name(c) -> str:
+        return "no topics (parts nor `with`)" if c is None else f"RARE {c[0]}, FLOOR {c[1]}, same actor {c[2]}"
+
+    print("\n### Held-out check of the topic parts: thresholds chosen on one split, scored on the other\n")
+    print(f"Grid of {len(grid)} settings (ties go to the earlier one: no topic parts first). "
+          f"Shipped: {name(saved[1:])}.\n")
+    print("| tuned on | chosen (best F1 there) | tuned split P / R | held-out split | held-out P / R |")
+    print("|---|---|---:|---|---:|")
+    for tune, test in (("gd–js", "cx"), ("cx", "gd–js")):
+        best = max(grid, key=lambda c: (round(scores[c][tune].f1, 9), -grid.index(c)))
+        a, b = scores[best][tune], scores[best][test]
+        print(f"| {tune} | {name(best)} | {_pct(a.precision)} / {_pct(a.recall)} | {test} | "
+              f"{_pct(b.precision)} / {_pct(b.recall)} |")
+    for label, s in (("before (no topics)", scores[None]), ("shipped", scores[saved[1:]])):
+        print(f"| — | {label} | gd–js {_pct(s['gd–js'].precision)} / {_pct(s['gd–js'].recall)} | cx | "
+              f"{_pct(s['cx'].precision)} / {_pct(s['cx'].recall)} |")
+
+    # each topic left out of the lexicon in turn: the pairs it brings, right and wrong
+    full = quality.score(quality.engine_pairs(align(docs), groups), expected)
+    original = topics.topics
+    every = original()
+    rows = []
+    try:
+        for key in every:
+            reduced = {k: v for k, v in every.items() if k != key}
+            topics.topics = lambda reduced=reduced: reduced
+            s = quality.score(quality.engine_pairs(align(docs), groups), expected)
+            if (s.correct, s.found) != (full.correct, full.found):
+                rows.append((every[key][0], full.correct - s.correct,
+                             (full.found - full.correct) - (s.found - s.correct)))
+    finally:
+        topics.topics = original
+    print("\nWhat each topic brings (the lexicon without it, all else equal; topics that change nothing left out):\n")
+    print("| topic | gold pairs it brings | pairs not in the gold it brings |")
+    print("|---|---:|---:|")
+    for label, gained, wrong in sorted(rows, key=lambda r: (-r[1], r[0])):
+        print(f"| {label} | {gained} | {wrong} |")
+
+
 def main() -> int:
     docs = [load(d) for d in ("gd-measure", "js-rules", "cx-rules")]
     groups = {d.id: provisions(d) for d in docs}
@@ -133,6 +194,7 @@ def main() -> int:
           + ("; ".join(" / ".join(label[k] for k in sorted(p)) for p in engine.wrong) or "none"))
 
     held_out(docs, groups, expected)
+    held_out_topics(docs, groups, expected)
 
     print("\n### Cost of the provision level (CPU time, best of 5, same run)\n")
     print("| what | CPU time | ratio |")
@@ -161,16 +223,27 @@ def main() -> int:
     gd = docs[0]
     pool = [a.plain_text() for a in load("order-735").articles()]
     totals: dict[str, list[int]] = {}
+    part_kinds: dict[str, list[int]] = {}
     for seed in range(VARIANTS):
         v = make_variant(gd, seed, pool=pool)
         truth = {frozenset(((gd.id, a), (v.document.id, b))) for a, b in v.truth}
         vgroups = {gd.id: provisions(gd), v.document.id: provisions(v.document)}
+        variant_alignment = align([gd, v.document])
         rows = {
             "policykit align": [{d: [p.eid for p in ps] for d, ps in r.members.items()}
-                                for r in align([gd, v.document]).rows],
+                                for r in variant_alignment.rows],
             "baseline: by article number": by_number([gd, v.document]),
             "baseline: difflib ratio, greedy 1:1": by_difflib([gd, v.document]),
         }
+        # the parts' pairs against the provenance (a part whose pair is not in it is a wrong one,
+        # or a topical link the construction does not record), by the kind of evidence
+        for r in variant_alignment.rows:
+            for pt in (pt for pts in r.parts.values() for pt in pts):
+                kind = "topic" if pt.topic else "drafting role" if pt.role else "wording"
+                got = quality.pairs([{pt.provision.doc_id: [pt.provision.eid], m.doc_id: [m.eid]} for m in pt.with_],
+                                    vgroups)
+                k = part_kinds.setdefault(kind, [0, 0])
+                k[0], k[1] = k[0] + len(got), k[1] + len(got & truth)
         for name, rs in rows.items():
             s = quality.score(quality.pairs(rs, vgroups), truth)
             t = totals.setdefault(name, [0, 0, 0])
@@ -180,6 +253,8 @@ def main() -> int:
     for name, (correct, found_n, expected_n) in totals.items():
         p, r = correct / found_n if found_n else 1.0, correct / expected_n
         print(f"| {name} | {_pct(p)} | {_pct(r)} | {_pct(2 * p * r / (p + r) if p + r else 0)} |")
+    print("\nPart pairs on the variants (not in the rows' figures above), by evidence: "
+          + "; ".join(f"{kind} {ok} of {n} in the provenance" for kind, (n, ok) in sorted(part_kinds.items())))
     return 0
 
 

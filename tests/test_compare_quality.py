@@ -72,10 +72,11 @@ def test_three_rules_against_the_gold(store_path):
     overall, per_pair = quality.evaluate(three_way(store_path), GOLD)
     assert overall.expected == 164
     # the figures reached (BENCHMARKS.md); before provision-level parts: P 1.00, R 0.73; before
-    # repeated sentences and weak `with` pairs (issue 13 round 3): R 0.835
-    assert overall.precision >= 0.99 and overall.recall >= 0.85
+    # repeated sentences and weak `with` pairs (issue 13 round 3): R 0.835; before topic parts
+    # (corpus/alignment_topics.yaml, issue 13 round 4): R 0.854
+    assert overall.precision >= 0.99 and overall.recall >= 0.95
     assert min(s.precision for s in per_pair.values()) >= 0.97
-    assert min(s.recall for s in per_pair.values()) >= 0.80
+    assert min(s.recall for s in per_pair.values()) >= 0.92
 
 
 def test_parts_bring_multi_topic_counterparts(store_path):
@@ -86,7 +87,8 @@ def test_parts_bring_multi_topic_counterparts(store_path):
     _, gold = quality.load_gold(GOLD)
     expected = quality.pairs([g.members for g in gold], groups)
     gained = (found - members_only) & expected
-    assert len(gained) >= 15 and not (found - members_only) - expected
+    # one pair the gold does not have: cx 37's 按要求及时上报统计报表 with gd 23's 报送…数据 (a topic part)
+    assert len(gained) >= 15 and len((found - members_only) - expected) <= 1
     key = {("js", 24): (JS, "chp_5__art_24"), ("gd", 34): (GD, "chp_4__art_34"), ("gd", 30): (GD, "chp_4__art_30"),
            ("cx", 34): (CX, "chp_7__art_34"), ("gd", 43): (GD, "chp_5__art_43"), ("js", 7): (JS, "chp_2__art_7"),
            ("gd", 5): (GD, "chp_2__art_5")}
@@ -165,3 +167,114 @@ def test_variants_are_seeded(store_path):
     a, b, c = make_variant(gd, 7), make_variant(gd, 7), make_variant(gd, 8)
     assert [n.full_text() for n in a.document.articles()] == [n.full_text() for n in b.document.articles()]
     assert a.truth == b.truth and a.truth != c.truth
+
+
+def test_a_rare_topic_stated_for_the_same_actor_makes_a_part(store_path, monkeypatch):
+    from toolkit.compare import parts
+
+    # cx 27 (履约) lets the provider 对经办机构履行协议情况开展评价建议, the right gd 15 / js 16 give as
+    # 对经办机构履约情况进行监督: a word or two in common (0.13), one topic, one actor
+    al = three_way(store_path)
+    pt = _part(al, CX, 27, GD, 15)
+    assert pt is not None and pt.quote.startswith("定点医药机构可采取书面、电话、邮件等形式对经办机构履行协议情况开展评价建议")
+    assert {(p.doc_id, p.article) for p in pt.with_} == {(GD, 15), (JS, 16)}
+    assert "经办机构履约评价" in pt.role
+    from toolkit.compare.reasons import part_text
+
+    assert part_text(pt, al).endswith("第十五条（“对经办机构履约情况进行监督”）同为“经办机构履约评价”方面的规定")
+    # js 11's 对申请材料进行初审 in cx 14's row (材料审核); the policy-change sentences of gd 52, js 49
+    # and js 51 in cx 38's row (政策衔接)
+    assert _part(al, JS, 11, CX, 14).quote == "对申请材料进行初审"
+    for d, a in ((GD, 52), (JS, 49), (JS, 51)):
+        assert _part(al, d, a, CX, 38) is not None, (d, a)
+    overall, _ = quality.evaluate(al, GOLD)
+    monkeypatch.setattr(parts, "TOPIC_PARTS", False)
+    without = align([doc(store_path, d) for d in (GD, JS, CX)])
+    assert _part(without, CX, 27, GD, 15) is None and _part(without, JS, 11, CX, 14) is None
+    before, _ = quality.evaluate(without, GOLD)
+    assert overall.correct - before.correct >= 10 and overall.precision >= before.precision - 0.01
+
+
+def test_a_topic_binds_the_actor_named_before_it(store_path):
+    from toolkit.compare import parts, topics
+
+    # 经办机构应…宣传培训，定点医药机构应强化全员培训: the first 培训 binds the agency, the second the provider
+    cx26 = next(p for p in provisions(doc(store_path, CX)) if p.article == 26)
+    got = [(m.actor, cx26.text[m.start:m.end]) for m in topics.mentions(cx26, parts._actor_at) if m.topic == "training"]
+    assert [a for a, _ in got] == ["agency", "provider"] and got[1][1] == "定点医药机构应强化全员培训"
+    # a sentence whose subject is named without a modal: 医疗保障行政部门对…进行监督
+    gd46 = next(p for p in provisions(doc(store_path, GD)) if p.article == 46)
+    assert parts._actor_at(gd46, gd46.text.index("进行监督")) == "department"
+
+
+def test_a_cited_title_names_no_topic(store_path):
+    from toolkit.compare import parts, topics
+
+    # cx 1 cites 《云南省医疗保障定点管理经办规程（暂行）》: a title, not a rule on agreement templates
+    cx1 = next(p for p in provisions(doc(store_path, CX)) if p.article == 1)
+    assert "经办规程" in cx1.text
+    assert not [m for m in topics.mentions(cx1, parts._actor_at) if m.topic == "agreement_template"]
+
+
+def test_a_list_entry_is_no_evidence_for_a_topic_part(store_path, monkeypatch):
+    from toolkit.compare import topics
+
+    # gd 24 (配合…稽核检查) and js 44 (五) (拒绝、阻挠…智能审核) share a topic, but js 44's is one ground
+    # in a list of grounds with its own consequence
+    assert _part(three_way(store_path), GD, 24, JS, 44) is None
+    monkeypatch.setattr(topics, "LIST_TARGETS", True)
+    assert _part(align([doc(store_path, d) for d in (GD, JS, CX)]), GD, 24, JS, 44) is not None
+
+
+def test_a_part_pairs_with_members_stating_a_rare_topic_it_names(store_path, monkeypatch):
+    from toolkit.compare import parts
+
+    # js 24 is a part of gd 28's row (为定点医疗机构和参保人员提供优质高效的服务); it also says
+    # 完善经办流程, the topic of the row's cx 4 (定点管理的经办流程包括…): it pairs with cx 4 too
+    pt = _part(three_way(store_path), JS, 24, GD, 28)
+    assert pt is not None and {(p.doc_id, p.article) for p in pt.with_} == {(GD, 28), (CX, 4)}
+    monkeypatch.setattr(parts, "TOPIC_WITH", False)
+    pt = _part(align([doc(store_path, d) for d in (GD, JS, CX)]), JS, 24, GD, 28)
+    assert {(p.doc_id, p.article) for p in pt.with_} == {(GD, 28)}
+
+
+def test_a_topic_named_for_the_same_named_actor_needs_less_shared_wording(store_path, monkeypatch):
+    from toolkit.compare import topics
+
+    # cx 26's 定点医药机构应强化全员培训 (the provider's own staff training, beside the agency's 宣传培训)
+    # is gd 21 / js 22's rule: both name the provider; the clauses share little else (cosine 0.04)
+    pt = _part(three_way(store_path), CX, 26, GD, 21)
+    assert pt is not None and pt.quote == "定点医药机构应强化全员培训"
+    assert {(p.doc_id, p.article) for p in pt.with_} == {(GD, 21), (JS, 22)}
+    monkeypatch.setattr(topics, "FLOOR_SAME_ACTOR", topics.FLOOR)
+    assert _part(align([doc(store_path, d) for d in (GD, JS, CX)]), CX, 26, GD, 21) is None
+
+
+def test_words_that_hold_a_cue_but_name_something_else_are_no_topic(store_path):
+    from toolkit.compare import parts, topics
+
+    # 中医诊所备案证 is a licence, not a filing (备案); 基本医疗保险目录 is the list of covered items
+    gd5 = next(p for p in provisions(doc(store_path, GD)) if p.article == 5)
+    js18 = next(p for p in provisions(doc(store_path, JS)) if p.article == 18)
+    assert "备案证" in gd5.text and "基本医疗保险目录" in js18.text
+    assert not [m for m in topics.mentions(gd5, parts._actor_at) if m.topic == "filing"]
+    assert not [m for m in topics.mentions(js18, parts._actor_at) if m.topic == "insurance_types"]
+    # … so the insurance schemes are rare in js, and gd 50's 本办法适用于职工基本医疗保险… meets
+    # js 52's 长期护理保险…另行制定
+    al = three_way(store_path)
+    pt = _part(al, GD, 50, JS, 52) or _part(al, JS, 52, GD, 50)
+    assert pt is not None and pt.topic == "insurance_types"
+
+
+def test_parts_of_one_row_on_one_topic_restate_each_other(store_path, monkeypatch):
+    from toolkit.compare import parts
+
+    # gd 52 (医保协议内容应当与…政策调整变化相一致) and js 51 (因政策调整等因素…签订补充协议) are both
+    # parts of cx 38's row (政策衔接): they pair with each other, not only with cx 38
+    al = three_way(store_path)
+    gd52, js51 = _part(al, GD, 52, CX, 38), _part(al, JS, 51, CX, 38)
+    assert gd52.topic == js51.topic == "policy_change"
+    assert js51.provision in gd52.with_ and gd52.provision in js51.with_
+    monkeypatch.setattr(parts, "_pair_topic_parts", lambda out: None)
+    al = align([doc(store_path, d) for d in (GD, JS, CX)])
+    assert js51.provision not in _part(al, GD, 52, CX, 38).with_

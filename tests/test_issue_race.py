@@ -31,7 +31,7 @@ def _run_case(db: str, out: str, start, result_queue) -> None:
     issued, both runs wait until both have passed it, then both issue."""
     with Register(db) as reg:
         earlier = issued_by_case(reg).get(("C-7", "通知"), [])
-        start.wait(60)  # both have seen "not issued yet"
+        start.wait(240)  # both have seen "not issued yet" (a loaded machine starts slowly)
         (outcome,) = issue_batch(
             [IssueRequest(specimen_docx(), OFFICE_ID, "通知", case_id="C-7", doc_date=ISSUE_DATE)],
             register=reg, out_dir=Path(out), options=IssueOptions(pdf=False))
@@ -49,7 +49,7 @@ def test_two_concurrent_runs_of_one_case_get_exactly_one_number(db_url: str, tmp
     for p in runs:
         p.start()
     for p in runs:
-        p.join(180)
+        p.join(300)
     assert [p.exitcode for p in runs] == [0, 0]
     outcomes = sorted(results.get(timeout=5) for _ in runs)
     assert [o[0] for o in outcomes] == [0, 0]  # both passed the early check: a real race
@@ -223,3 +223,26 @@ def test_two_concurrent_notice_commands_of_one_case(corpus_store, tmp_path: Path
         r"（发文登记簿记为重新签发，原文号作废）", lost.strip().splitlines()[-1]), lost
     with Register(db) as reg:
         assert [(e.number, e.status) for e in reg.entries()] == [("揭医保〔2026〕1号", "issued")]
+
+
+def test_a_case_held_by_a_dead_runs_reservation_says_to_recover(tmp_path: Path) -> None:
+    """A run killed after reserving leaves its case refused (its number may yet be explained),
+    and the refusal says what releases it; after `register recover` the case issues."""
+    import sqlite3
+
+    db = tmp_path / "r.db"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with Register(db) as reg:
+        left = reg.reserve(**SERIES, case_id="C-9", doc_date=ISSUE_DATE)
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE reg_numbers SET owner = ? WHERE number = ?",
+                         (f"{socket.gethostname()}:{dead.pid}", left.number))
+        with pytest.raises(CaseAlreadyIssued) as refused:
+            reg.reserve(**SERIES, case_id="C-9")
+        assert already_issued_reason("C-9", refused.value.conflicts[0]) == (
+            "案件 C-9 已签发过 揭医保〔2026〕1号（2026-03-02，已预留但签发它的进程已停止：先运行 "
+            "policykit register recover）：未再次签发、未占用文号；确需重新签发请加 --reissue"
+            "（发文登记簿记为重新签发，原文号作废）")
+        assert [e.number for e in reg.recover()] == [left.number]
+        assert reg.reserve(**SERIES, case_id="C-9").number == "揭医保〔2026〕2号"

@@ -238,3 +238,24 @@ def test_add_a_row_without_deciding(app):
     assert again["events.[1].scoring.date"] == values["events.[1].scoring.date"]
     # the new row left empty is not read: the case decides as before
     assert 'id="outcome"' in _post(c, "staff", again).text
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in Path("examples/decide").glob("*.yaml")
+                                           if not p.stem.startswith("staffing")))
+def test_every_example_decides_the_same_through_the_form_as_through_its_file(app, example):
+    """Each bundled case, shown in its form and posted back as a browser would, is decided
+    exactly as its YAML file is (the case file ``policykit decide --case`` takes)."""
+    c = client_for(app, "reader")
+    kind = example.split("_", 1)[0]
+    page = c.get(f"/decide/{kind}?example={example}")
+    assert page.status_code == 200
+    by_form = _post(c, kind, _inputs(page.text))
+    text = Path(f"examples/decide/{example}.yaml").read_text(encoding="utf-8")
+    by_file = c.post(f"/decide/{kind}", data={"csrf": token(c), "mode": "yaml", "case": text})
+    assert by_form.status_code == by_file.status_code == 200, _errors(by_form.text)
+
+    def outcome(r):
+        checks = re.findall(r'<tr class="r-(True|False|None)"><td>[^<]*</td><td>([^<]*)', r.text)
+        return re.search(r'id="outcome">([^<]+)<', r.text).group(1), checks
+
+    assert outcome(by_form) == outcome(by_file)

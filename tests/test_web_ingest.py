@@ -94,6 +94,9 @@ def test_the_same_text_again_is_reported_unchanged(app, first):
     _, page = _job(c, _upload(c, (PDF.name, PDF.read_bytes()), (CLEAN.name, CLEAN.read_bytes())))
     assert _rows(page) == {PDF.name: "unchanged", CLEAN.name: "unchanged"}
     assert "2 个未变" in page
+    # the very file is known by its bytes before any parse; the other format by its text
+    pdf_row = page.split(f'data-file="{PDF.name}"', 1)[1].split("</tr>", 1)[0]
+    assert "未重新解析" in pdf_row and "（39 条）" in pdf_row
     with Store(app.state.settings.db, create=False) as store:
         assert [(s.id, s.ingested_at) for s in store.sources()] == before
 

@@ -35,7 +35,9 @@ def _app(db_url: str, tmp_path: Path):
 def _finish(app, db_url: str, tmp_path: Path, c, url: str) -> str:
     """The job page once the job has ended: on PostgreSQL after a `policykit worker --once`."""
     if db_url.startswith("postgresql"):
-        assert 'data-state="queued"' in c.get(url).text  # the app runs nothing itself
+        waiting = c.get(url).text
+        assert 'data-state="queued"' in waiting  # the app runs nothing itself
+        assert 'id="waiting"' in waiting and "policykit worker" in waiting  # and says why
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         worker = subprocess.run([str(POLICYKIT), "--db", db_url, "worker", "--once",
                                  "--out", str(tmp_path / "out")], env=env, cwd=ROOT,

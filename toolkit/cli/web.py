@@ -116,7 +116,7 @@ def _export_settings(db: str, out_dir: Path | None, sign_p12: Path | None, passp
 @_errors
 def worker(ctx: click.Context, concurrency: int, once: bool, out_dir: Path | None,
            sign_p12: Path | None, passphrase_env: str, test_cert: Path | None) -> None:
-    """Run the web's background jobs (batch issuing) from the queue in the PostgreSQL store.
+    """Run the web's background jobs (batch issuing, ingests) from the queue in the PostgreSQL store.
 
     Start one or more beside `policykit serve`, on any machine that reaches the database; on an
     embedded SQLite store the web runs its jobs itself and no worker is needed."""

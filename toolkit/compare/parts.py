@@ -24,7 +24,12 @@ formulas and lists of grounds:
   list, cosine ≥ ``align.PARALLEL``) is not a part of that row, and rows holding only such a
   parallel provision take no parts.
 A part pairs with the row's members (of other documents) its run matches at least ``WITH``, and
-always with the member it restates best (for the metric and the JSON ``with``).
+always with the member it restates best (for the metric and the JSON ``with``), and with the
+members stating a rare topic the article names (``TOPIC_WITH``).
+
+Worded apart, two sentences may still state one rule on one subject: ``_add_topics`` makes parts
+whose evidence is a rare topic of corpus/alignment_topics.yaml both state for the same actor
+(``topics.py`` has the rules), and parts of one row on one topic restate each other.
 """
 
 from __future__ import annotations
@@ -32,13 +37,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from toolkit.compare import topics
 from toolkit.compare.provisions import Provision
 from toolkit.compare.similarity import Vectorizer, _gram, ngrams, normalize
 
@@ -53,6 +59,8 @@ WITH = 0.15  # a part pairs with the row's members its run matches at least this
 COMMON_DF = 0.05  # n-grams in more than this share of clauses are left out of the clause products
 PARALLEL = 0.3  # see align.PARALLEL
 REPEAT = 0.8  # a sentence its document repeats in a row member (verbatim, or nearly) is still a part
+TOPIC_PARTS = True  # parts whose evidence is a rare shared topic (topics.py)
+TOPIC_WITH = True  # a part also pairs with the row's members stating a rare topic its words name
 NEIGHBOURS = 0.08  # only provisions this similar as a whole are searched run by run (speed; no loss)
 
 TERMS = Path(__file__).resolve().parents[2] / "corpus" / "alignment_terms.yaml"
@@ -82,6 +90,7 @@ class Part:
     score: float  # cosine of the two runs
     with_: tuple[Provision, ...] = ()  # the row's members (of other documents) it restates
     role: str = ""  # a drafting role both have (roles.yaml: 适用范围条款), when that is the evidence
+    topic: str = ""  # the rare topic both state (corpus/alignment_topics.yaml), when that is the evidence
 
     @property
     def body_span(self) -> tuple[int, int]:
@@ -262,6 +271,7 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
     """For each row (``align.Row``), the provisions of other rows that also state its rule, per
     document. ``cos(a, b)`` is the provisions' cosine (for the parallel-sibling safeguard)."""
     cl = _Clauses(groups, vectorizer)
+    tix = _Topics(groups)
     home = {p.key: k for k, r in enumerate(rows) for ps in r.members.values() for p in ps}
     out: list[dict[str, list[Part]]] = [{} for _ in rows]
     for d, ps in groups.items():
@@ -294,10 +304,12 @@ def find_parts(rows: list, groups: dict[str, list[Provision]], vectorizer: Vecto
                 if None not in actors and actors[0] != actors[1]:
                     continue  # the same duty for another actor (经办机构 / 定点医疗机构) is another rule
                 # the part restates these members (a row may hold several of the other documents)
-                with_ = tuple(p for p in targets
-                              if p is t or cl.match(q, run, [p]) >= WITH)
+                with_ = tuple(p for p in targets if p is t or cl.match(q, run, [p]) >= WITH
+                              or (TOPIC_WITH and tix.shared(q, (0, len(q.text)), p)))
                 out[k].setdefault(d, []).append(
                     Part(q, _quote(q, span), span, t, _quote(t, tspan), round(score, 4), with_))
+    if TOPIC_PARTS:
+        _add_topics(out, rows, groups, home, cl, cos, tix)
     _add_roles(out, rows, groups, home)
     return _one_way(out, rows, home)
 
@@ -324,6 +336,133 @@ def _actor(p: Provision, span: tuple[int, int]) -> str | None:
     pattern, names = _actor_pattern()
     m = pattern.search(p.text, start, span[1])
     return names[m.group(1)] if m else None
+
+
+def _actor_at(p: Provision, pos: int) -> str | None:
+    """Whom the words at ``pos`` bind: the last actor named before a modal in their sentence
+    before ``pos`` (经办机构应…宣传培训，定点医药机构应强化全员培训: the second 培训 binds the
+    provider); None when the sentence names none."""
+    start = max((p.text.rfind(c, 0, pos) for c in _SENTENCE_END), default=-1) + 1
+    pattern, names = _actor_pattern()
+    found = None
+    for m in pattern.finditer(p.text, start, pos):
+        found = names[m.group(1)]
+    if found is None:  # 医疗保障行政部门对…进行监督: the sentence's subject binds it, modal or not
+        lead = _LEAD.match(p.text, start)
+        m = _subject_pattern().match(p.text, lead.end() if lead else start)
+        found = names[m.group(1)] if m else None
+    return found
+
+
+@lru_cache(maxsize=1)
+def _subject_pattern() -> re.Pattern[str]:
+    names = _actor_pattern()[1]
+    return re.compile("\\s*(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")")
+
+
+class _Topics:
+    """Every provision's topic mentions (topics.py), with the rarity test."""
+
+    def __init__(self, groups: dict[str, list[Provision]]):
+        self.groups = groups
+        self.of = {p.key: topics.mentions(p, _actor_at) for ps in groups.values() for p in ps}
+        self._rare: dict[tuple, bool] = {}
+
+    def naming(self, ps: list[Provision], m: topics.Mention) -> list[tuple[Provision, topics.Mention]]:
+        """The provisions of ``ps`` naming ``m``'s topic for a compatible actor, with the mention."""
+        return [(p, n) for p in ps for n in self.of[p.key]
+                if n.topic == m.topic and topics.compatible(n.actor, m.actor)]
+
+    def rare(self, d: str, m: topics.Mention) -> bool:
+        key = (d, m.topic, m.actor, topics.RARE)
+        if key not in self._rare:
+            self._rare[key] = len({p.key for p, _ in self.naming(self.groups[d], m)}) <= topics.RARE
+        return self._rare[key]
+
+    def shared(self, q: Provision, span: tuple[int, int], t: Provision) -> bool:
+        """Does ``t`` state (outside a list entry) a topic rare in both documents that ``q``
+        names inside ``span``?"""
+        return any(self.rare(q.doc_id, m) and self.rare(t.doc_id, m) and not _in_list(t, n)
+                   for m in self.of[q.key] if m.start < span[1] and m.end > span[0]
+                   for _, n in self.naming([t], m))
+
+
+def _add_topics(out: list[dict[str, list[Part]]], rows: list, groups: dict[str, list[Provision]],
+                home: dict, cl: _Clauses, cos, tix: _Topics) -> None:
+    """Parts whose evidence is a rare topic both sentences state for the same actor (topics.py)."""
+    said = {(p.provision.key, k) for k, f in enumerate(out) for ps in f.values() for p in ps}
+    # rows already linked by a part, either way: the n-gram evidence decided that link
+    linked = {frozenset((home[p.provision.key], k)) for k, f in enumerate(out) for ps in f.values() for p in ps}
+    men, naming, rare = tix.of, tix.naming, tix.rare
+
+    for d, ps in groups.items():
+        for q in ps:
+            own = rows[home[q.key]]
+            if not own.aligned and own.note:
+                continue
+            for m in men[q.key]:
+                if not rare(d, m):
+                    continue
+                for k, row in enumerate(rows):
+                    if ((q.key, k) in said or k == home[q.key] or (not row.aligned and row.note)
+                            or frozenset((home[q.key], k)) in linked):
+                        continue
+                    mine = row.members.get(d, [])
+                    if any(cos(q, p) >= PARALLEL for p in mine) or naming(mine, m):
+                        continue  # the row's own provision of this document names it already
+                    hits = [(t, n) for d2, ts in row.members.items() if d2 != d and rare(d2, m)
+                            and not naming(own.members.get(d2, []), m) for t, n in naming(ts, m)
+                            if topics.LIST_TARGETS or not _in_list(t, n)]
+                    if not hits:
+                        continue
+                    score, t, n = max(((_span_cos(cl, q, (m.start, m.end), t, (n.start, n.end)), t, n)
+                                       for t, n in hits), key=lambda x: x[0])
+                    explicit = m.actor is not None and n.actor == m.actor
+                    if score < (topics.FLOOR_SAME_ACTOR if explicit else topics.FLOOR):
+                        continue
+                    span = (m.start, m.end)
+                    with_ = tuple(dict.fromkeys(x for x, _ in hits))
+                    out[k].setdefault(d, []).append(
+                        Part(q, _quote(q, span), span, t, _quote(t, (n.start, n.end)), round(score, 4), with_,
+                             f"“{topics.topics()[m.topic][0]}”方面的规定", m.topic))
+                    said.add((q.key, k))
+    if TOPIC_WITH:
+        _pair_topic_parts(out)
+
+
+def _pair_topic_parts(out: list[dict[str, list[Part]]]) -> None:
+    """Parts of one row stating one topic, from different documents, restate each other (gd 52's
+    and js 51's 政策调整 sentences, both parts of cx 38's row)."""
+    for f in out:
+        parts = [p for ps in f.values() for p in ps if p.topic]
+        for d, ps in f.items():
+            f[d] = [replace(p, with_=p.with_ + tuple(o.provision for o in parts
+                                                    if o.topic == p.topic and o.provision.doc_id != d
+                                                    and o.provision not in p.with_))
+                    if p.topic else p for p in ps]
+
+
+def _in_list(p: Provision, m: topics.Mention) -> bool:
+    """Is the mention a list entry of ``p`` (a ground in a list of grounds)?"""
+    words = p.text[m.start : m.end]
+    lead = _LEAD.match(words)
+    said = normalize(words[lead.end() if lead else 0 :])
+    return bool(said) and any(said in normalize(it.text) for it in p.items)
+
+
+def _span_cos(cl: _Clauses, a: Provision, span_a: tuple[int, int], b: Provision, span_b: tuple[int, int]) -> float:
+    """Cosine of the runs of clauses of ``a`` and ``b`` covering the two spans."""
+    def run(p: Provision, span: tuple[int, int]) -> tuple[int, int] | None:
+        idx = [i for i, c in enumerate(cl.of[p.key]) if c.end > span[0] and c.start < span[1]]
+        return (idx[0], idx[-1]) if idx else None
+    ra, rb = run(a, span_a), run(b, span_b)
+    if ra is None or rb is None:
+        return 0.0
+    x0, y0 = cl.first[a.key] + ra[0], cl.first[b.key] + rb[0]
+    x1, y1 = cl.first[a.key] + ra[1] + 1, cl.first[b.key] + rb[1] + 1
+    g = cl.gram
+    na, nb = float(g[x0:x1, x0:x1].sum()), float(g[y0:y1, y0:y1].sum())
+    return float(g[x0:x1, y0:y1].sum()) / (math.sqrt(max(na, 1e-12)) * math.sqrt(max(nb, 1e-12)))
 
 
 @lru_cache(maxsize=1)

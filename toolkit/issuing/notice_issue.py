@@ -42,7 +42,7 @@ from toolkit.issuing.numbering import (
     format_number,
 )
 from toolkit.issuing.quoted import quoted_passages
-from toolkit.issuing.register import QuotedPassage, Register, RegisterEntry
+from toolkit.issuing.register import QuotedPassage, Register, RegisterEntry, owner_gone
 
 
 class OfficeError(Exception):
@@ -207,12 +207,20 @@ def issued_by_case(register: Register) -> dict[tuple[str, str], list[RegisterEnt
     return found
 
 
+def _in_progress(entry: RegisterEntry) -> str:
+    """What a reserved row of the case means: a run still at work, or a dead run's number
+    that only ``register recover`` releases."""
+    if entry.status != "reserved":
+        return ""
+    if owner_gone(entry.owner):
+        return "，已预留但签发它的进程已停止：先运行 policykit register recover"
+    return "，正在签发"
+
+
 def already_issued_reason(case_id: str, entries: Sequence[RegisterEntry]) -> str:
     """The refusal of a case issued before (or being issued by another run right now: a
     reserved row), in clerk words."""
-    numbers = "、".join(
-        f"{e.number}（{e.doc_date or '-'}{'，正在签发' if e.status == 'reserved' else ''}）"
-        for e in entries)
+    numbers = "、".join(f"{e.number}（{e.doc_date or '-'}{_in_progress(e)}）" for e in entries)
     return (f"案件 {case_id} 已签发过 {numbers}：未再次签发、未占用文号；确需重新签发请加 "
             "--reissue（发文登记簿记为重新签发，原文号作废）")
 

@@ -58,7 +58,7 @@ from toolkit.issuing.register_tables import (
 __all__ = [
     "STATUSES", "CaseAlreadyIssued", "FileCheck", "QuotedPassage", "Register", "RegisterEntry", "RegisterError",
     "RegisterEvent", "RegisterUnavailable", "RegisteredFile", "SeriesEvent", "SeriesState", "Slot",
-    "owner_pid", "reserved_warning", "sha256_file",
+    "owner_gone", "owner_pid", "reserved_warning", "sha256_file",
 ]  # fmt: skip
 
 T = TypeVar("T")
@@ -230,6 +230,11 @@ def _process_gone(owner: str) -> bool:
     if host != socket.gethostname():
         return False  # another machine's process: only age can tell
     return process_gone(key) is True
+
+
+def owner_gone(owner: str) -> bool:
+    """Whether the process that reserved a row (``RegisterEntry.owner``) is known to be gone."""
+    return _process_gone(owner)
 
 
 def _is_local(owner: str) -> bool:

@@ -1,13 +1,17 @@
 """The ingest job: uploaded files into the store as ``policykit ingest`` admits them.
 
-Each file is parsed (``toolkit.ingest.parse_source``, in a separate process so a long parse does
-not hold the web server's interpreter), admitted (``toolkit.ingest.admit``, the CLI's rule) and
-stored (``Store.save``, one transaction per file); references across files are resolved once at
-the end (``toolkit.linking.relink``), as the CLI does. Per file the result says what happened:
+As the CLI does: a file stored exactly as this parser would store it again is known by its
+bytes before any parse (``toolkit.ingest.unchanged``); the others are parsed
+(``toolkit.ingest.parse_source``, in a separate process so a long parse does not hold the web
+server's interpreter), admitted (``toolkit.ingest.admit``) and stored (``toolkit.linking.save``,
+one transaction per file); references across files are resolved once at the end, for the
+documents this ingest can have touched (``toolkit.linking.relink``). Per file the result says
+what happened:
 
 - ``ok`` / ``partial`` (read imperfectly: the reasons listed) / ``re-read`` / ``new version``:
   stored, with its documents and article count;
-- ``unchanged``: the store already holds this text; nothing written;
+- ``unchanged``: the store already holds this file, or this text from another file; nothing
+  parsed (the same file) or written;
 - ``refused``: a known source whose text changed; nothing written, the article diff against the
   text it would replace is in the result, and the page offers "store as a new version", a new
   job over the same files with ``new_version`` (the CLI's ``--new-version``);
@@ -109,43 +113,75 @@ def article_diff(old_docs: list[Any], new_docs: list[Any]) -> list[dict[str, Any
 
 def ingest_job(settings: Any, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     from toolkit.accounts.users import Accounts
-    from toolkit.linking import relink
+    from toolkit.linking import Change, relink
     from toolkit.store import Store
 
     files: list[dict[str, str]] = params["files"]
     new_version = bool(params.get("new_version"))
     manifest = _manifest(params.get("manifest", True))
-    rows: list[dict[str, Any]] = []
+    rows: dict[str, dict[str, Any]] = {}
     total = len(files)
+    change = Change()
     progress("parse", 0, total)
     with Store(settings.db) as store:
-        for i, (f, parsed, error) in enumerate(_parsed(files, params.get("manifest", True)), 1):
-            row: dict[str, Any] = {"name": f["name"], "path": f["path"], "status": "failed",
-                                   "documents": [], "articles": 0, "notes": [], "diff": []}
+        for f in files:
+            rows[f["path"]] = _row(f) | (_known_file(Path(f["path"]), store, manifest) or {})
+        to_parse = [f for f in files if rows[f["path"]]["status"] != "unchanged"]
+        done = total - len(to_parse)
+        progress("parse", done, total)
+        for f, parsed, error in _parsed(to_parse, params.get("manifest", True)) if to_parse else ():
+            row = rows[f["path"]]
             if parsed is None:
                 row["notes"] = [error or "无法读取"]
             else:
-                row |= _admit_and_save(parsed, store, manifest, new_version)
-            row["status_label"] = STATUS_CN[row["status"]]
-            rows.append(row)
-            progress("parse", i, total)
+                row |= _admit_and_save(parsed, store, manifest, new_version, change)
+            done += 1
+            progress("parse", done, total)
         progress("link", total, total)
-        linked = relink(store, manifest) if any(r["documents"] for r in rows) else {}
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in STATUS_CN}
-    result = {"files": rows, "counts": counts, "new_version": new_version,
-              "stored": sum(1 for r in rows if r["documents"]),
-              "linked": sum(linked.values())}
-    summary = ", ".join(f"{r['name']}: {r['status']}" for r in rows)
+        linked = relink(store, manifest, change) if change else None
+    for row in rows.values():
+        row["status_label"] = STATUS_CN[row["status"]]
+    listed = list(rows.values())
+    counts = {s: sum(1 for r in listed if r["status"] == s) for s in STATUS_CN}
+    result = {"files": listed, "counts": counts, "new_version": new_version,
+              "stored": sum(1 for r in listed if r["status"] not in ("unchanged", "refused", "failed")),
+              "linked": sum(linked.gained.values()) if linked else 0,
+              "unlinked": sum(linked.lost.values()) if linked else 0}
+    summary = ", ".join(f"{r['name']}: {r['status']}" for r in listed)
     Accounts.open(settings.db).log(params.get("owner"), "ingest",
                                    f"job {params.get('job_id', '')}{' --new-version' if new_version else ''}: "
                                    f"{summary}", None)
     return result
 
 
-def _admit_and_save(parsed: Any, store: Any, manifest: Any, new_version: bool) -> dict[str, Any]:
+def _row(f: dict[str, str]) -> dict[str, Any]:
+    return {"name": f["name"], "path": f["path"], "status": "failed", "documents": [],
+            "articles": 0, "notes": [], "diff": []}
+
+
+def _known_file(path: Path, store: Any, manifest: Any) -> dict[str, Any] | None:
+    """The row of a file stored exactly as this parser would store it again, or None."""
+    from toolkit.ingest import unchanged
+
+    try:
+        src = unchanged(path, store, manifest)
+    except OSError:
+        return None  # a missing or unreadable file: the parse reports it
+    if src is None:
+        return None
+    docs = store.documents_of(src.id)
+    return {"status": "unchanged", "source": src.id, "pages": src.pages,
+            "notes": [f"库中已有此文件（{src.id}，sha256 {src.sha256[:12]}…），未重新解析"],
+            "documents": [{"id": d.id, "title": d.title, "articles": d.articles} for d in docs],
+            "articles": sum(d.articles for d in docs)}
+
+
+def _admit_and_save(parsed: Any, store: Any, manifest: Any, new_version: bool,
+                    change: Any) -> dict[str, Any]:
     """What ``policykit ingest`` does with one parsed file, as the row of the job's result."""
     from extractors.pipeline import article_count
     from toolkit.ingest import admit
+    from toolkit.linking import save
     from toolkit.store import StoreError
 
     admission = admit(parsed, store, manifest, new_version=new_version)
@@ -158,7 +194,7 @@ def _admit_and_save(parsed: Any, store: Any, manifest: Any, new_version: bool) -
                 "diff": article_diff(_reference(parsed, store, manifest), parsed.documents),
                 "source": parsed.source_id}
     try:
-        store.save(parsed)
+        save(store, parsed, change)
     except StoreError as exc:
         return {"status": "failed", "notes": [f"未入库：{exc}"]}
     status = "partial" if partial else {"reread": "re-read",

@@ -113,7 +113,15 @@ async def ingest_upload(request: Request, user: deps.Drafter,
 def ingest_job_page(request: Request, job_id: str, user: deps.Drafter) -> Response:
     job = _job_for(request, job_id)
     template = "ingest_progress.html" if request.headers.get("hx-request") else "ingest_job.html"
-    return deps.render(request, template, job=job, stages=STAGES)
+    return deps.render(request, template, job=job, stages=STAGES, waiting=_waiting(request, job))
+
+
+def _waiting(request: Request, job) -> str | None:
+    """Why a queued job does not start (a PostgreSQL store with no `policykit worker` alive)."""
+    reason = getattr(request.app.state.runner, "waiting_reason", None)
+    said = reason() if job.state == "queued" and callable(reason) else None
+    # the runner words it for the batches, the first job kind; the cause is the same here
+    return said.replace("批量任务", "导入任务") if said else None
 
 
 @router.post("/{job_id}/new-version", dependencies=[Depends(deps.csrf)])
