@@ -126,7 +126,7 @@ def main() -> None:
 
     assert NATIONAL == QUERIES, "keep the queries of bench/national.py"
     args.work.mkdir(parents=True, exist_ok=True)
-    results_path = args.work / "results.json"
+    results_path = args.work / f"results-{'-'.join(args.engines)}.json"
     results: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
     cluster = None
     if "postgresql" in args.engines:

@@ -107,6 +107,16 @@ def test_search_two_characters_with_hits_highlighted(reader, web_db):
     assert f"“中止”：共 {n} 处" in scoped and n < len(expected)
     partial = reader.get("/search?q=中止", headers={"HX-Request": "true"}).text
     assert "<html" not in partial and "<mark>中止</mark>" in partial  # htmx gets the hits only
+    # page 2 is the next slice of the whole ranking, fetched alone (offset), counted without them
+    from toolkit.web.corpus import SEARCH_PAGE as per
+
+    with Store(web_db) as store:
+        every = store.search("定点", limit=10**9)
+    assert len(every) > 2 * per
+    second = reader.get("/search?q=定点&page=2").text
+    assert f"“定点”：共 {len(every)} 处，第 {per + 1}–{2 * per} 处" in second
+    links = re.findall(r'<a class="hit" href="/doc/([^/"]+)/([^"]+)"', second)
+    assert list(dict.fromkeys(links)) == [(h.doc_id, h.eid) for h in every[per:2 * per]]
 
 
 HOSTILE = """# 恶意测试办法<script>alert('t')</script>

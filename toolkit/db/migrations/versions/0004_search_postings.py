@@ -20,9 +20,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from toolkit.store import rebuild_index  # the store owns how nodes are indexed
-
     import sqlalchemy as sa
+
+    from toolkit.store import rebuild_index  # the store owns how nodes are indexed
 
     bind = op.get_bind()
     search_index.drop_old(bind)
