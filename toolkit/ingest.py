@@ -125,8 +125,12 @@ def unchanged(path: Path, store: Any, manifest: Manifest | None) -> Any:
     """The stored source this very file was read into by this parser (same file sha256, same
     reading key, under the id the file gets or a new version of it), or None: then it is parsed.
 
-    A hit means parsing again would store the same rows, so nothing is parsed or written."""
-    sha = file_sha256(path)
+    A hit means parsing again would store the same rows, so nothing is parsed or written. A
+    missing or unreadable file is None too: its parse reports it."""
+    try:
+        sha = file_sha256(path)
+    except OSError:
+        return None
     wanted = expected_source_id(path, manifest)
     key = reading_key(path, manifest)
     for src in store.sources_with_sha256(sha):

@@ -152,10 +152,7 @@ def _unchanged(path: Path, store: Store, manifest: Any, out: Outcome) -> bool:
     """Whether ``path`` is stored exactly as this parser would store it (then ``out`` says so)."""
     from toolkit.ingest import unchanged
 
-    try:
-        src = unchanged(path, store, manifest)
-    except OSError:
-        return False  # a missing or unreadable file: the parse reports it
+    src = unchanged(path, store, manifest)
     if src is None:
         return False
     docs = store.documents_of(src.id)

@@ -163,10 +163,7 @@ def _known_file(path: Path, store: Any, manifest: Any) -> dict[str, Any] | None:
     """The row of a file stored exactly as this parser would store it again, or None."""
     from toolkit.ingest import unchanged
 
-    try:
-        src = unchanged(path, store, manifest)
-    except OSError:
-        return None  # a missing or unreadable file: the parse reports it
+    src = unchanged(path, store, manifest)
     if src is None:
         return None
     docs = store.documents_of(src.id)
