@@ -4,6 +4,8 @@ server, or a raw database error from any command, is one line naming the store."
 from __future__ import annotations
 
 import multiprocessing as mp
+import sqlite3
+import threading
 
 import click
 import pytest
@@ -36,6 +38,23 @@ def test_concurrent_first_opens_create_the_schema_once(db_url):
     assert results == [("ok", 0)] * 6
     with Store(db_url, create=False) as store, store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_a_first_open_waits_for_a_writer_on_a_file_not_yet_in_wal_mode(tmp_path):
+    # SQLite fails a journal-mode change at once, busy timeout or not, while another connection
+    # holds a write lock on a rollback-journal file: the race a concurrent first open can lose.
+    db = tmp_path / "policykit.db"
+    writer = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    released = threading.Timer(0.5, lambda: writer.execute("COMMIT"))
+    released.start()
+    try:
+        with Store(db) as store, store.engine.connect() as conn:
+            assert store.documents() == []
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        released.join()
+        writer.close()
 
 
 def test_refused_server_is_one_line_naming_it(pg_cluster):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,11 +59,28 @@ def _sqlite_pragmas(busy_timeout_s: float):
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _set_wal(cur, deadline=time.monotonic() + busy_timeout_s)
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
 
     return on_connect
+
+
+def _set_wal(cur: sqlite3.Cursor, *, deadline: float) -> None:
+    """``PRAGMA journal_mode = WAL``, waiting for a lock as the busy timeout would. SQLite does
+    not call its busy handler for a journal-mode change: while another process holds a write
+    lock on a file not yet in WAL mode (a new store being created by a concurrent first open),
+    the pragma fails at once with "database is locked". A store already in WAL mode never waits."""
+    pause = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def connect(engine: Engine) -> Connection:
